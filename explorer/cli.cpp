@@ -1,0 +1,325 @@
+// The command line: check, list, test (exit codes as in docs/user-guide.md).
+#include "explorer/cli.hpp"
+
+#include "pgmapcheck/dot.hpp"
+#include "pgmapcheck/spec.hpp"
+#include "pgmapcheck/trace.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+namespace pgmapcheck {
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+extern "C" void on_sigint(int) { interrupted.store(true); }
+
+enum exit_code : int { ok = 0, violated = 1, bad_input = 2, incomplete = 3, sigint = 130 };
+
+struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Writes content to path through a temporary file and a rename, so a reader
+// never sees a half-written file.
+void write_atomic(std::filesystem::path const& path, std::string const& content) {
+  std::filesystem::path tmp = path;
+  tmp += fmt::format(".tmp{}", ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw usage_error(fmt::format("cannot write {}", path.string()));
+    out << content;
+    out.flush();
+    if (!out) throw usage_error(fmt::format("cannot write {}", path.string()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw usage_error(fmt::format("cannot write {}", path.string()));
+  }
+}
+
+void make_dirs(std::filesystem::path const& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw usage_error(fmt::format("cannot create output directory {}: {}", dir.string(), ec ? ec.message() : "not a directory"));
+}
+
+// Expands folders to their *.toml files (sorted, recursive) and keeps files as given.
+std::vector<std::filesystem::path> expand(std::vector<std::string> const& args) {
+  std::vector<std::filesystem::path> files;
+  for (auto const& a : args) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(a, ec)) {
+      std::vector<std::filesystem::path> found;
+      for (auto const& e : std::filesystem::recursive_directory_iterator(a, ec))
+        if (e.is_regular_file() && e.path().extension() == ".toml") found.push_back(e.path());
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.emplace_back(a);
+    }
+  }
+  return files;
+}
+
+// Loads every spec, printing each error; returns false if any was bad.
+bool load_all(std::vector<std::filesystem::path> const& files, std::vector<spec>& specs) {
+  bool good = true;
+  for (auto const& f : files) {
+    try {
+      specs.push_back(load_spec(f));
+    } catch (spec_error const& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      good = false;
+    }
+  }
+  return good;
+}
+
+std::string cell(check_result const& r) {
+  std::string v(name_of(r.result));
+  if (r.violated) v += " " + std::string(name_of(*r.violated));
+  return fmt::format("{} ({} states)", v, r.states);
+}
+
+void write_outputs(check_result const& r, std::filesystem::path const& dir) {
+  make_dirs(dir);
+  write_atomic(dir / "trace.txt", render_text(r));
+  write_atomic(dir / "report.json", render_json(r));
+  if (r.result == verdict::violation) {
+    std::string dot = render_dot(r);
+    write_atomic(dir / "trace.dot", dot);
+    write_atomic(dir / "trace.svg", render_svg(dot));
+  }
+}
+
+struct check_options {
+  std::vector<std::string> specs;
+  std::vector<std::string> kernels;
+  std::string out;
+  bool json = false;
+  bool quiet = false;
+  std::uint64_t max_states = 0;
+  std::uint64_t max_memory_mib = 0;
+};
+
+int run_check_command(check_options const& o) {
+  std::vector<spec> specs;
+  if (!load_all(expand(o.specs), specs)) return bad_input;
+  std::vector<models::era> eras;
+  for (auto const& k : o.kernels) {
+    auto e = models::parse_era(k);
+    if (!e) {
+      std::cerr << fmt::format("error: unknown kernel '{}': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15\n", k);
+      return bad_input;
+    }
+    eras.push_back(*e);
+  }
+  std::vector<std::vector<spec>> runs;  // per spec, per kernel
+  for (auto const& s : specs) {
+    std::vector<spec> row;
+    try {
+      if (eras.empty())
+        row.push_back(s);
+      else
+        for (auto e : eras) row.push_back(with_kernel(s, e));
+    } catch (spec_error const& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return bad_input;
+    }
+    runs.push_back(std::move(row));
+  }
+
+  limits lim;
+  lim.max_states = o.max_states;
+  lim.max_memory_bytes = o.max_memory_mib * 1024 * 1024;
+  lim.cancel = &interrupted;
+  lim.progress = !o.quiet;
+  bool const one = runs.size() == 1 && runs[0].size() == 1;
+  std::filesystem::path const base = o.out.empty() ? std::filesystem::path("out") : std::filesystem::path(o.out);
+
+  bool any_violation = false, any_incomplete = false;
+  std::vector<std::vector<check_result>> results;
+  nlohmann::ordered_json reports = nlohmann::ordered_json::array();
+  for (auto const& row : runs) {
+    results.emplace_back();
+    for (auto const& s : row) {
+      check_result r = run_check(s, lim);
+      std::filesystem::path dir = one && !o.out.empty() ? base : base / s.name;
+      if (!eras.empty() && !(one && !o.out.empty())) dir /= std::string(models::name_of(s.sc.kernel));
+      write_outputs(r, dir);
+      if (o.json)
+        reports.push_back(nlohmann::ordered_json::parse(render_json(r)));
+      else if (!o.quiet)
+        std::cout << render_text(r) << (r.result == verdict::violation ? fmt::format("  diagrams: {}\n", dir.string()) : "")
+                  << "\n";
+      any_violation |= r.result == verdict::violation;
+      any_incomplete |= r.result == verdict::incomplete;
+      results.back().push_back(std::move(r));
+      if (interrupted) break;
+    }
+    if (interrupted) break;
+  }
+  if (o.json) std::cout << (one ? reports[0].dump(2) : reports.dump(2)) << "\n";
+  if (!o.json && !one) {
+    std::size_t w = 8;
+    for (auto const& row : results) w = std::max(w, row[0].scenario.name.size());
+    std::string head = fmt::format("{:<{}}", "scenario", w + 2);
+    if (eras.empty())
+      head += "verdict";
+    else
+      for (auto e : eras) head += fmt::format("{:<44}", models::name_of(e));
+    std::cout << head << "\n";
+    for (auto const& row : results) {
+      std::string line = fmt::format("{:<{}}", row[0].scenario.name, w + 2);
+      for (auto const& r : row) line += fmt::format("{:<44}", cell(r));
+      line.erase(line.find_last_not_of(' ') + 1);
+      std::cout << line << "\n";
+    }
+  }
+  if (interrupted) return sigint;
+  if (any_violation) return violated;
+  return any_incomplete ? incomplete : ok;
+}
+
+int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_states) {
+  std::vector<spec> specs;
+  if (!load_all(expand(paths.empty() ? std::vector<std::string>{"specs"} : paths), specs)) return bad_input;
+  limits lim;
+  lim.max_states = max_states;
+  lim.cancel = &interrupted;
+  int passed = 0, failed = 0;
+  for (auto const& s : specs) {
+    if (!s.expect) continue;
+    check_result r = run_check(s, lim);
+    bool met = r.result == s.expect->result && (!s.expect->violated || r.violated == s.expect->violated);
+    std::string expected(name_of(s.expect->result));
+    if (s.expect->violated) expected += " " + std::string(name_of(*s.expect->violated));
+    std::cout << fmt::format("{} {}: {} (expected {}; {} states, {:.2f} s)\n", met ? "ok  " : "FAIL", s.path, cell(r),
+                             expected, r.states, r.seconds);
+    if (!met && r.result == verdict::violation) std::cout << render_text(r);
+    (met ? passed : failed)++;
+    if (interrupted) return sigint;
+  }
+  std::cout << fmt::format("{} passed, {} failed\n", passed, failed);
+  return failed ? violated : ok;
+}
+
+template <std::size_t N>
+nlohmann::ordered_json named_list(std::array<std::string_view, N> const& names,
+                                  std::array<std::string_view, N> const& meanings) {
+  auto j = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < N; ++i) j.push_back({{"name", names[i]}, {"meaning", meanings[i]}});
+  return j;
+}
+
+int run_list_command(bool json) {
+  using nlohmann::ordered_json;
+  ordered_json j;
+  j["pagemaps"] = named_list(models::pagemap_names, models::pagemap_meanings);
+  j["kernels"] = named_list(models::era_names, models::era_meanings);
+  j["actors"] = named_list(models::actor_names, models::actor_meanings);
+  j["properties"] = named_list(property_names, property_meanings);
+  auto knobs = ordered_json::array();
+  for (auto const& k : models::knobs) {
+    ordered_json presets = ordered_json::object();
+    ordered_json applies_to = ordered_json::array();
+    for (std::uint8_t i = 0; i < k.concerns_count; ++i) applies_to.push_back(models::name_of(k.concerns[i]));
+    knobs.push_back({{"name", k.name},
+                     {"kind", k.kind == models::knob_kind::boolean   ? "boolean"
+                              : k.kind == models::knob_kind::integer ? "integer"
+                                                                      : "choice"},
+                     {"meaning", k.meaning},
+                     {"source", k.source},
+                     {"applies_to", applies_to}});
+  }
+  j["knobs"] = knobs;
+  if (json) {
+    std::cout << j.dump(2) << "\n";
+    return ok;
+  }
+  for (auto const& section : {"pagemaps", "kernels", "actors", "properties"}) {
+    std::cout << section << ":\n";
+    for (auto const& e : j[section])
+      std::cout << fmt::format("  {:<20} {}\n", e["name"].get<std::string>(), e["meaning"].get<std::string>());
+  }
+  std::cout << "knobs ([patch] in a spec):\n";
+  for (auto const& k : models::knobs) {
+    std::string values = k.kind == models::knob_kind::boolean ? "true|false"
+                         : k.kind == models::knob_kind::integer
+                             ? fmt::format("{}..{}", k.min, k.max)
+                             : [&] {
+                                 std::string v;
+                                 for (int i = k.min; i <= k.max; ++i)
+                                   v += (i > k.min ? "|" : "") + std::string(k.choices[static_cast<std::size_t>(i)]);
+                                 return v;
+                               }();
+    std::cout << fmt::format("  {:<24} {:<28} {}\n  {:<24} source: {}\n", k.name, values, k.meaning, "", k.source);
+  }
+  return ok;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::signal(SIGINT, on_sigint);
+  CLI::App app{"pgmapcheck: an explicit-state model checker for ZONE_DEVICE page and pgmap->ref refcounting"};
+  app.require_subcommand(1);
+
+  check_options co;
+  auto* check = app.add_subcommand("check", "explore every interleaving of each scenario and check its properties");
+  check->add_option("spec", co.specs, "scenario files or folders of them")->required();
+  check->add_option("--out", co.out, "output folder (default out/<spec name>/)");
+  check->add_option("--kernel", co.kernels, "run under this kernel era instead of the spec's (repeatable: a table)");
+  check->add_flag("--json", co.json, "print report.json instead of the text trace");
+  check->add_flag("--quiet", co.quiet, "print only the table (or nothing) and no progress");
+  check->add_option("--max-states", co.max_states, "stop with 'incomplete' after this many states");
+  check->add_option("--max-memory", co.max_memory_mib, "stop with 'incomplete' past this many MiB of search memory");
+
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties and knobs");
+  list->add_flag("--json", list_json, "as JSON");
+
+  std::vector<std::string> test_paths;
+  std::uint64_t test_max_states = 0;
+  auto* test = app.add_subcommand("test", "run every spec with an [expect] and compare");
+  test->add_option("path", test_paths, "spec files or folders (default specs/)");
+  test->add_option("--max-states", test_max_states, "state limit per spec");
+
+  try {
+    app.parse(argc, argv);
+  } catch (CLI::CallForHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForAllHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::ParseError const& e) {
+    std::cerr << "error: " << e.what() << "\n" << "usage: pgmapcheck check|list|test ... (pgmapcheck --help)\n";
+    return bad_input;
+  }
+  try {
+    if (*check) return run_check_command(co);
+    if (*list) return run_list_command(list_json);
+    if (*test) return run_test_command(test_paths, test_max_states);
+  } catch (usage_error const& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return bad_input;
+  } catch (std::exception const& e) {
+    std::cerr << "internal error: " << e.what() << "\n";
+    return 4;
+  }
+  return bad_input;
+}
+
+}  // namespace pgmapcheck

@@ -1,0 +1,122 @@
+// The text trace and report.json of a check.
+#include "pgmapcheck/trace.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace pgmapcheck {
+
+namespace {
+
+std::string scenario_name(spec const& s) {
+  std::string n = fmt::format("{} {}", models::name_of(s.sc.type), models::name_of(s.sc.kernel));
+  if (!s.patch.empty()) n += " + patch";
+  return fmt::format("{}, {} page{}", n, s.sc.pages, s.sc.pages == 1 ? "" : "s");
+}
+
+}  // namespace
+
+std::string headline(check_result const& r) {
+  std::string const name = scenario_name(r.scenario);
+  switch (r.result) {
+    case verdict::holds: return fmt::format("{}: holds ({} states, {} transitions)", name, r.states, r.transitions);
+    case verdict::incomplete:
+      return fmt::format("{}: incomplete: {} after {} states (no verdict)", name, r.incomplete_reason, r.states);
+    case verdict::violation: break;
+  }
+  return fmt::format("{}: {} (shortest: {} step{})", name, name_of(*r.violated), r.trace.size(),
+                     r.trace.size() == 1 ? "" : "s");
+}
+
+std::string render_text(check_result const& r) {
+  std::string out = headline(r) + "\n";
+  if (r.result != verdict::violation) return out;
+  auto const& labels = r.scenario.actor_labels;
+  std::vector<std::size_t> width(labels.size());
+  for (std::size_t a = 0; a < labels.size(); ++a) width[a] = labels[a].size();
+  for (auto const& row : r.trace) {
+    auto& w = width[static_cast<std::size_t>(row.actor)];
+    w = std::max(w, row.text.size());
+    for (auto const& n : row.notes) w = std::max(w, n.size() + 2);
+  }
+  auto counters = [&](std::vector<int> const& pages, int ref) {
+    std::string s;
+    for (std::size_t p = 0; p < pages.size(); ++p) s += fmt::format("{:<6}", pages[p]);
+    return s + fmt::format("{}", ref);
+  };
+  std::string head = "     ";
+  for (std::size_t a = 0; a < labels.size(); ++a) head += fmt::format("{:<{}}", labels[a], width[a] + 2);
+  for (std::size_t p = 0; p < r.initial_page_refs.size(); ++p) head += fmt::format("{:<6}", fmt::format("page{}", p));
+  out += head + "pgmap\n";
+  std::string pad = "     ";
+  for (std::size_t a = 0; a < labels.size(); ++a) pad += std::string(width[a] + 2, ' ');
+  out += pad + counters(r.initial_page_refs, r.initial_pgmap_ref) + "   (initial)\n";
+  auto line = [&](std::string const& lead, std::size_t actor, std::string const& text) {
+    std::string s = lead;
+    for (std::size_t a = 0; a < labels.size(); ++a) s += fmt::format("{:<{}}", a == actor ? text : "", width[a] + 2);
+    return s;
+  };
+  for (std::size_t i = 0; i < r.trace.size(); ++i) {
+    auto const& row = r.trace[i];
+    auto actor = static_cast<std::size_t>(row.actor);
+    out += line(fmt::format("{:>3}  ", i + 1), actor, row.text) + counters(row.page_refs, row.pgmap_ref) + "\n";
+    for (auto const& n : row.notes) {
+      std::string s = line("     ", actor, "  " + n);
+      s.erase(s.find_last_not_of(' ') + 1);
+      out += s + "\n";
+    }
+  }
+  if (r.terminal)
+    out += fmt::format("  = {}: {} ({})\n", name_of(*r.violated), r.message, r.where);
+  else
+    out += fmt::format("  ^ {}: {} ({})\n", name_of(*r.violated), r.message, r.where);
+  return out;
+}
+
+std::string render_json(check_result const& r) {
+  using nlohmann::ordered_json;
+  auto const& s = r.scenario;
+  ordered_json j;
+  j["spec"] = s.path;
+  j["title"] = s.title;
+  j["kernel"] = models::name_of(s.sc.kernel);
+  j["pagemap"] = models::name_of(s.sc.type);
+  j["pages"] = s.sc.pages;
+  j["actors"] = s.actor_labels;
+  ordered_json patch = ordered_json::object();
+  for (auto const& p : s.patch) patch[p.knob] = p.text;
+  j["patch"] = patch;
+  ordered_json checked = ordered_json::array();
+  for (std::size_t i = 0; i < property_count; ++i)
+    if (s.checked.has(static_cast<property>(i))) checked.push_back(property_names[i]);
+  j["properties"] = checked;
+  j["verdict"] = name_of(r.result);
+  j["property"] = r.violated ? ordered_json(name_of(*r.violated)) : ordered_json(nullptr);
+  j["message"] = r.message;
+  j["where"] = r.where;
+  if (r.result == verdict::incomplete) j["incomplete_reason"] = r.incomplete_reason;
+  j["states"] = r.states;
+  j["transitions"] = r.transitions;
+  j["depth"] = r.depth;
+  j["memory_bytes"] = r.memory_bytes;
+  j["initial"] = {{"page_refs", r.initial_page_refs}, {"pgmap_ref", r.initial_pgmap_ref}};
+  ordered_json steps = ordered_json::array();
+  for (std::size_t i = 0; i < r.trace.size(); ++i) {
+    auto const& row = r.trace[i];
+    steps.push_back({{"n", i + 1},
+                     {"actor", s.actor_labels[static_cast<std::size_t>(row.actor)]},
+                     {"step", row.text},
+                     {"notes", row.notes},
+                     {"function", row.function},
+                     {"page_refs", row.page_refs},
+                     {"pgmap_ref", row.pgmap_ref},
+                     {"violating", row.violating}});
+  }
+  j["trace"] = steps;
+  j["timing"] = {{"seconds", r.seconds}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace pgmapcheck

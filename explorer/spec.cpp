@@ -1,0 +1,265 @@
+// Scenario files: TOML in, a validated scenario out; every error names file, line and column.
+#include "pgmapcheck/spec.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace pgmapcheck {
+
+std::optional<property> parse_property(std::string_view name) {
+  for (std::size_t i = 0; i < property_count; ++i)
+    if (property_names[i] == name) return static_cast<property>(i);
+  return std::nullopt;
+}
+
+namespace models {
+std::optional<era> parse_era(std::string_view name) {
+  for (std::size_t i = 0; i < era_names.size(); ++i)
+    if (era_names[i] == name) return static_cast<era>(i);
+  return std::nullopt;
+}
+std::optional<pagemap> parse_pagemap(std::string_view name) {
+  for (std::size_t i = 0; i < pagemap_names.size(); ++i)
+    if (pagemap_names[i] == name) return static_cast<pagemap>(i);
+  return std::nullopt;
+}
+}  // namespace models
+
+bool applies(property p, models::pagemap t) { return p != property::dax_truncate_busy || t == models::pagemap::fs_dax; }
+
+namespace {
+
+using models::actor_kind;
+
+template <std::size_t N>
+std::string one_of(std::array<std::string_view, N> const& names) {
+  std::string s;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (i) s += i + 1 == N ? " or " : ", ";
+    s += "'" + std::string(names[i]) + "'";
+  }
+  return s;
+}
+
+class parser {
+ public:
+  explicit parser(std::string path) : path_(std::move(path)) {}
+
+  [[noreturn]] void fail(toml::node const& at, std::string const& message) const {
+    auto const& b = at.source().begin;
+    throw spec_error(path_, static_cast<int>(b.line ? b.line : 1), static_cast<int>(b.column ? b.column : 1), message);
+  }
+  [[noreturn]] void fail_top(std::string const& message) const { throw spec_error(path_, 1, 1, message); }
+
+  std::string string_at(toml::node const& n, std::string const& what) const {
+    if (auto v = n.value<std::string>(); v && n.is_string()) return *v;
+    fail(n, what + " must be a string");
+  }
+  std::int64_t integer_at(toml::node const& n, std::string const& what, std::int64_t lo, std::int64_t hi) const {
+    if (!n.is_integer()) fail(n, what + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    std::int64_t v = *n.value<std::int64_t>();
+    if (v < lo || v > hi)
+      fail(n, what + " is " + std::to_string(v) + ": expected an integer from " + std::to_string(lo) + " to " +
+                  std::to_string(hi));
+    return v;
+  }
+
+  spec parse(std::string_view text) {
+    toml::table root;
+    try {
+      root = toml::parse(text, path_);
+    } catch (toml::parse_error const& e) {
+      auto const& b = e.source().begin;
+      throw spec_error(path_, static_cast<int>(b.line), static_cast<int>(b.column),
+                       "malformed TOML: " + std::string(e.description()));
+    }
+    spec s;
+    s.path = path_;
+    s.name = std::filesystem::path(path_).stem().string();
+
+    static constexpr std::array<std::string_view, 8> top_keys{"title",  "kernel", "pagemap", "pages",
+                                                              "actors", "patch",  "expect",  "properties"};
+    for (auto const& [key, node] : root)
+      if (std::find(top_keys.begin(), top_keys.end(), key.str()) == top_keys.end())
+        fail(node, "unknown key '" + std::string(key.str()) + "': expected " + one_of(top_keys));
+
+    if (auto const* n = root.get("title")) s.title = string_at(*n, "title");
+
+    auto const* kernel = root.get("kernel");
+    if (!kernel) fail_top("missing key 'kernel': expected one of " + one_of(models::era_names));
+    auto era = models::parse_era(string_at(*kernel, "kernel"));
+    if (!era) fail(*kernel, "unknown kernel '" + string_at(*kernel, "kernel") + "': expected " + one_of(models::era_names));
+
+    auto const* type = root.get("pagemap");
+    if (!type) fail_top("missing key 'pagemap': expected one of " + one_of(models::pagemap_names));
+    auto pm = models::parse_pagemap(string_at(*type, "pagemap"));
+    if (!pm)
+      fail(*type, "unknown pagemap '" + string_at(*type, "pagemap") + "': expected " + one_of(models::pagemap_names));
+    if (!models::exists_in(*pm, *era))
+      fail(*type, "pagemap '" + std::string(name_of(*pm)) + "' did not exist in " + std::string(name_of(*era)) +
+                      ": MEMORY_DEVICE_COHERENT came in v6.1");
+    if (!models::modelled(*pm, *era))
+      fail(*type, "pagemap '" + std::string(name_of(*pm)) + "' under " + std::string(name_of(*era)) +
+                      " is not modelled in this version: expected 'p2pdma' or 'fs_dax' under 'v5.10' or 'rfc-v3'");
+    s.sc.type = *pm;
+    s.sc.kernel = *era;
+    s.sc.rule = models::preset(*era, *pm);
+
+    if (auto const* n = root.get("pages"))
+      s.sc.pages = static_cast<int>(integer_at(*n, "pages", 1, models::max_pages));
+
+    parse_actors(root, s);
+    if (auto const* n = root.get("patch")) parse_patch(*n, s);
+    if (auto const* n = root.get("properties")) parse_properties(*n, s);
+    for (std::size_t i = 0; i < property_count; ++i)
+      if (!applies(static_cast<property>(i), s.sc.type)) s.checked.remove(static_cast<property>(i));
+    if (auto const* n = root.get("expect")) parse_expect(*n, s);
+    return s;
+  }
+
+ private:
+  void parse_actors(toml::table const& root, spec& s) const {
+    auto const* node = root.get("actors");
+    if (!node) fail_top("missing table [actors]: expected at least one of " + one_of(models::actor_names));
+    auto const* table = node->as_table();
+    if (!table) fail(*node, "'actors' must be a table of kind = count");
+    // Columns follow the file's order, not the table's (sorted) order.
+    std::vector<std::pair<toml::source_position, std::pair<actor_kind, int>>> found;
+    int total = 0;
+    for (auto const& [key, n] : *table) {
+      std::optional<actor_kind> kind;
+      for (std::size_t i = 0; i < models::actor_names.size(); ++i)
+        if (models::actor_names[i] == key.str()) kind = static_cast<actor_kind>(i);
+      if (!kind) fail(n, "unknown actor kind '" + std::string(key.str()) + "': expected " + one_of(models::actor_names));
+      if (!models::applies(*kind, s.sc.type))
+        fail(n, "actor kind '" + std::string(key.str()) + "' does not run against pagemap '" +
+                    std::string(name_of(s.sc.type)) + "' (KERNEL.md, Actors)");
+      if (!models::modelled(*kind)) fail(n, "actor kind '" + std::string(key.str()) + "' is not modelled in this version");
+      int count = static_cast<int>(integer_at(n, "actor count '" + std::string(key.str()) + "'", 0, models::max_actors));
+      if (*kind == actor_kind::memunmap && count > 1) fail(n, "memunmap runs at most once per pgmap: expected 0 or 1");
+      total += count;
+      if (total > models::max_actors)
+        fail(n, "too many actors: expected at most " + std::to_string(models::max_actors) + " in all");
+      found.push_back({n.source().begin, {*kind, count}});
+    }
+    if (total == 0) fail(*node, "no actors: expected at least one actor with a count of 1 or more");
+    std::stable_sort(found.begin(), found.end(), [](auto const& a, auto const& b) {
+      return a.first.line != b.first.line ? a.first.line < b.first.line : a.first.column < b.first.column;
+    });
+    for (auto const& [pos, kc] : found)
+      for (int i = 0; i < kc.second; ++i) {
+        s.sc.actors[static_cast<std::size_t>(s.sc.actor_count++)] = kc.first;
+        s.actor_labels.push_back(std::string(name_of(kc.first)) + "#" + std::to_string(i));
+      }
+  }
+
+  void parse_patch(toml::node const& node, spec& s) const {
+    auto const* table = node.as_table();
+    if (!table) fail(node, "'patch' must be a table of knob = value");
+    for (auto const& [key, n] : *table) {
+      auto const* k = models::find_knob(key.str());
+      if (!k) fail(n, "unknown knob '" + std::string(key.str()) + "' (pgmapcheck list shows the knobs)");
+      if (!models::concerns(*k, s.sc.type))
+        fail(n, "knob '" + std::string(k->name) + "' does not apply to pagemap '" + std::string(name_of(s.sc.type)) + "'");
+      patch_entry e{std::string(k->name), 0, ""};
+      switch (k->kind) {
+        case models::knob_kind::boolean:
+          if (!n.is_boolean()) fail(n, "knob '" + e.knob + "' must be true or false");
+          e.value = *n.value<bool>() ? 1 : 0;
+          e.text = e.value ? "true" : "false";
+          break;
+        case models::knob_kind::integer:
+          e.value = static_cast<std::int8_t>(integer_at(n, "knob '" + e.knob + "'", k->min, k->max));
+          e.text = std::to_string(e.value);
+          break;
+        case models::knob_kind::choice: {
+          std::string v = string_at(n, "knob '" + e.knob + "'");
+          int index = -1;
+          std::string accepted;
+          for (int i = k->min; i <= k->max; ++i) {
+            if (k->choices[static_cast<std::size_t>(i)] == v) index = i;
+            accepted += (i > k->min ? ", '" : "'") + std::string(k->choices[static_cast<std::size_t>(i)]) + "'";
+          }
+          if (index < 0) fail(n, "knob '" + e.knob + "' is '" + v + "': expected " + accepted);
+          e.value = static_cast<std::int8_t>(index);
+          e.text = v;
+          break;
+        }
+      }
+      s.sc.rule.*(k->field) = e.value;
+      s.patch.push_back(std::move(e));
+    }
+  }
+
+  void parse_properties(toml::node const& node, spec& s) const {
+    auto const* arr = node.as_array();
+    if (!arr || arr->empty()) fail(node, "'properties' must be a non-empty array of property names");
+    s.checked = property_set{};
+    for (auto const& n : *arr) {
+      auto p = parse_property(string_at(n, "a property"));
+      if (!p) fail(n, "unknown property '" + string_at(n, "a property") + "': expected " + one_of(property_names));
+      if (!applies(*p, s.sc.type))
+        fail(n, "property '" + std::string(name_of(*p)) + "' does not apply to pagemap '" +
+                    std::string(name_of(s.sc.type)) + "'");
+      s.checked.add(*p);
+    }
+  }
+
+  void parse_expect(toml::node const& node, spec& s) const {
+    auto const* table = node.as_table();
+    if (!table) fail(node, "'expect' must be a table with verdict (and property)");
+    expectation e;
+    for (auto const& [key, n] : *table) {
+      if (key.str() == "verdict") {
+        std::string v = string_at(n, "verdict");
+        if (v == "holds")
+          e.result = verdict::holds;
+        else if (v == "violation")
+          e.result = verdict::violation;
+        else
+          fail(n, "verdict '" + v + "': expected 'holds' or 'violation'");
+      } else if (key.str() == "property") {
+        auto p = parse_property(string_at(n, "property"));
+        if (!p) fail(n, "unknown property '" + string_at(n, "property") + "': expected " + one_of(property_names));
+        if (!s.checked.has(*p)) fail(n, "expected property '" + std::string(name_of(*p)) + "' is not checked here");
+        e.violated = *p;
+      } else {
+        fail(n, "unknown key '" + std::string(key.str()) + "' in [expect]: expected 'verdict' or 'property'");
+      }
+    }
+    if (!table->contains("verdict")) fail(node, "[expect] needs verdict = 'holds' or 'violation'");
+    if (e.violated && e.result != verdict::violation) fail(node, "[expect] names a property but expects 'holds'");
+    s.expect = e;
+  }
+
+  std::string path_;
+};
+
+}  // namespace
+
+spec parse_spec(std::string_view text, std::string const& path) { return parser(path).parse(text); }
+
+spec load_spec(std::filesystem::path const& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw spec_error(path.string(), 1, 1, "is a directory, expected a spec file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw spec_error(path.string(), 1, 1, "cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_spec(text.str(), path.string());
+}
+
+spec with_kernel(spec s, models::era e) {
+  if (!models::exists_in(s.sc.type, e) || !models::modelled(s.sc.type, e))
+    throw spec_error(s.path, 1, 1,
+                     "pagemap '" + std::string(name_of(s.sc.type)) + "' is not modelled under " + std::string(name_of(e)));
+  s.sc.kernel = e;
+  s.sc.rule = models::preset(e, s.sc.type);
+  for (auto const& p : s.patch) s.sc.rule.*(models::find_knob(p.knob)->field) = p.value;
+  return s;
+}
+
+}  // namespace pgmapcheck

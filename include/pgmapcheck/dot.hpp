@@ -1,0 +1,16 @@
+// Counterexample diagrams: swim-lane DOT (Boost.Graph) and SVG (Graphviz libgvc).
+#pragma once
+
+#include "pgmapcheck/trace.hpp"
+
+#include <string>
+
+namespace pgmapcheck {
+
+// The trace as DOT: one lane per actor, steps in order, the violating step red.
+std::string render_dot(check_result const& r);
+
+// Lays out and renders DOT text to SVG in-process; throws std::runtime_error.
+std::string render_svg(std::string const& dot);
+
+}  // namespace pgmapcheck

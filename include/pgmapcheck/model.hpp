@@ -1,0 +1,89 @@
+// The Model concept the explorer searches, and the safety properties it checks.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+
+namespace pgmapcheck {
+
+// The properties of KERNEL.md, in the order a report lists them.
+enum class property : std::uint8_t {
+  refcount_underflow,
+  get_from_zero,
+  memunmap_early,
+  use_after_free,
+  free_while_used,
+  dax_truncate_busy,
+  deadlock,
+  ref_leak,
+};
+inline constexpr std::size_t property_count = 8;
+
+inline constexpr std::array<std::string_view, property_count> property_names{
+    "refcount-underflow", "get-from-zero",     "memunmap-early", "use-after-free",
+    "free-while-used",    "dax-truncate-busy", "deadlock",       "ref-leak",
+};
+
+inline constexpr std::array<std::string_view, property_count> property_meanings{
+    "a page refcount or pgmap->ref goes below 0",
+    "get_page/pin on a page at refcount 0 (VM_BUG_ON), other than an era's init op",
+    "memunmap reaches done while pgmap->ref > 0, or while a page is still mapped, pinned or referenced",
+    "a step touches freed struct pages, freed per-CPU counters, a freed pgmap, or a page freed by someone else",
+    "a free callback runs on a page another actor still maps or references; or a double free",
+    "truncate frees an FS_DAX block while a gup/DMA reference to it is outstanding",
+    "some actor sleeps in a kernel wait and no actor can step",
+    "a final state where refcounts or pgmap->ref are not back at the era's baseline",
+};
+
+constexpr std::string_view name_of(property p) { return property_names[static_cast<std::size_t>(p)]; }
+
+std::optional<property> parse_property(std::string_view name);
+
+// A set of properties, one bit each.
+class property_set {
+ public:
+  constexpr property_set() = default;
+  static constexpr property_set all() { return property_set{(1u << property_count) - 1}; }
+  static constexpr property_set from_bits(std::uint16_t bits) { return property_set{bits}; }
+  constexpr void add(property p) { bits_ = static_cast<std::uint16_t>(bits_ | bit(p)); }
+  constexpr void remove(property p) { bits_ = static_cast<std::uint16_t>(bits_ & ~bit(p)); }
+  // Returns true iff p is in the set.
+  constexpr bool has(property p) const { return (bits_ & bit(p)) != 0; }
+  // Returns true iff the set is empty.
+  constexpr bool empty() const { return bits_ == 0; }
+  constexpr property_set operator&(property_set o) const { return property_set{static_cast<std::uint16_t>(bits_ & o.bits_)}; }
+  constexpr bool operator==(property_set const&) const = default;
+  // The first property of the set in report order; the set must not be empty.
+  constexpr property first() const {
+    for (std::size_t i = 0; i < property_count; ++i)
+      if (bits_ & (1u << i)) return static_cast<property>(i);
+    return property::refcount_underflow;
+  }
+  constexpr std::uint16_t bits() const { return bits_; }
+
+ private:
+  constexpr explicit property_set(std::uint16_t b) : bits_(b) {}
+  static constexpr std::uint16_t bit(property p) { return static_cast<std::uint16_t>(1u << static_cast<unsigned>(p)); }
+  std::uint16_t bits_ = 0;
+};
+
+// A model is what the explorer searches (after Storm's NextStateGenerator and
+// LTSmin's PINS): a fixed-size, trivially copyable state hashed as bytes; steps
+// that say which properties they violate; and a check on states with no
+// successor (deadlock, ref-leak).
+template <class M>
+concept model = std::is_trivially_copyable_v<typename M::state> &&
+                std::has_unique_object_representations_v<typename M::state> &&
+                std::is_trivially_copyable_v<typename M::step> &&
+                requires(M const& m, typename M::state const& s, typename M::step const& st) {
+                  { m.initial() } -> std::same_as<typename M::state>;
+                  m.for_each_successor(s, [](typename M::step const&, typename M::state const&) {});
+                  { m.check(st) } -> std::same_as<property_set>;
+                  { m.check_terminal(s) } -> std::same_as<property_set>;
+                };
+
+}  // namespace pgmapcheck

@@ -1,0 +1,55 @@
+// A finished check and its counterexample as plain data, and its text form.
+#pragma once
+
+#include "pgmapcheck/explorer.hpp"
+#include "pgmapcheck/spec.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgmapcheck {
+
+// One step of a counterexample, with the counters after it.
+struct trace_row {
+  int actor = 0;
+  std::string text;                // "put_page(page0) 1->0"
+  std::vector<std::string> notes;  // side effects: "put_dev_pagemap", "wake_up_var"
+  std::string function;            // the kernel function it models
+  std::vector<int> page_refs;      // each page's refcount after the step
+  int pgmap_ref = 0;
+  bool violating = false;
+};
+
+struct check_result {
+  spec scenario;
+  verdict result = verdict::holds;
+  std::optional<property> violated;
+  std::string message;  // what the violation is, in kernel terms
+  std::string where;    // the kernel function (and era) where it shows
+  bool terminal = false;  // the violation is a final state (deadlock, ref-leak), not a step
+  std::vector<int> initial_page_refs;
+  int initial_pgmap_ref = 0;
+  std::vector<trace_row> trace;
+  std::uint64_t states = 0;
+  std::uint64_t transitions = 0;
+  std::uint32_t depth = 0;
+  std::uint64_t memory_bytes = 0;
+  double seconds = 0;
+  std::string incomplete_reason;
+};
+
+// Explores the spec's scenario exhaustively (BFS) and explains the outcome.
+check_result run_check(spec const& s, limits const& lim);
+
+// "p2pdma v5.10, 2 pages: refcount-underflow (shortest: 4 steps)"
+std::string headline(check_result const& r);
+
+// The interleaving as kernel commit messages draw races: one column per actor,
+// refcounts and pgmap->ref after every step.
+std::string render_text(check_result const& r);
+
+// report.json; timing figures live under "timing" only.
+std::string render_json(check_result const& r);
+
+}  // namespace pgmapcheck

@@ -1,0 +1,426 @@
+// The modelled world: pgmap, pages and actors as one packed state, and the
+// kernel primitives (page refcounts, percpu_ref, touches) every model shares.
+#pragma once
+
+#include "models/kernels.hpp"
+#include "pgmapcheck/machine.hpp"
+#include "pgmapcheck/model.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace pgmapcheck::models {
+
+inline constexpr int max_pages = 4;
+inline constexpr int max_actors = 8;
+
+// A page's lifecycle: (a) free, (b) cache, (c) pinned (KERNEL.md, Objects).
+enum class page_state : std::uint8_t { free, cache, pinned };
+// pgmap->ref's percpu_ref mode.
+enum class pgmap_mode : std::uint8_t { live, killed, exited };
+
+enum page_flag : std::uint8_t {
+  pf_mapped = 1,      // a process PTE maps it
+  pf_associated = 2,  // FS_DAX: in a file's mapping (dax_associate_entry)
+};
+
+enum pgmap_flag : std::uint8_t {
+  gf_published = 1,       // get_dev_pagemap can find it in the pgmap xarray
+  gf_released = 2,        // the percpu_ref release ran: memunmap's completion is done
+  gf_counters_freed = 4,  // percpu_ref_exit freed the per-CPU counters
+  gf_pages_freed = 8,     // pageunmap_range freed the struct pages
+  gf_struct_freed = 16,   // the struct embedding the pgmap was freed (P2PDMA devm kfree)
+  gf_pool_gone = 32,      // pci_p2pdma_release cleared pdev->p2pdma and destroyed the pool
+  gf_file_mapped = 64,    // FS_DAX: a VMA maps the file (mapping_mapped)
+};
+
+struct page_rec {
+  page_state state;
+  std::int8_t refcount;
+  std::int8_t mapcount;
+  std::uint8_t pins;     // outstanding get_page/pin references held by actors
+  std::uint8_t holders;  // bit per actor that maps, pins or owns it
+  std::uint8_t flags;    // page_flag
+};
+
+struct actor_rec {
+  std::uint8_t pc;  // 0: not started; done: finished
+  std::int8_t page;
+  std::uint8_t aux;
+};
+inline constexpr std::uint8_t pc_done = 0xff;
+
+// One explored state: trivially copyable, no padding, hashed as bytes.
+struct world {
+  std::int8_t ref;  // pgmap->ref as an integer
+  pgmap_mode mode;
+  std::uint8_t flags;  // pgmap_flag
+  std::uint8_t mmaplock;  // FS_DAX: bit per actor holding the file's MMAPLOCK (truncate)
+  std::array<page_rec, max_pages> pages;
+  std::array<actor_rec, max_actors> actors;
+};
+static_assert(sizeof(world) == 4 + 6 * max_pages + 3 * max_actors);
+static_assert(std::has_unique_object_representations_v<world>);
+
+enum class actor_kind : std::uint8_t {
+  memunmap,
+  p2p_alloc,
+  stray_put,
+  stray_get_put,
+  fault,
+  gup,
+  truncate,
+  user,
+  driver,
+  cpu_fault,
+  pgmap_lookup,
+};
+inline constexpr std::array<std::string_view, 11> actor_names{
+    "memunmap", "p2p_alloc", "stray_put", "stray_get_put", "fault",     "gup",
+    "truncate", "user",      "driver",    "cpu_fault",     "pgmap_lookup",
+};
+inline constexpr std::array<std::string_view, 11> actor_meanings{
+    "memunmap_pages: kill, drop page refs, wait for pgmap->ref == 0, exit and unpublish",
+    "pci_alloc_p2pmem ... pci_free_p2pmem: a P2PDMA allocation and its release",
+    "a consumer's unbalanced put_page on a page it got from sg_page()",
+    "a consumer's balanced get_page + put_page on a page it got from sg_page()",
+    "the fs-dax/device-dax fault path: associate a free block and insert the PTE",
+    "get_user_pages on a mapped page: get_dev_pagemap, pin, DMA, unpin",
+    "FS_DAX truncate: dax_layout_busy_page, wait for idle, disassociate and free blocks",
+    "the process unmaps the file (munmap: zap_pte_range)",
+    "a device driver allocating device pages and migrating them into a process",
+    "a CPU fault on a device-private PTE: migrate_to_ram",
+    "get_dev_pagemap(pfn) ... put_dev_pagemap racing memunmap",
+};
+constexpr std::string_view name_of(actor_kind k) { return actor_names[static_cast<std::size_t>(k)]; }
+
+// Returns true iff actor kind k runs against pagemap type t (KERNEL.md, Actors).
+constexpr bool applies(actor_kind k, pagemap t) {
+  using enum pagemap;
+  switch (k) {
+    case actor_kind::memunmap:
+    case actor_kind::pgmap_lookup: return true;
+    case actor_kind::driver: return t == device_private || t == device_coherent;
+    case actor_kind::user: return t == device_private || t == generic || t == fs_dax;
+    case actor_kind::cpu_fault: return t == device_private;
+    case actor_kind::p2p_alloc: return t == p2pdma;
+    case actor_kind::stray_put:
+    case actor_kind::stray_get_put: return t == p2pdma || t == generic;
+    case actor_kind::fault: return t == fs_dax || t == generic;
+    case actor_kind::gup: return t == fs_dax || t == generic || t == p2pdma;
+    case actor_kind::truncate: return t == fs_dax;
+  }
+  return false;
+}
+
+// Returns true iff this version models actor kind k.
+constexpr bool modelled(actor_kind k) {
+  return k != actor_kind::driver && k != actor_kind::cpu_fault && k != actor_kind::pgmap_lookup;
+}
+
+// A scenario, resolved: what the model runs.
+struct scenario {
+  pagemap type = pagemap::p2pdma;
+  era kernel = era::v5_10;
+  rules rule{};
+  int pages = 1;
+  int actor_count = 0;
+  std::array<actor_kind, max_actors> actors{};
+};
+
+// The kernel operation a step performs; each names the function it models.
+enum class op : std::uint8_t {
+  finds_nothing,
+  kill,
+  unmap_put_page,
+  unmap_put_many,
+  wait_ref_zero,
+  ref_exit,
+  pageunmap,
+  p2p_kfree,
+  p2pdma_release,
+  pool_alloc,
+  alloc_tryget,
+  pool_free,
+  alloc_ref_put,
+  stray_put_page,
+  stray_get_page,
+  consumer_put_page,
+  fs_fault,
+  gup_pin,
+  gup_unpin,
+  busy_unmap,
+  busy_wait,
+  truncate_free,
+  user_munmap,
+};
+
+struct op_info {
+  std::string_view name;
+  std::string_view function;  // file:function of the code it models
+};
+
+// clang-format off
+inline constexpr std::array<op_info, 23> ops{{
+  {"finds nothing",            "-"},
+  {"dev_pagemap_kill",         "mm/memremap.c:dev_pagemap_kill (percpu_ref_kill)"},
+  {"put_page",                 "mm/memremap.c:memunmap_pages (for_each_device_pfn put_page)"},
+  {"percpu_ref_put_many",      "mm/memremap.c:memunmap_pages (percpu_ref_put_many)"},
+  {"wait_for_completion",      "mm/memremap.c:dev_pagemap_cleanup (wait_for_completion)"},
+  {"percpu_ref_exit",          "mm/memremap.c:dev_pagemap_cleanup (percpu_ref_exit)"},
+  {"pageunmap_range",          "mm/memremap.c:pageunmap_range (arch_remove_memory, pgmap_array_delete)"},
+  {"kfree(p2p_pgmap)",         "drivers/pci/p2pdma.c:pci_p2pdma_add_resource (devm_kzalloc release)"},
+  {"pci_p2pdma_release",       "drivers/pci/p2pdma.c:pci_p2pdma_release"},
+  {"gen_pool_alloc_owner",     "drivers/pci/p2pdma.c:pci_alloc_p2pmem (gen_pool_alloc_owner)"},
+  {"percpu_ref_tryget_live",   "drivers/pci/p2pdma.c:pci_alloc_p2pmem (percpu_ref_tryget_live)"},
+  {"gen_pool_free_owner",      "drivers/pci/p2pdma.c:pci_free_p2pmem (gen_pool_free_owner)"},
+  {"percpu_ref_put",           "drivers/pci/p2pdma.c:pci_free_p2pmem (percpu_ref_put)"},
+  {"put_page",                 "include/linux/mm.h:put_page (consumer, unbalanced)"},
+  {"get_page",                 "include/linux/mm.h:get_page (consumer)"},
+  {"put_page",                 "include/linux/mm.h:put_page (consumer, balanced)"},
+  {"dax_iomap_pte_fault",      "fs/dax.c:dax_iomap_pte_fault (dax_associate_entry, vmf_insert_mixed)"},
+  {"gup pin",                  "mm/gup.c:gup_pte_range (get_dev_pagemap, try_grab_page, put_dev_pagemap)"},
+  {"unpin_user_page",          "mm/gup.c:unpin_user_page (put_page)"},
+  {"dax_layout_busy_page",     "fs/dax.c:dax_layout_busy_page_range (unmap_mapping_pages)"},
+  {"wait_var_event",           "fs/ext4/inode.c:ext4_break_layouts (wait_var_event, rescan)"},
+  {"dax_disassociate_entry",   "fs/dax.c:dax_disassociate_entry (truncate frees the blocks)"},
+  {"zap_pte_range",            "mm/memory.c:zap_pte_range (munmap)"},
+}};
+// clang-format on
+
+constexpr op_info const& info(op o) { return ops[static_cast<std::size_t>(o)]; }
+
+// Side effects a step had, for the trace's sub-lines.
+enum effect : std::uint16_t {
+  fx_put_dev_pagemap = 1,
+  fx_free_callback = 2,
+  fx_wake = 4,
+  fx_tryget_failed = 8,
+  fx_reset = 16,
+  fx_pool_give_back = 32,
+  fx_no_wait = 64,
+  fx_skipped_unmapped = 128,
+  fx_get_dev_pagemap_failed = 256,
+  fx_released = 512,
+};
+
+// What a use-after-free, early memunmap or bad free was about.
+enum class why : std::uint8_t {
+  none,
+  struct_pages_freed,
+  counters_freed,
+  pgmap_freed,
+  pool_gone,
+  page_freed_by_other,
+  double_free,
+  still_used,
+};
+
+// One transition, as plain data; the trace derives its text from it.
+struct step {
+  std::uint16_t effects = 0;
+  std::uint16_t violated = 0;  // property bits
+  std::uint8_t actor = 0;
+  std::int8_t page = -1;
+  op what = op::finds_nothing;
+  std::int8_t before = 0;  // the page's refcount (or pgmap->ref) before and after
+  std::int8_t after = 0;
+  why reason = why::none;
+};
+static_assert(std::has_unique_object_representations_v<step>);
+
+// The events a page lifecycle machine takes (each an empty struct).
+namespace events {
+struct alloc {
+  static constexpr std::string_view name = "alloc";
+};
+struct release {
+  static constexpr std::string_view name = "release";
+};
+struct map {
+  static constexpr std::string_view name = "map";
+};
+struct unmap {
+  static constexpr std::string_view name = "unmap";
+};
+struct get_page {
+  static constexpr std::string_view name = "get_page";
+};
+struct put_page {  // a holder drops the reference it took
+  static constexpr std::string_view name = "put_page";
+};
+struct put_base {  // a put that drops no holder's reference: memunmap's loop, a stray put
+  static constexpr std::string_view name = "put_page(base)";
+};
+}  // namespace events
+
+// A transition under construction: the next state, its step, and the kernel
+// primitives that act on them. Page-table guards and actions take (ctx&, page).
+class ctx {
+  scenario const& sc_;
+
+ public:
+  ctx(scenario const& sc, world const& from, int actor, op what, int page)
+      : sc_(sc), w(from) {
+    st.actor = static_cast<std::uint8_t>(actor);
+    st.what = what;
+    st.page = static_cast<std::int8_t>(page);
+  }
+
+  scenario const& sc() const { return sc_; }
+  rules const& rule() const { return sc_.rule; }
+  int self() const { return st.actor; }
+  std::uint8_t self_bit() const { return static_cast<std::uint8_t>(1u << st.actor); }
+  page_rec& page(int i) { return w.pages[static_cast<std::size_t>(i)]; }
+  page_rec const& page(int i) const { return w.pages[static_cast<std::size_t>(i)]; }
+  actor_rec& me() { return w.actors[st.actor]; }
+  bool has(pgmap_flag f) const { return (w.flags & f) != 0; }
+  void set(pgmap_flag f) { w.flags = static_cast<std::uint8_t>(w.flags | f); }
+  void clear(pgmap_flag f) { w.flags = static_cast<std::uint8_t>(w.flags & ~f); }
+
+  void violate(property p, why reason = why::none) {
+    st.violated = static_cast<std::uint16_t>(st.violated | (1u << static_cast<unsigned>(p)));
+    if (st.reason == why::none) st.reason = reason;
+  }
+  void effect(effect e) { st.effects = static_cast<std::uint16_t>(st.effects | e); }
+  void record_page_ref(int p, int before) {
+    st.page = static_cast<std::int8_t>(p);
+    st.before = static_cast<std::int8_t>(before);
+    st.after = page(p).refcount;
+  }
+  void record_pgmap_ref(int before) {
+    st.before = static_cast<std::int8_t>(before);
+    st.after = w.ref;
+  }
+
+  // A step reads or writes struct page p (use-after-free once pageunmap_range ran).
+  void touch_page(int) {
+    if (has(gf_pages_freed)) violate(property::use_after_free, why::struct_pages_freed);
+  }
+  // A step reads or writes pgmap->ref's counters.
+  void touch_counters() {
+    if (has(gf_struct_freed))
+      violate(property::use_after_free, why::pgmap_freed);
+    else if (has(gf_counters_freed))
+      violate(property::use_after_free, why::counters_freed);
+  }
+  // percpu_ref_get_many.
+  void pgmap_get(int n) {
+    touch_counters();
+    w.ref = static_cast<std::int8_t>(w.ref + n);
+  }
+  // percpu_ref_put_many: the release (memunmap's completion) runs when an
+  // atomic-mode count reaches exactly 0 (atomic_long_sub_and_test).
+  void pgmap_put(int n) {
+    touch_counters();
+    w.ref = static_cast<std::int8_t>(w.ref - n);
+    if (w.ref < 0) violate(property::refcount_underflow);
+    if (w.ref == 0 && w.mode != pgmap_mode::live) {
+      set(gf_released);
+      effect(fx_released);
+    }
+  }
+  // percpu_ref_tryget_live: fails without touching the counters once killed
+  // (it reads only the DEAD flag, which percpu_ref_exit keeps set); reading a
+  // freed struct is a use-after-free.
+  bool tryget_live() {
+    if (has(gf_struct_freed)) violate(property::use_after_free, why::pgmap_freed);
+    if (w.mode != pgmap_mode::live) return false;
+    w.ref = static_cast<std::int8_t>(w.ref + 1);
+    return true;
+  }
+
+  // Returns true iff the page type is "devmap managed" here: put_page to 1
+  // calls free_devmap_managed_page (include/linux/mm.h:put_page, v5.10).
+  bool devmap_managed() const {
+    return (sc_.type == pagemap::device_private && rule().private_free_at == 1) ||
+           (sc_.type == pagemap::fs_dax && rule().fs_dax_idle == 1);
+  }
+  // The refcount at which a put returns the page to its allocator, or -1.
+  int free_point() const {
+    if (sc_.type == pagemap::device_private && rule().private_free_at == 1) return 1;
+    return rule().zero_put_frees ? 0 : -1;
+  }
+
+  // get_page / try_grab_page by this actor: +1, VM_BUG_ON at 0.
+  void get_ref(int p) {
+    touch_page(p);
+    int before = page(p).refcount;
+    if (before == 0) violate(property::get_from_zero);
+    page(p).refcount = static_cast<std::int8_t>(before + 1);
+    page(p).pins = static_cast<std::uint8_t>(page(p).pins + 1);
+    page(p).holders = static_cast<std::uint8_t>(page(p).holders | self_bit());
+    record_page_ref(p, before);
+  }
+  // This actor drops the reference it took.
+  void drop_pin(int p) {
+    page(p).pins = static_cast<std::uint8_t>(page(p).pins - 1);
+    page(p).holders = static_cast<std::uint8_t>(page(p).holders & ~self_bit());
+    put_ref(p);
+  }
+  // put_page with the era's semantics (include/linux/mm.h:put_page,
+  // mm/memremap.c:free_devmap_managed_page / free_zone_device_page).
+  void put_ref(int p) {
+    touch_page(p);
+    int before = page(p).refcount;
+    int v = before - 1;
+    page(p).refcount = static_cast<std::int8_t>(v);
+    record_page_ref(p, before);
+    if (v < 0) {
+      violate(property::refcount_underflow);
+      return;
+    }
+    if (devmap_managed()) {
+      if (v == 1) {
+        if (sc_.type == pagemap::device_private)
+          free_callback(p);
+        else
+          effect(fx_wake);
+      } else if (v == 0 && rule().zero_put_drops_pgmap) {
+        put_dev_pagemap();
+      }
+      return;
+    }
+    if (v != 0) return;
+    if (rule().zero_put_frees) free_callback(p);
+    if (rule().zero_put_drops_pgmap) put_dev_pagemap();
+    if (sc_.type == pagemap::fs_dax) effect(fx_wake);
+    if (rule().reset_after_free) {
+      page(p).refcount = 1;
+      effect(fx_reset);
+    }
+  }
+  void put_dev_pagemap() {
+    effect(fx_put_dev_pagemap);
+    pgmap_put(1);
+  }
+  // A free callback (page_free, folio_free, gen_pool free) returns page p.
+  void free_callback(int p) {
+    effect(fx_free_callback);
+    check_free(p);
+  }
+  // free-while-used: another actor maps or references p, or p is already free.
+  void check_free(int p) {
+    if (page(p).state == page_state::free)
+      violate(property::free_while_used, why::double_free);
+    else if ((page(p).flags & pf_mapped) || (page(p).holders & ~self_bit()))
+      violate(property::free_while_used, why::still_used);
+  }
+
+  world w;
+  step st;
+};
+
+}  // namespace pgmapcheck::models
+
+template <>
+struct pgmapcheck::machine::state_traits<pgmapcheck::models::page_state> {
+  using S = pgmapcheck::models::page_state;
+  static constexpr std::array<std::string_view, 3> names{"free", "cache", "pinned"};
+  static constexpr S initial = S::free;
+  // A free page cannot be pinned: gup needs a mapping, get_page an owner.
+  static constexpr std::array<std::pair<S, S>, 1> forbidden_edges{{{S::free, S::pinned}}};
+  // A free callback with no preceding alloc is a double free.
+  static constexpr std::array<std::pair<S, std::string_view>, 1> forbidden_events{{{S::free, "release"}}};
+};

@@ -1,0 +1,3 @@
+// The Catch2 main, alone in its translation unit.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
