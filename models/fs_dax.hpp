@@ -53,7 +53,7 @@ inline constexpr auto disassociate = machine::action("dax_disassociate_entry", [
 
 // clang-format off
 inline constexpr auto table = machine::make_table(
-  free   + event<alloc>                                 = cache,   // fault: dax_associate_entry
+  free   + event<alloc>               / associate      = cache,   // fault: dax_associate_entry
   cache  + event<map>                  / map_pte        = cache,   // fault: insert the PTE
   cache  + event<unmap>                / unmap_pte      = cache,   // zap_pte_range
   pinned + event<unmap>                / unmap_pte      = pinned,
