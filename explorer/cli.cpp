@@ -94,6 +94,48 @@ std::string cell(check_result const& r) {
   return fmt::format("{} ({} states)", v, r.states);
 }
 
+// "p2pdma/v1-unbalanced-put": the type and the file's stem without its
+// "-<kernel>" suffix, for tables across kernels.
+std::string scenario_label(spec const& s) {
+  std::string suffix = "-" + std::string(models::name_of(s.declared_kernel));
+  std::string n = s.name;
+  if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+    n.resize(n.size() - suffix.size());
+  return std::string(models::name_of(s.sc.type)) + "/" + n;
+}
+
+// What changed between the first and the last kernel of a row.
+std::string change(check_result const& a, check_result const& b) {
+  if (a.result == verdict::incomplete || b.result == verdict::incomplete) return "unknown";
+  if (a.result == b.result) return a.violated == b.violated ? "same" : "other violation";
+  return a.result == verdict::violation ? "fixed" : "introduced";
+}
+
+std::string verdict_table(std::vector<std::vector<check_result>> const& results, std::vector<models::era> const& eras) {
+  std::vector<std::string> labels;
+  std::size_t w = 8;
+  for (auto const& row : results) {
+    labels.push_back(scenario_label(row[0].scenario));
+    w = std::max(w, labels.back().size());
+  }
+  std::vector<std::size_t> cw(results.empty() ? 0 : results[0].size(), 7);
+  for (auto const& row : results)
+    for (std::size_t i = 0; i < row.size(); ++i) cw[i] = std::max(cw[i], cell(row[i]).size());
+  std::string out = fmt::format("{:<{}}", "scenario", w + 2);
+  for (std::size_t i = 0; i < cw.size(); ++i)
+    out += fmt::format("{:<{}}", eras.empty() ? std::string("verdict") : std::string(models::name_of(eras[i])), cw[i] + 2);
+  if (eras.size() >= 2) out += "change";
+  out += "\n";
+  for (std::size_t r = 0; r < results.size(); ++r) {
+    std::string line = fmt::format("{:<{}}", labels[r], w + 2);
+    for (std::size_t i = 0; i < results[r].size(); ++i) line += fmt::format("{:<{}}", cell(results[r][i]), cw[i] + 2);
+    if (eras.size() >= 2) line += change(results[r].front(), results[r].back());
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  }
+  return out;
+}
+
 void write_outputs(check_result const& r, std::filesystem::path const& dir) {
   make_dirs(dir);
   write_atomic(dir / "trace.txt", render_text(r));
@@ -157,8 +199,11 @@ int run_check_command(check_options const& o) {
     results.emplace_back();
     for (auto const& s : row) {
       check_result r = run_check(s, lim);
-      std::filesystem::path dir = one && !o.out.empty() ? base : base / s.name;
-      if (!eras.empty() && !(one && !o.out.empty())) dir /= std::string(models::name_of(s.sc.kernel));
+      std::filesystem::path dir = base / s.name;
+      if (one && !o.out.empty())
+        dir = base;
+      else if (!eras.empty())
+        dir = base / scenario_label(s) / std::string(models::name_of(s.sc.kernel));
       write_outputs(r, dir);
       if (o.json)
         reports.push_back(nlohmann::ordered_json::parse(render_json(r)));
@@ -173,22 +218,7 @@ int run_check_command(check_options const& o) {
     if (interrupted) break;
   }
   if (o.json) std::cout << (one ? reports[0].dump(2) : reports.dump(2)) << "\n";
-  if (!o.json && !one) {
-    std::size_t w = 8;
-    for (auto const& row : results) w = std::max(w, row[0].scenario.name.size());
-    std::string head = fmt::format("{:<{}}", "scenario", w + 2);
-    if (eras.empty())
-      head += "verdict";
-    else
-      for (auto e : eras) head += fmt::format("{:<44}", models::name_of(e));
-    std::cout << head << "\n";
-    for (auto const& row : results) {
-      std::string line = fmt::format("{:<{}}", row[0].scenario.name, w + 2);
-      for (auto const& r : row) line += fmt::format("{:<44}", cell(r));
-      line.erase(line.find_last_not_of(' ') + 1);
-      std::cout << line << "\n";
-    }
-  }
+  if (!o.json && !one) std::cout << verdict_table(results, eras);
   if (interrupted) return sigint;
   if (any_violation) return violated;
   return any_incomplete ? incomplete : ok;

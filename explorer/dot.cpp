@@ -91,11 +91,21 @@ std::string render_dot(check_result const& r) {
   return out.str();
 }
 
+namespace {
+std::string graphviz_errors;
+int collect_error(char* message) {
+  graphviz_errors += message;
+  return 0;
+}
+}  // namespace
+
 std::string render_svg(std::string const& dot) {
+  graphviz_errors.clear();
+  agseterrf(collect_error);
   std::unique_ptr<GVC_t, int (*)(GVC_t*)> gvc(gvContext(), gvFreeContext);
   if (!gvc) throw std::runtime_error("graphviz: cannot create a context");
   std::unique_ptr<Agraph_t, int (*)(Agraph_t*)> g(agmemread(dot.c_str()), agclose);
-  if (!g) throw std::runtime_error("graphviz: cannot parse the DOT text");
+  if (!g) throw std::runtime_error("graphviz: cannot parse the DOT text: " + graphviz_errors);
   if (gvLayout(gvc.get(), g.get(), "dot") != 0) throw std::runtime_error("graphviz: dot layout failed");
   char* data = nullptr;
   unsigned int length = 0;

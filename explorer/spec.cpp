@@ -106,6 +106,7 @@ class parser {
                       " is not modelled in this version: expected 'p2pdma' or 'fs_dax' under 'v5.10' or 'rfc-v3'");
     s.sc.type = *pm;
     s.sc.kernel = *era;
+    s.declared_kernel = *era;
     s.sc.rule = models::preset(*era, *pm);
 
     if (auto const* n = root.get("pages"))

@@ -37,6 +37,7 @@ struct spec {
   std::string name;  // the file's stem
   std::string title;
   models::scenario sc;
+  models::era declared_kernel = models::era::v5_10;  // as the file says; sc.kernel may be overridden
   property_set checked = property_set::all();
   std::vector<patch_entry> patch;
   std::optional<expectation> expect;

@@ -1,0 +1,114 @@
+// Outputs (trace text, DOT, SVG, report.json) and the catalog's coverage of every property.
+#include "pgmapcheck/dot.hpp"
+#include "pgmapcheck/spec.hpp"
+#include "pgmapcheck/trace.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+using namespace pgmapcheck;
+
+namespace {
+
+std::filesystem::path const specs_dir = std::filesystem::path(PGMAPCHECK_SOURCE_DIR) / "specs";
+
+spec catalog(std::string const& rel) { return load_spec(specs_dir / rel); }
+
+std::string without_timing(std::string const& json) {
+  auto j = nlohmann::ordered_json::parse(json);
+  j.erase("timing");
+  return j.dump();
+}
+
+}  // namespace
+
+TEST_CASE("outputs: the V1 trace reads like a kernel race diagram", "[outputs]") {
+  auto r = run_check(catalog("p2pdma/v1-unbalanced-put-v5.10.toml"), {});
+  REQUIRE(r.result == verdict::violation);
+  std::string text = render_text(r);
+  CHECK(text.rfind("p2pdma v5.10, 2 pages: refcount-underflow (shortest: 5 steps)\n", 0) == 0);
+  CHECK(text.find("p2p_alloc#0") != std::string::npos);
+  CHECK(text.find("put_page(page0) 0->-1") != std::string::npos);
+  CHECK(text.find("put_dev_pagemap: ref 4->3") != std::string::npos);
+  CHECK(text.find("^ refcount-underflow: page0 refcount -1 (mm/memremap.c:memunmap_pages") != std::string::npos);
+  REQUIRE(r.trace.size() == 5);
+  CHECK(r.trace.back().violating);
+  CHECK(r.trace.back().page_refs == std::vector<int>{-1, 1});
+  CHECK(r.trace.back().pgmap_ref == 2);
+}
+
+TEST_CASE("outputs: same input, same bytes", "[outputs]") {
+  for (auto const* rel : {"p2pdma/v1-balanced-get-put-v5.10.toml", "fs_dax/v7-unmapped-gup-v5.10.toml",
+                          "fs_dax/gup-vs-truncate-v5.10.toml"}) {
+    INFO(rel);
+    auto a = run_check(catalog(rel), {});
+    auto b = run_check(catalog(rel), {});
+    CHECK(without_timing(render_json(a)) == without_timing(render_json(b)));
+    CHECK(render_text(a) == render_text(b));
+    if (a.result == verdict::violation) CHECK(render_dot(a) == render_dot(b));
+  }
+}
+
+TEST_CASE("outputs: DOT has a lane per actor and a red violating step; SVG renders", "[outputs]") {
+  auto r = run_check(catalog("fs_dax/v7-unmapped-gup-v5.10.toml"), {});
+  REQUIRE(r.result == verdict::violation);
+  std::string dot = render_dot(r);
+  for (auto const& lane : r.scenario.actor_labels) CHECK(dot.find("label=\"" + lane + "\"") != std::string::npos);
+  CHECK(std::count(dot.begin(), dot.end(), '\n') > 10);
+  CHECK(dot.find("subgraph cluster_3") != std::string::npos);
+  CHECK(dot.find("color=red") != std::string::npos);
+  std::string svg = render_svg(dot);
+  CHECK(svg.find("<svg") != std::string::npos);
+  CHECK(svg.find("truncate#0") != std::string::npos);
+  CHECK_THROWS(render_svg("digraph {"));
+}
+
+TEST_CASE("outputs: report.json carries the verdict, counts and trace", "[outputs]") {
+  auto r = run_check(catalog("p2pdma/v11-teardown-window-v5.10.toml"), {});
+  auto j = nlohmann::json::parse(render_json(r));
+  CHECK(j["verdict"] == "violation");
+  CHECK(j["property"] == "use-after-free");
+  CHECK(j["states"].get<std::uint64_t>() == r.states);
+  CHECK(j["trace"].size() == r.trace.size());
+  CHECK(j["trace"].back()["violating"] == true);
+  CHECK(j["timing"]["seconds"].is_number());
+
+  auto h = nlohmann::json::parse(render_json(run_check(catalog("fs_dax/gup-vs-truncate-v5.10.toml"), {})));
+  CHECK(h["verdict"] == "holds");
+  CHECK(h["property"].is_null());
+  CHECK(h["trace"].empty());
+}
+
+TEST_CASE("outputs: a state limit gives incomplete, never holds", "[outputs]") {
+  limits lim;
+  lim.max_states = 3;
+  auto r = run_check(catalog("fs_dax/gup-vs-truncate-v5.10.toml"), lim);
+  CHECK(r.result == verdict::incomplete);
+  CHECK(headline(r).find("incomplete") != std::string::npos);
+}
+
+TEST_CASE("catalog: every property is violated by one spec and holds in another", "[catalog]") {
+  std::map<property, std::vector<std::string>> violated, held;
+  for (auto const& e : std::filesystem::recursive_directory_iterator(specs_dir)) {
+    if (e.path().extension() != ".toml") continue;
+    spec s = load_spec(e.path());
+    if (!s.expect) continue;
+    auto r = run_check(s, {});
+    INFO(s.path);
+    REQUIRE(r.result == s.expect->result);
+    if (r.result == verdict::violation) violated[*r.violated].push_back(s.path);
+    if (r.result == verdict::holds)
+      for (std::size_t i = 0; i < property_count; ++i)
+        if (s.checked.has(static_cast<property>(i))) held[static_cast<property>(i)].push_back(s.path);
+  }
+  for (std::size_t i = 0; i < property_count; ++i) {
+    auto p = static_cast<property>(i);
+    INFO(name_of(p));
+    CHECK_FALSE(violated[p].empty());
+    CHECK_FALSE(held[p].empty());
+  }
+}

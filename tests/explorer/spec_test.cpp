@@ -1,0 +1,130 @@
+// Scenario parsing: good specs resolve; every bad one names file:line:col and the problem.
+#include "pgmapcheck/spec.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace pgmapcheck;
+
+namespace {
+
+std::string const good = R"(title = "t"
+kernel = "v5.10"
+pagemap = "p2pdma"
+pages = 2
+[actors]
+stray_put = 1
+p2p_alloc = 1
+memunmap = 1
+)";
+
+std::string error_of(std::string const& text) {
+  try {
+    parse_spec(text, "specs/x.toml");
+  } catch (spec_error const& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("spec: a good spec resolves its kernel, type, actors in file order", "[spec]") {
+  spec s = parse_spec(good, "specs/p2pdma/x.toml");
+  CHECK(s.name == "x");
+  CHECK(s.sc.type == models::pagemap::p2pdma);
+  CHECK(s.sc.kernel == models::era::v5_10);
+  CHECK(s.sc.pages == 2);
+  REQUIRE(s.sc.actor_count == 3);
+  CHECK(s.actor_labels == std::vector<std::string>{"stray_put#0", "p2p_alloc#0", "memunmap#0"});
+  CHECK(s.sc.rule == models::preset(models::era::v5_10, models::pagemap::p2pdma));
+  CHECK_FALSE(s.checked.has(property::dax_truncate_busy));  // applies to fs_dax only
+  CHECK(s.checked.has(property::deadlock));
+  CHECK_FALSE(s.expect);
+}
+
+TEST_CASE("spec: [patch], properties and [expect]", "[spec]") {
+  spec s = parse_spec(good + R"([patch]
+zero_put_drops_pgmap = false
+memunmap_drop = "put_many"
+[expect]
+verdict = "violation"
+property = "deadlock"
+)" + "", "x.toml");
+  CHECK(s.sc.rule.zero_put_drops_pgmap == 0);
+  CHECK(s.sc.rule.memunmap_drop == static_cast<std::int8_t>(models::memunmap_drop::put_many));
+  REQUIRE(s.patch.size() == 2);
+  REQUIRE(s.expect);
+  CHECK(s.expect->result == verdict::violation);
+  CHECK(s.expect->violated == property::deadlock);
+
+  spec r = with_kernel(s, models::era::rfc_v3);
+  CHECK(r.sc.kernel == models::era::rfc_v3);
+  CHECK(r.declared_kernel == models::era::v5_10);
+  CHECK(r.sc.rule.free_refcount == 0);
+  CHECK(r.sc.rule.zero_put_drops_pgmap == 0);
+}
+
+TEST_CASE("spec: bad input names file, line, column and what was expected", "[spec]") {
+  struct bad_case {
+    std::string text;
+    std::string where;
+    std::string says;
+  };
+  auto const cases = std::vector<bad_case>{
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\nnonsense = 3\n", "specs/x.toml:5:12",
+       "unknown actor kind 'nonsense'"},
+      {"kernel = \"v9.9\"\n", "specs/x.toml:1:10", "unknown kernel 'v9.9': expected 'v5.10'"},
+      {"kernel = 5\n", "specs/x.toml:1:10", "kernel must be a string"},
+      {"pagemap = \"p2pdma\"\n", "specs/x.toml:1:1", "missing key 'kernel'"},
+      {"kernel = \"v5.10\"\npagemap = \"zone_normal\"\n", "specs/x.toml:2:11", "unknown pagemap 'zone_normal'"},
+      {"kernel = \"v5.10\"\npagemap = \"device_coherent\"\n", "specs/x.toml:2:11", "did not exist in v5.10"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\npages = 0\n[actors]\nmemunmap = 1\n", "specs/x.toml:3:9",
+       "pages is 0: expected an integer from 1 to 4"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\npages = 99\n", "specs/x.toml:3:9", "pages is 99"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\npages = \"two\"\n", "specs/x.toml:3:9", "pages must be an integer"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n", "specs/x.toml:1:1", "missing table [actors]"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 0\n", "specs/x.toml:3:1", "no actors"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 2\n", "specs/x.toml:4:12",
+       "memunmap runs at most once"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\np2p_alloc = -1\n", "specs/x.toml:4:13", "is -1"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\np2p_alloc = 5\nstray_put = 5\n", "specs/x.toml:5:13",
+       "too many actors"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\ntruncate = 1\n", "specs/x.toml:4:12",
+       "does not run against pagemap 'p2pdma'"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\ncolour = 1\n", "specs/x.toml:3:10", "unknown key 'colour'"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nwarp_drive = true\n",
+       "specs/x.toml:6:14", "unknown knob 'warp_drive'"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nzero_put_frees = 1\n",
+       "specs/x.toml:6:18", "must be true or false"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nfs_dax_idle = 0\n",
+       "specs/x.toml:6:15", "does not apply to pagemap 'p2pdma'"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nmemunmap_drop = \"yes\"\n",
+       "specs/x.toml:6:17", "expected 'put_page', 'put_many', 'none'"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\nproperties = [\"speed\"]\n[actors]\nmemunmap = 1\n", "specs/x.toml:3:15",
+       "unknown property 'speed'"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\nproperties = [\"dax-truncate-busy\"]\n[actors]\nmemunmap = 1\n",
+       "specs/x.toml:3:15", "does not apply"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[expect]\nverdict = \"maybe\"\n",
+       "specs/x.toml:6:11", "expected 'holds' or 'violation'"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[expect]\nproperty = \"deadlock\"\n",
+       "specs/x.toml:5:1", "needs verdict"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[expect]\nverdict = \"holds\"\nproperty = \"deadlock\"\n",
+       "specs/x.toml:5:1", "names a property but expects 'holds'"},
+      {"kernel = \"v5.10\"\npagemap = [\n", "specs/x.toml:2:13", "malformed TOML"},
+      {"kernel = \"v5.10\" = 3\n", "specs/x.toml:1:18", "malformed TOML"},
+      {std::string("\xff\xfe\x00garbage", 10), "specs/x.toml:1:1", "malformed TOML"},
+      {"", "specs/x.toml:1:1", "missing key 'kernel'"},
+      {"kernel = \"v5.18\"\npagemap = \"p2pdma\"\n", "specs/x.toml:2:11", "not modelled in this version"},
+  };
+  for (auto const& c : cases) {
+    INFO(c.text);
+    std::string e = error_of(c.text);
+    CHECK(e.rfind(c.where + ": ", 0) == 0);
+    CHECK(e.find(c.says) != std::string::npos);
+  }
+}
+
+TEST_CASE("spec: unreadable paths are errors too", "[spec]") {
+  CHECK_THROWS_AS(load_spec("/nonexistent/spec.toml"), spec_error);
+  CHECK_THROWS_AS(load_spec("/"), spec_error);
+}
