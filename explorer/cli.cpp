@@ -301,6 +301,27 @@ int run_list_command(bool json) {
   return ok;
 }
 
+int run_draw_command(std::string const& type_name, std::string const& out) {
+  auto type = models::parse_pagemap(type_name);
+  if (!type) {
+    std::cerr << fmt::format("error: unknown pagemap '{}': expected p2pdma or fs_dax\n", type_name);
+    return bad_input;
+  }
+  std::string dot;
+  try {
+    dot = render_machine(*type);
+  } catch (std::invalid_argument const& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return bad_input;
+  }
+  std::filesystem::path dir = out.empty() ? std::filesystem::path("out") / "draw" : std::filesystem::path(out);
+  make_dirs(dir);
+  write_atomic(dir / (type_name + ".dot"), dot);
+  write_atomic(dir / (type_name + ".svg"), render_svg(dot));
+  std::cout << dot;
+  return ok;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -322,6 +343,12 @@ int run_cli(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties and knobs");
   list->add_flag("--json", list_json, "as JSON");
 
+  std::string draw_type;
+  std::string draw_out;
+  auto* draw = app.add_subcommand("draw", "a pagemap type's page lifecycle machine as DOT and SVG");
+  draw->add_option("pagemap", draw_type, "p2pdma or fs_dax")->required();
+  draw->add_option("--out", draw_out, "output folder (default out/draw)");
+
   std::vector<std::string> test_paths;
   std::uint64_t test_max_states = 0;
   auto* test = app.add_subcommand("test", "run every spec with an [expect] and compare");
@@ -341,6 +368,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (*check) return run_check_command(co);
     if (*list) return run_list_command(list_json);
+    if (*draw) return run_draw_command(draw_type, draw_out);
     if (*test) return run_test_command(test_paths, test_max_states);
   } catch (usage_error const& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -1,6 +1,7 @@
 // Counterexample diagrams: swim-lane DOT (Boost.Graph) and SVG (Graphviz libgvc).
 #pragma once
 
+#include "models/kernels.hpp"
 #include "pgmapcheck/trace.hpp"
 
 #include <string>
@@ -9,6 +10,10 @@ namespace pgmapcheck {
 
 // The trace as DOT: one lane per actor, steps in order, the violating step red.
 std::string render_dot(check_result const& r);
+
+// A pagemap type's page lifecycle machine as DOT, from its table; throws
+// std::invalid_argument for a type this version does not model.
+std::string render_machine(models::pagemap type);
 
 // Lays out and renders DOT text to SVG in-process; throws std::runtime_error.
 std::string render_svg(std::string const& dot);

@@ -112,3 +112,13 @@ TEST_CASE("catalog: every property is violated by one spec and holds in another"
     CHECK_FALSE(held[p].empty());
   }
 }
+
+TEST_CASE("outputs: draw renders every row of the table it checks", "[outputs]") {
+  std::string dot = render_machine(models::pagemap::p2pdma);
+  CHECK(dot.find("free -> cache [label=\"alloc\\l\"]") != std::string::npos);
+  CHECK(dot.find("put_page(base) [put_frees] / put_ref") != std::string::npos);
+  CHECK(dot.find("release / gen_pool_free") != std::string::npos);
+  CHECK(render_svg(dot).find("<svg") != std::string::npos);
+  CHECK(render_machine(models::pagemap::fs_dax).find("release / dax_disassociate_entry") != std::string::npos);
+  CHECK_THROWS_AS(render_machine(models::pagemap::device_private), std::invalid_argument);
+}

@@ -1,0 +1,94 @@
+// The command line's exit codes and output files.
+#include "explorer/cli.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::filesystem::path const specs_dir = std::filesystem::path(PGMAPCHECK_SOURCE_DIR) / "specs";
+
+int cli(std::initializer_list<std::string> args) {
+  std::vector<std::string> words{"pgmapcheck"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  return pgmapcheck::run_cli(static_cast<int>(words.size()), argv.data());
+}
+
+std::filesystem::path scratch(std::string const& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("pgmapcheck-cli-test-" + name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+std::string spec(std::string const& rel) { return (specs_dir / rel).string(); }
+
+}  // namespace
+
+TEST_CASE("cli: check exits 1 on a violation and writes the four outputs", "[cli]") {
+  auto out = scratch("violation");
+  CHECK(cli({"check", "--quiet", "--out", out.string(), spec("p2pdma/v1-unbalanced-put-v5.10.toml")}) == 1);
+  for (auto const* f : {"trace.txt", "trace.dot", "trace.svg", "report.json"}) CHECK(std::filesystem::exists(out / f));
+  for (auto const& e : std::filesystem::directory_iterator(out)) CHECK(e.path().string().find(".tmp") == std::string::npos);
+}
+
+TEST_CASE("cli: check exits 0 when every property holds", "[cli]") {
+  auto out = scratch("holds");
+  CHECK(cli({"check", "--quiet", "--out", out.string(), spec("fs_dax/gup-vs-truncate-v5.10.toml")}) == 0);
+  CHECK(std::filesystem::exists(out / "report.json"));
+  CHECK_FALSE(std::filesystem::exists(out / "trace.dot"));
+}
+
+TEST_CASE("cli: a state limit exits 3, incomplete", "[cli]") {
+  auto out = scratch("incomplete");
+  CHECK(cli({"check", "--quiet", "--max-states", "3", "--out", out.string(), spec("fs_dax/gup-vs-truncate-v5.10.toml")}) == 3);
+  std::ifstream in(out / "trace.txt");
+  std::string line;
+  std::getline(in, line);
+  CHECK(line.find("incomplete") != std::string::npos);
+}
+
+TEST_CASE("cli: bad input and bad usage exit 2", "[cli]") {
+  auto dir = scratch("bad");
+  std::filesystem::create_directories(dir);
+  auto bad = dir / "bad.toml";
+  std::ofstream(bad) << "kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nwizard = 1\n";
+  CHECK(cli({"check", "--quiet", bad.string()}) == 2);
+  CHECK(cli({"check", "--quiet", (dir / "missing.toml").string()}) == 2);
+  CHECK(cli({"check", "--quiet", "--kernel", "v4.19", spec("p2pdma/memunmap-alone-v5.10.toml")}) == 2);
+  CHECK(cli({"check", "--quiet", "--kernel", "v6.1", spec("p2pdma/memunmap-alone-v5.10.toml")}) == 2);
+  CHECK(cli({"frobnicate"}) == 2);
+  CHECK(cli({}) == 2);
+  CHECK(cli({"check"}) == 2);
+  CHECK(cli({"check", "--max-states", "many", spec("p2pdma/memunmap-alone-v5.10.toml")}) == 2);
+  auto file_as_dir = dir / "file";
+  std::ofstream(file_as_dir) << "x";
+  CHECK(cli({"check", "--quiet", "--out", (file_as_dir / "sub").string(), spec("p2pdma/memunmap-alone-v5.10.toml")}) == 2);
+  CHECK(cli({"test", bad.string()}) == 2);
+}
+
+TEST_CASE("cli: several kernels give a table and one folder per kernel", "[cli]") {
+  auto out = scratch("kernels");
+  CHECK(cli({"check", "--quiet", "--kernel", "v5.10", "--kernel", "rfc-v3", "--out", out.string(),
+             spec("fs_dax/gup-vs-truncate-v5.10.toml")}) == 1);
+  CHECK(std::filesystem::exists(out / "fs_dax" / "gup-vs-truncate" / "v5.10" / "report.json"));
+  CHECK(std::filesystem::exists(out / "fs_dax" / "gup-vs-truncate" / "rfc-v3" / "trace.svg"));
+}
+
+TEST_CASE("cli: test compares expectations; list answers", "[cli]") {
+  CHECK(cli({"test", (specs_dir / "p2pdma").string()}) == 0);
+  CHECK(cli({"list"}) == 0);
+  CHECK(cli({"list", "--json"}) == 0);
+  auto out = scratch("draw");
+  CHECK(cli({"draw", "p2pdma", "--out", out.string()}) == 0);
+  CHECK(std::filesystem::exists(out / "p2pdma.svg"));
+  CHECK(cli({"draw", "device_private", "--out", out.string()}) == 2);
+  CHECK(cli({"draw", "zone_normal"}) == 2);
+}
