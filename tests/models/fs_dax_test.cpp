@@ -14,12 +14,7 @@ constexpr auto pinned = page_state::pinned;
 
 TEST_CASE("fs_dax: the table's rows", "[fs_dax]") {
   constexpr auto rows = machine::describe(fs_dax::table);
-  struct expected {
-    page_state src;
-    std::string_view event, guard, action;
-    page_state dst;
-  };
-  std::array<expected, 15> want{{
+  std::array<machine::row_info<page_state>, 15> want{{
       {page_state::free, "alloc", "", "dax_associate_entry", cache},
       {cache, "map", "", "insert_pte", cache},
       {cache, "unmap", "", "zap_pte", cache},
@@ -36,15 +31,7 @@ TEST_CASE("fs_dax: the table's rows", "[fs_dax]") {
       {cache, "put_page(base)", "", "put_ref", cache},
       {pinned, "put_page(base)", "", "put_ref", pinned},
   }};
-  REQUIRE(rows.size() == want.size());
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    INFO("row " << i);
-    CHECK(rows[i].src == want[i].src);
-    CHECK(rows[i].event == want[i].event);
-    CHECK(rows[i].guard == want[i].guard);
-    CHECK(rows[i].action == want[i].action);
-    CHECK(rows[i].dst == want[i].dst);
-  }
+  pgmapcheck::testing::check_rows(rows, want);
 }
 
 TEST_CASE("fs_dax v5.10: fault, gup, unpin wake at 1, truncate frees", "[fs_dax]") {

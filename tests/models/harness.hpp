@@ -3,6 +3,8 @@
 
 #include "explorer/kernel_model.hpp"
 
+#include <catch2/catch.hpp>
+
 namespace pgmapcheck::testing {
 
 struct rig {
@@ -29,6 +31,20 @@ struct rig {
   }
   models::page_rec const& page(int p = 0) const { return w.pages[static_cast<std::size_t>(p)]; }
 };
+
+// Checks a table's rows, as describe() gives them, against the expected list.
+template <std::size_t N>
+void check_rows(std::array<machine::row_info<models::page_state>, N> const& rows,
+                std::array<machine::row_info<models::page_state>, N> const& want) {
+  for (std::size_t i = 0; i < N; ++i) {
+    INFO("row " << i);
+    CHECK(rows[i].src == want[i].src);
+    CHECK(rows[i].event == want[i].event);
+    CHECK(rows[i].guard == want[i].guard);
+    CHECK(rows[i].action == want[i].action);
+    CHECK(rows[i].dst == want[i].dst);
+  }
+}
 
 inline bool violates(models::step const& st, property p) { return property_set::from_bits(st.violated).has(p); }
 inline bool clean(models::step const& st) { return st.violated == 0; }

@@ -14,12 +14,7 @@ constexpr auto pinned = page_state::pinned;
 
 TEST_CASE("p2pdma: the table's rows", "[p2pdma]") {
   constexpr auto rows = machine::describe(p2pdma::table);
-  struct expected {
-    page_state src;
-    std::string_view event, guard, action;
-    page_state dst;
-  };
-  std::array<expected, 13> want{{
+  std::array<machine::row_info<page_state>, 13> want{{
       {page_state::free, "alloc", "", "", cache},
       {cache, "release", "", "gen_pool_free", page_state::free},
       {cache, "get_page", "", "get_ref", pinned},
@@ -34,15 +29,7 @@ TEST_CASE("p2pdma: the table's rows", "[p2pdma]") {
       {pinned, "put_page(base)", "put_frees", "put_ref", page_state::free},
       {pinned, "put_page(base)", "", "put_ref", pinned},
   }};
-  REQUIRE(rows.size() == want.size());
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    INFO("row " << i);
-    CHECK(rows[i].src == want[i].src);
-    CHECK(rows[i].event == want[i].event);
-    CHECK(rows[i].guard == want[i].guard);
-    CHECK(rows[i].action == want[i].action);
-    CHECK(rows[i].dst == want[i].dst);
-  }
+  pgmapcheck::testing::check_rows(rows, want);
 }
 
 TEST_CASE("p2pdma v5.10: allocation leaves the page at 1", "[p2pdma]") {
