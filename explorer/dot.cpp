@@ -102,7 +102,10 @@ int collect_error(char* message) {
 std::string render_svg(std::string const& dot) {
   graphviz_errors.clear();
   agseterrf(collect_error);
-  std::unique_ptr<GVC_t, int (*)(GVC_t*)> gvc(gvContext(), gvFreeContext);
+  // One context for the process: libgvc 2.42's text layout keeps a static
+  // pointer into a context's font cache, so freeing a context and making
+  // another reads freed memory (seen under ASan).
+  static std::unique_ptr<GVC_t, int (*)(GVC_t*)> gvc(gvContext(), gvFreeContext);
   if (!gvc) throw std::runtime_error("graphviz: cannot create a context");
   std::unique_ptr<Agraph_t, int (*)(Agraph_t*)> g(agmemread(dot.c_str()), agclose);
   if (!g) throw std::runtime_error("graphviz: cannot parse the DOT text: " + graphviz_errors);
