@@ -11,13 +11,14 @@ using namespace models;
 
 kernel_model::state kernel_model::initial() const {
   world w{};
-  w.ref = static_cast<std::int8_t>(baseline_pgmap_ref());
+  w.ref = static_cast<std::int8_t>(1 + (sc_.rule.memremap_pgmap_refs ? sc_.pages : 0));
   w.mode = pgmap_mode::live;
   w.flags = gf_published;
   bool process_maps_file = false;
   for (int a = 0; a < sc_.actor_count; ++a) {
     auto k = sc_.actors[static_cast<std::size_t>(a)];
-    if (sc_.type == pagemap::fs_dax && (k == actor_kind::fault || k == actor_kind::user)) process_maps_file = true;
+    if (k == actor_kind::fault || k == actor_kind::user || k == actor_kind::driver || k == actor_kind::p2p_mmap)
+      process_maps_file = true;
     w.actors[static_cast<std::size_t>(a)].page = -1;
   }
   if (process_maps_file) w.flags |= gf_file_mapped;
@@ -38,7 +39,7 @@ property_set kernel_model::check_terminal(state const& s) const {
     if (s.ref != 0) bad.add(property::ref_leak);
     return bad;
   }
-  if (s.ref != baseline_pgmap_ref()) bad.add(property::ref_leak);
+  if (s.ref != baseline_pgmap_ref(s)) bad.add(property::ref_leak);
   for (int p = 0; p < sc_.pages; ++p) {
     auto const& pg = s.pages[static_cast<std::size_t>(p)];
     if (pg.pins != 0 || pg.refcount != models::baseline_refcount(sc_, pg)) bad.add(property::ref_leak);
@@ -100,6 +101,8 @@ std::vector<std::string> step_notes(scenario const& sc, step const& st, world co
   if (st.effects & fx_skipped_unmapped) notes.push_back("returns NULL at once: no wait");
   if (st.effects & fx_no_wait) notes.push_back("busy page not waited for (patch)");
   if (st.effects & fx_released) notes.push_back("release: complete(&pgmap->done)");
+  if (st.effects & fx_unmapped_all) notes.push_back("kill_dev_dax: unmap_mapping_range");
+  if (st.effects & fx_tryget_failed && st.what != op::alloc_tryget) notes.push_back("tryget_live fails");
   return notes;
 }
 
@@ -137,6 +140,8 @@ std::string explain_step(check_result const& r, property p, step const& st, worl
         case why::counters_freed: return "touches pgmap->ref's per-CPU counters after percpu_ref_exit";
         case why::pgmap_freed: return "reads &p2p_pgmap->ref after kfree(p2p_pgmap)";
         case why::pool_gone: return "gen_pool_free on the pool pci_p2pdma_release destroyed";
+        case why::page_freed_by_other:
+          return fmt::format("migrate_to_ram on {}, which page_free already gave back to the driver", page_name(st.page));
         default: return "touches freed memory";
       }
     case property::free_while_used:
@@ -172,7 +177,7 @@ std::string explain_terminal(check_result const& r, kernel_model const& m, prope
     return s + "; no actor can step";
   }
   if (w.flags & gf_pages_freed) return fmt::format("pgmap->ref {} after memunmap, baseline 0", w.ref);
-  if (w.ref != m.baseline_pgmap_ref()) return fmt::format("pgmap->ref {}, baseline {}", w.ref, m.baseline_pgmap_ref());
+  if (w.ref != m.baseline_pgmap_ref(w)) return fmt::format("pgmap->ref {}, baseline {}", w.ref, m.baseline_pgmap_ref(w));
   for (int q = 0; q < sc.pages; ++q) {
     auto const& x = w.pages[static_cast<std::size_t>(q)];
     int base = models::baseline_refcount(sc, x);

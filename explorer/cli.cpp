@@ -304,7 +304,7 @@ int run_list_command(bool json) {
 int run_draw_command(std::string const& type_name, std::string const& out) {
   auto type = models::parse_pagemap(type_name);
   if (!type) {
-    std::cerr << fmt::format("error: unknown pagemap '{}': expected p2pdma or fs_dax\n", type_name);
+    std::cerr << fmt::format("error: unknown pagemap '{}': expected device_private, device_coherent, fs_dax, generic or p2pdma\n", type_name);
     return bad_input;
   }
   std::string dot;
@@ -346,7 +346,7 @@ int run_cli(int argc, char** argv) {
   std::string draw_type;
   std::string draw_out;
   auto* draw = app.add_subcommand("draw", "a pagemap type's page lifecycle machine as DOT and SVG");
-  draw->add_option("pagemap", draw_type, "p2pdma or fs_dax")->required();
+  draw->add_option("pagemap", draw_type, "device_private, device_coherent, fs_dax, generic or p2pdma")->required();
   draw->add_option("--out", draw_out, "output folder (default out/draw)");
 
   std::vector<std::string> test_paths;

@@ -2,7 +2,10 @@
 // very table the checker fires, so the picture cannot drift from the model.
 #include "pgmapcheck/dot.hpp"
 
+#include "models/device_coherent.hpp"
+#include "models/device_private.hpp"
 #include "models/fs_dax.hpp"
+#include "models/generic.hpp"
 #include "models/p2pdma.hpp"
 
 #include <fmt/format.h>
@@ -52,10 +55,17 @@ std::string render_machine(models::pagemap type) {
     case models::pagemap::fs_dax:
       return machine_dot("MEMORY_DEVICE_FS_DAX page lifecycle (models/fs_dax.hpp)",
                          machine::describe(models::fs_dax::table));
-    default:
-      throw std::invalid_argument("pagemap '" + std::string(models::name_of(type)) +
-                                  "' is not modelled in this version: expected 'p2pdma' or 'fs_dax'");
+    case models::pagemap::device_private:
+      return machine_dot("MEMORY_DEVICE_PRIVATE page lifecycle (models/device_private.hpp)",
+                         machine::describe(models::device_private::table));
+    case models::pagemap::device_coherent:
+      return machine_dot("MEMORY_DEVICE_COHERENT page lifecycle (models/device_coherent.hpp)",
+                         machine::describe(models::device_coherent::table));
+    case models::pagemap::generic:
+      return machine_dot("MEMORY_DEVICE_GENERIC page lifecycle (models/generic.hpp)",
+                         machine::describe(models::generic::table));
   }
+  throw std::invalid_argument("unknown pagemap type");
 }
 
 }  // namespace pgmapcheck

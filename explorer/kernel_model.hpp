@@ -26,8 +26,9 @@ class kernel_model {
   // Deadlock if an actor has not finished; else ref-leak against the baseline.
   property_set check_terminal(state const& s) const;
 
-  // The pgmap->ref of a live pgmap nobody uses: the initial ref plus memremap's.
-  int baseline_pgmap_ref() const { return 1 + (sc_.rule.memremap_pgmap_refs ? sc_.pages : 0); }
+  // The pgmap->ref of a live pgmap in state s: the initial ref, memremap's and
+  // the per-allocation refs the era takes.
+  int baseline_pgmap_ref(state const& s) const { return models::baseline_pgmap_ref(sc_, s); }
 
   models::scenario const& scenario() const { return sc_; }
 

@@ -101,9 +101,6 @@ class parser {
     if (!models::exists_in(*pm, *era))
       fail(*type, "pagemap '" + std::string(name_of(*pm)) + "' did not exist in " + std::string(name_of(*era)) +
                       ": MEMORY_DEVICE_COHERENT came in v6.1");
-    if (!models::modelled(*pm, *era))
-      fail(*type, "pagemap '" + std::string(name_of(*pm)) + "' under " + std::string(name_of(*era)) +
-                      " is not modelled in this version: expected 'p2pdma' or 'fs_dax' under 'v5.10' or 'rfc-v3'");
     s.sc.type = *pm;
     s.sc.kernel = *era;
     s.declared_kernel = *era;
@@ -138,7 +135,8 @@ class parser {
       if (!models::applies(*kind, s.sc.type))
         fail(n, "actor kind '" + std::string(key.str()) + "' does not run against pagemap '" +
                     std::string(name_of(s.sc.type)) + "' (KERNEL.md, Actors)");
-      if (!models::modelled(*kind)) fail(n, "actor kind '" + std::string(key.str()) + "' is not modelled in this version");
+      if (*kind == actor_kind::p2p_mmap && s.sc.kernel != models::era::v6_15)
+        fail(n, "actor kind 'p2p_mmap' needs the P2PDMA mmap path (p2pmem_alloc_mmap, v6.2): expected kernel 'v6.15'");
       int count = static_cast<int>(integer_at(n, "actor count '" + std::string(key.str()) + "'", 0, models::max_actors));
       if (*kind == actor_kind::memunmap && count > 1) fail(n, "memunmap runs at most once per pgmap: expected 0 or 1");
       total += count;
@@ -254,9 +252,12 @@ spec load_spec(std::filesystem::path const& path) {
 }
 
 spec with_kernel(spec s, models::era e) {
-  if (!models::exists_in(s.sc.type, e) || !models::modelled(s.sc.type, e))
+  if (!models::exists_in(s.sc.type, e))
     throw spec_error(s.path, 1, 1,
-                     "pagemap '" + std::string(name_of(s.sc.type)) + "' is not modelled under " + std::string(name_of(e)));
+                     "pagemap '" + std::string(name_of(s.sc.type)) + "' did not exist in " + std::string(name_of(e)));
+  for (int a = 0; a < s.sc.actor_count; ++a)
+    if (s.sc.actors[static_cast<std::size_t>(a)] == models::actor_kind::p2p_mmap && e != models::era::v6_15)
+      throw spec_error(s.path, 1, 1, "actor kind 'p2p_mmap' needs kernel 'v6.15' (p2pmem_alloc_mmap came in v6.2)");
   s.sc.kernel = e;
   s.sc.rule = models::preset(e, s.sc.type);
   for (auto const& p : s.patch) s.sc.rule.*(models::find_knob(p.knob)->field) = p.value;

@@ -3,7 +3,10 @@
 // on the pgmap. successors() enumerates every enabled step of every actor.
 #pragma once
 
+#include "models/device_coherent.hpp"
+#include "models/device_private.hpp"
 #include "models/fs_dax.hpp"
+#include "models/generic.hpp"
 #include "models/p2pdma.hpp"
 
 #include <stdexcept>
@@ -20,7 +23,9 @@ void fire(ctx& c, int p) {
   switch (c.sc().type) {
     case pagemap::p2pdma: fired = machine::fire<E>(p2pdma::table, s, c, p); break;
     case pagemap::fs_dax: fired = machine::fire<E>(fs_dax::table, s, c, p); break;
-    default: break;
+    case pagemap::device_private: fired = machine::fire<E>(device_private::table, s, c, p); break;
+    case pagemap::device_coherent: fired = machine::fire<E>(device_coherent::table, s, c, p); break;
+    case pagemap::generic: fired = machine::fire<E>(generic::table, s, c, p); break;
   }
   if (!fired)
     throw std::logic_error("model error: no row for " + std::string(E::name) + " from state " +
@@ -41,11 +46,37 @@ inline std::uint8_t mask_of(scenario const& sc, actor_kind k) {
   return m;
 }
 
-// The expected refcount of a page no actor pins: the era's free value plus
-// what its association and mappings hold (KERNEL.md table).
+// The expected refcount of a page no actor pins: what the era leaves on a
+// free page, or on an allocated one what its mappings and association hold.
 inline int baseline_refcount(scenario const& sc, page_rec const& pg) {
-  int v = sc.rule.free_refcount + pg.mapcount;
-  if (sc.type == pagemap::fs_dax && sc.rule.fs_dax_cache_ref && (pg.flags & pf_associated)) ++v;
+  if (pg.state == page_state::free) return sc.rule.free_refcount;
+  bool const mapped = (pg.flags & pf_mapped) != 0;
+  switch (sc.type) {
+    case pagemap::fs_dax:
+      return sc.rule.free_refcount + pg.mapcount + (sc.rule.fs_dax_cache_ref && (pg.flags & pf_associated) ? 1 : 0);
+    case pagemap::generic: return sc.rule.free_refcount;
+    case pagemap::p2pdma: return sc.rule.free_refcount + (mapped ? 1 : 0);
+    case pagemap::device_private:
+    case pagemap::device_coherent:
+      // 1-based (v5.10: page_free at 2->1) keeps the base ref under the mapping's.
+      return (mapped ? 1 : 0) + (sc.type == pagemap::device_private && sc.rule.private_free_at == 1 ? 1 : 0);
+  }
+  return sc.rule.free_refcount;
+}
+
+// The pgmap->ref of a pgmap nobody is tearing down: the initial ref, memremap's
+// per-page refs, and the per-allocation refs the era takes (v6.1+ device
+// pages; P2PDMA mmap pages in v6.15).
+inline int baseline_pgmap_ref(scenario const& sc, world const& w) {
+  int v = 1 + (sc.rule.memremap_pgmap_refs ? sc.pages : 0);
+  for (int p = 0; p < sc.pages; ++p) {
+    auto const& pg = w.pages[static_cast<std::size_t>(p)];
+    bool const device = sc.type == pagemap::device_private || sc.type == pagemap::device_coherent;
+    if (device && pg.state != page_state::free &&
+        sc.rule.private_alloc == static_cast<std::int8_t>(private_alloc::zone_device_page_init))
+      ++v;
+    if (sc.type == pagemap::p2pdma && sc.rule.p2p_mmap_ref && (pg.flags & pf_mapped)) ++v;
+  }
   return v;
 }
 
@@ -75,7 +106,10 @@ class stepper {
         case actor_kind::gup: gup(a); break;
         case actor_kind::truncate: truncate(a); break;
         case actor_kind::user: user(a); break;
-        default: throw std::logic_error("model error: actor kind not modelled");
+        case actor_kind::driver: driver(a); break;
+        case actor_kind::cpu_fault: cpu_fault(a); break;
+        case actor_kind::pgmap_lookup: pgmap_lookup(a); break;
+        case actor_kind::p2p_mmap: p2p_mmap(a); break;
       }
     }
   }
@@ -102,6 +136,13 @@ class stepper {
       case 0: {
         ctx c = begin(a, op::kill);
         int before = c.w.ref;
+        if (sc_.type == pagemap::generic) {
+          // drivers/dax/bus.c:kill_dev_dax: kill_dax, then unmap_mapping_range
+          // zaps every device-dax PTE before devm runs memunmap_pages.
+          c.effect(fx_unmapped_all);
+          for (int p = 0; p < sc_.pages; ++p)
+            if (c.page(p).flags & pf_mapped) fire<events::unmap>(c, p);
+        }
         c.w.mode = pgmap_mode::killed;
         c.pgmap_put(1);
         c.record_pgmap_ref(before);
@@ -133,6 +174,8 @@ class stepper {
       case 3:
       case 4: {
         bool const exit_now = (me.pc == 3) == (sc_.rule.exit_before_unpublish != 0);
+        // pgmap_array_delete's synchronize_rcu waits for get_dev_pagemap readers.
+        if (!exit_now && in_rcu_section(actor_kind::pgmap_lookup)) return;
         ctx c = begin(a, exit_now ? op::ref_exit : op::pageunmap);
         if (exit_now) {
           c.w.mode = pgmap_mode::exited;
@@ -153,9 +196,7 @@ class stepper {
       }
       case 6: {
         // synchronize_rcu: waits for every pci_alloc_p2pmem inside its RCU section.
-        auto allocs = mask_of(sc_, actor_kind::p2p_alloc);
-        for (int b = 0; b < sc_.actor_count; ++b)
-          if ((allocs & (1u << b)) && actor(b).pc == 1) return;
+        if (in_rcu_section(actor_kind::p2p_alloc)) return;
         ctx c = begin(a, op::p2pdma_release);
         c.set(gf_pool_gone);
         emit(c, pc_done);
@@ -165,12 +206,21 @@ class stepper {
     }
   }
 
-  // memunmap_pages returns: pgmap->ref must be 0 and no page still in use.
+  // Returns true iff an actor of kind k sits at pc 1, inside rcu_read_lock.
+  bool in_rcu_section(actor_kind k) const {
+    for (int b = 0; b < sc_.actor_count; ++b)
+      if (sc_.actors[static_cast<std::size_t>(b)] == k && actor(b).pc == 1) return true;
+    return false;
+  }
+
+  // memunmap_pages returns: pgmap->ref must be 0 and no page still in use
+  // (mapped, pinned, owned, or in a file's page cache: V2).
   void check_memunmap_done(ctx& c) {
     if (c.w.ref > 0) c.violate(property::memunmap_early);
     for (int p = 0; p < sc_.pages; ++p) {
       auto const& pg = c.page(p);
-      if ((pg.flags & pf_mapped) || pg.pins > 0 || pg.holders != 0) c.violate(property::memunmap_early, why::still_used);
+      if ((pg.flags & (pf_mapped | pf_associated)) || pg.pins > 0 || pg.holders != 0)
+        c.violate(property::memunmap_early, why::still_used);
     }
   }
 
@@ -236,14 +286,16 @@ class stepper {
       fire<events::release>(c, p);
   }
 
-  // Pages an allocation owns (what a consumer can get from sg_page()).
+  // Pages a consumer can get from sg_page(): P2PDMA pages an allocation owns,
+  // GENERIC pages a process maps.
   template <class F>
   void for_each_owned_page(F&& f) {
     auto owners = mask_of(sc_, actor_kind::p2p_alloc);
     bool any = false;
     for (int p = 0; p < sc_.pages; ++p) {
       auto const& pg = from_.pages[static_cast<std::size_t>(p)];
-      if ((pg.holders & owners) && pg.state != page_state::free) {
+      bool const usable = sc_.type == pagemap::generic ? (pg.flags & pf_mapped) != 0 : (pg.holders & owners) != 0;
+      if (usable && pg.state != page_state::free) {
         any = true;
         f(p);
       }
@@ -281,10 +333,12 @@ class stepper {
 
   // fs/dax.c:dax_iomap_pte_fault: associate a free block, insert the PTE.
   // It sleeps on the file's MMAPLOCK while a truncate holds it.
+  // Once the device is killed dax_direct_access fails (!dax_alive,
+  // drivers/dax/super.c) and the fault finds nothing to map.
   void fault(int a) {
     if (from_.mmaplock) return;
-    if (!has(gf_file_mapped)) return finish_without_acting(a);
-    ctx c = begin(a, op::fs_fault);
+    if (!has(gf_file_mapped) || from_.mode != pgmap_mode::live) return finish_without_acting(a);
+    ctx c = begin(a, sc_.type == pagemap::generic ? op::dax_dev_fault : op::fs_fault);
     int p = lowest_page(c, [](page_rec const& pg) { return pg.state == page_state::free; });
     if (p < 0) return finish_without_acting(a);
     c.st.page = static_cast<std::int8_t>(p);
@@ -366,7 +420,8 @@ class stepper {
     }
   }
 
-  // The process unmaps the file: mm/memory.c:zap_pte_range, then the VMA goes.
+  // The process unmaps the memory: mm/memory.c:zap_pte_range on every mapped
+  // page (dropping the PTE's reference where it holds one), then the VMA goes.
   void user(int a) {
     if (!has(gf_file_mapped)) return finish_without_acting(a);
     ctx c = begin(a, op::user_munmap);
@@ -376,6 +431,138 @@ class stepper {
         fire<events::unmap>(c, p);
       }
     c.clear(gf_file_mapped);
+    emit(c, pc_done);
+  }
+
+  // A device driver (PRIVATE/COHERENT): allocate a free device page by era,
+  // migrate it into the process (mm/migrate.c:migrate_vma_pages), then
+  // migrate_vma_finalize drops the driver's reference and unlocks.
+  void driver(int a) {
+    auto const& me = actor(a);
+    switch (me.pc) {
+      case 0: {
+        // Drivers stop allocating before they call memunmap_pages (the comment
+        // and WARN_ON_ONCE in mm/memremap.c:zone_device_page_init, v6.1).
+        if (from_.mode != pgmap_mode::live) return finish_without_acting(a);
+        ctx c = begin(a, op::driver_alloc);
+        int p = lowest_page(c, [](page_rec const& pg) { return pg.state == page_state::free; });
+        if (p < 0) return finish_without_acting(a);
+        int before = c.page(p).refcount;
+        fire<events::alloc>(c, p);
+        c.record_page_ref(p, before);
+        c.me().page = static_cast<std::int8_t>(p);
+        emit(c, 1);
+        return;
+      }
+      case 1: {
+        ctx c = begin(a, op::driver_migrate, me.page);
+        int before = c.page(me.page).refcount;
+        if (c.has(gf_file_mapped)) fire<events::map>(c, me.page);  // no VMA: migrate_vma_setup found nothing
+        c.record_page_ref(me.page, before);
+        emit(c, 2);
+        return;
+      }
+      default: {
+        ctx c = begin(a, op::driver_finalize, me.page);
+        fire<events::put_page>(c, me.page);
+        emit(c, pc_done);
+        return;
+      }
+    }
+  }
+
+  // A CPU fault on a device-private PTE (mm/memory.c:do_swap_page): read the
+  // entry under the PTL [v6.1+: get_page there], call migrate_to_ram (which
+  // touches page->pgmap->ops and migrates the page back, dropping the PTE's
+  // reference), [v6.1+: put_page]. Without the reference (V4) a racing unmap
+  // or migration can free the page between the first two steps.
+  void cpu_fault(int a) {
+    auto const& me = actor(a);
+    switch (me.pc) {
+      case 0: {
+        bool any = false;
+        for (int p = 0; p < sc_.pages; ++p) {
+          if (!(from_.pages[static_cast<std::size_t>(p)].flags & pf_mapped)) continue;
+          any = true;
+          ctx c = begin(a, op::cpu_read_pte, p);
+          if (sc_.rule.cpu_fault_page_ref) fire<events::get_page>(c, p);
+          c.me().page = static_cast<std::int8_t>(p);
+          emit(c, 1);
+        }
+        if (!any) finish_without_acting(a);
+        return;
+      }
+      case 1: {
+        int p = me.page;
+        ctx c = begin(a, op::cpu_migrate, p);
+        c.touch_page(p);
+        if (c.page(p).state == page_state::free) c.violate(property::use_after_free, why::page_freed_by_other);
+        int before = c.page(p).refcount;
+        if (c.page(p).flags & pf_mapped) fire<events::unmap>(c, p);
+        c.record_page_ref(p, before);
+        emit(c, sc_.rule.cpu_fault_page_ref ? 2 : pc_done);
+        return;
+      }
+      default: {
+        ctx c = begin(a, op::cpu_put, me.page);
+        fire<events::put_page>(c, me.page);
+        emit(c, pc_done);
+        return;
+      }
+    }
+  }
+
+  // get_dev_pagemap(pfn) (mm/memremap.c): rcu_read_lock, xa_load, then
+  // percpu_ref_tryget_live on pgmap->ref; later put_dev_pagemap. In v5.10
+  // dev_pagemap_cleanup has already run percpu_ref_exit (and cleared the
+  // pgmap->ref pointer of an internal ref) while the pgmap is still published:
+  // a tryget in that window is the V5 use-after-free [inf from 1e57ffb6e3fd].
+  void pgmap_lookup(int a) {
+    auto const& me = actor(a);
+    switch (me.pc) {
+      case 0: {
+        if (!has(gf_published)) return finish_without_acting(a);
+        ctx c = begin(a, op::lookup_load);
+        emit(c, 1);
+        return;
+      }
+      case 1: {
+        ctx c = begin(a, op::lookup_tryget);
+        int before = c.w.ref;
+        if (c.has(gf_counters_freed)) c.violate(property::use_after_free, why::counters_freed);
+        bool ok = c.tryget_live();
+        c.record_pgmap_ref(before);
+        if (!ok) c.effect(fx_tryget_failed);
+        emit(c, ok ? 2 : pc_done);
+        return;
+      }
+      default: {
+        ctx c = begin(a, op::lookup_put);
+        int before = c.w.ref;
+        c.pgmap_put(1);
+        c.record_pgmap_ref(before);
+        emit(c, pc_done);
+        return;
+      }
+    }
+  }
+
+  // drivers/pci/p2pdma.c:p2pmem_alloc_mmap (v6.2+): take the lowest free pool
+  // page, set_page_count(1), vm_insert_page, percpu_ref_get per page (the
+  // mapping's page ref then frees it through p2pdma_page_free at 0).
+  void p2p_mmap(int a) {
+    if (has(gf_pool_gone) || !has(gf_file_mapped)) return finish_without_acting(a);
+    ctx c = begin(a, op::p2p_mmap_insert);
+    int p = lowest_page(c, [](page_rec const& pg) { return pg.state == page_state::free; });
+    if (p < 0) return finish_without_acting(a);
+    if (c.w.mode != pgmap_mode::live) return finish_without_acting(a);
+    int before = c.page(p).refcount;
+    fire<events::alloc>(c, p);
+    c.touch_page(p);
+    c.page(p).refcount = 1;
+    fire<events::map>(c, p);
+    if (sc_.rule.p2p_mmap_ref) c.pgmap_get(1);
+    c.record_page_ref(p, before);
     emit(c, pc_done);
   }
 

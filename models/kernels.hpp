@@ -142,7 +142,7 @@ inline constexpr std::array knobs{
        {pagemap::p2pdma}, 1},
   knob{"p2p_mmap_ref", &rules::p2p_mmap_ref, knob_kind::boolean, 0, 1, {},
        "the P2PDMA mmap path takes +1 pgmap->ref per mapped page",
-       "KERNEL.md 'P2PDMA allocation' v6.1; drivers/pci/p2pdma.c:p2pmem_alloc_mmap",
+       "KERNEL.md 'P2PDMA allocation' (v6.1 there; the path came in v6.2); drivers/pci/p2pdma.c:p2pmem_alloc_mmap",
        {pagemap::p2pdma}, 1},
   knob{"truncate_skips_unmapped", &rules::truncate_skips_unmapped, knob_kind::boolean, 0, 1, {},
        "dax_layout_busy_page returns at once when no process maps the file (!mapping_mapped)",
@@ -211,7 +211,9 @@ constexpr rules preset(era e, pagemap t) {
       r.private_alloc = static_cast<std::int8_t>(private_alloc::zone_device_page_init);
       r.cpu_fault_page_ref = 1;
       r.exit_before_unpublish = 0;
-      r.p2p_mmap_ref = 1;
+      // KERNEL.md puts the P2PDMA mmap path in v6.1; drivers/pci/p2pdma.c in
+      // v6.1 has no p2pmem_alloc_mmap (it came in v6.2). The source wins.
+      r.p2p_mmap_ref = e == era::v6_15;
       if (e == era::v6_15) {
         r.free_refcount = t == generic ? 1 : 0;
         r.zero_put_drops_pgmap = priv_or_coh || t == p2pdma;
@@ -229,11 +231,6 @@ constexpr rules preset(era e, pagemap t) {
 // Returns true iff type t existed in era e (MEMORY_DEVICE_COHERENT came in v6.1).
 constexpr bool exists_in(pagemap t, era e) {
   return t != pagemap::device_coherent || e == era::v6_1 || e == era::v6_15;
-}
-
-// Returns true iff this version of pgmapcheck models type t under era e.
-constexpr bool modelled(pagemap t, era e) {
-  return (t == pagemap::p2pdma || t == pagemap::fs_dax) && (e == era::v5_10 || e == era::rfc_v3);
 }
 
 std::optional<era> parse_era(std::string_view name);

@@ -32,7 +32,7 @@ enum pgmap_flag : std::uint8_t {
   gf_pages_freed = 8,     // pageunmap_range freed the struct pages
   gf_struct_freed = 16,   // the struct embedding the pgmap was freed (P2PDMA devm kfree)
   gf_pool_gone = 32,      // pci_p2pdma_release cleared pdev->p2pdma and destroyed the pool
-  gf_file_mapped = 64,    // FS_DAX: a VMA maps the file (mapping_mapped)
+  gf_file_mapped = 64,    // a process VMA covers the memory (FS_DAX: mapping_mapped)
 };
 
 struct page_rec {
@@ -75,12 +75,13 @@ enum class actor_kind : std::uint8_t {
   driver,
   cpu_fault,
   pgmap_lookup,
+  p2p_mmap,
 };
-inline constexpr std::array<std::string_view, 11> actor_names{
-    "memunmap", "p2p_alloc", "stray_put", "stray_get_put", "fault",     "gup",
-    "truncate", "user",      "driver",    "cpu_fault",     "pgmap_lookup",
+inline constexpr std::array<std::string_view, 12> actor_names{
+    "memunmap", "p2p_alloc", "stray_put", "stray_get_put", "fault",        "gup",
+    "truncate", "user",      "driver",    "cpu_fault",     "pgmap_lookup", "p2p_mmap",
 };
-inline constexpr std::array<std::string_view, 11> actor_meanings{
+inline constexpr std::array<std::string_view, 12> actor_meanings{
     "memunmap_pages: kill, drop page refs, wait for pgmap->ref == 0, exit and unpublish",
     "pci_alloc_p2pmem ... pci_free_p2pmem: a P2PDMA allocation and its release",
     "a consumer's unbalanced put_page on a page it got from sg_page()",
@@ -92,19 +93,23 @@ inline constexpr std::array<std::string_view, 11> actor_meanings{
     "a device driver allocating device pages and migrating them into a process",
     "a CPU fault on a device-private PTE: migrate_to_ram",
     "get_dev_pagemap(pfn) ... put_dev_pagemap racing memunmap",
+    "p2pmem_alloc_mmap (v6.2+): a P2PDMA page mapped into a process, one pgmap ref per page",
 };
 constexpr std::string_view name_of(actor_kind k) { return actor_names[static_cast<std::size_t>(k)]; }
 
-// Returns true iff actor kind k runs against pagemap type t (KERNEL.md, Actors).
+// Returns true iff actor kind k runs against pagemap type t (KERNEL.md,
+// Actors; `user` also unmaps COHERENT and P2PDMA-mmap pages, which KERNEL.md's
+// actor list leaves out but the driver and p2p_mmap paths map).
 constexpr bool applies(actor_kind k, pagemap t) {
   using enum pagemap;
   switch (k) {
     case actor_kind::memunmap:
-    case actor_kind::pgmap_lookup: return true;
+    case actor_kind::pgmap_lookup:
+    case actor_kind::user: return true;
     case actor_kind::driver: return t == device_private || t == device_coherent;
-    case actor_kind::user: return t == device_private || t == generic || t == fs_dax;
     case actor_kind::cpu_fault: return t == device_private;
-    case actor_kind::p2p_alloc: return t == p2pdma;
+    case actor_kind::p2p_alloc:
+    case actor_kind::p2p_mmap: return t == p2pdma;
     case actor_kind::stray_put:
     case actor_kind::stray_get_put: return t == p2pdma || t == generic;
     case actor_kind::fault: return t == fs_dax || t == generic;
@@ -112,11 +117,6 @@ constexpr bool applies(actor_kind k, pagemap t) {
     case actor_kind::truncate: return t == fs_dax;
   }
   return false;
-}
-
-// Returns true iff this version models actor kind k.
-constexpr bool modelled(actor_kind k) {
-  return k != actor_kind::driver && k != actor_kind::cpu_fault && k != actor_kind::pgmap_lookup;
 }
 
 // A scenario, resolved: what the model runs.
@@ -154,6 +154,17 @@ enum class op : std::uint8_t {
   busy_wait,
   truncate_free,
   user_munmap,
+  driver_alloc,
+  driver_migrate,
+  driver_finalize,
+  cpu_read_pte,
+  cpu_migrate,
+  cpu_put,
+  lookup_load,
+  lookup_tryget,
+  lookup_put,
+  p2p_mmap_insert,
+  dax_dev_fault,
 };
 
 struct op_info {
@@ -162,7 +173,7 @@ struct op_info {
 };
 
 // clang-format off
-inline constexpr std::array<op_info, 23> ops{{
+inline constexpr std::array<op_info, 34> ops{{
   {"finds nothing",            "-"},
   {"dev_pagemap_kill",         "mm/memremap.c:dev_pagemap_kill (percpu_ref_kill)"},
   {"put_page",                 "mm/memremap.c:memunmap_pages (for_each_device_pfn put_page)"},
@@ -186,6 +197,17 @@ inline constexpr std::array<op_info, 23> ops{{
   {"wait_var_event",           "fs/ext4/inode.c:ext4_break_layouts (wait_var_event, rescan)"},
   {"dax_disassociate_entry",   "fs/dax.c:dax_disassociate_entry (truncate frees the blocks)"},
   {"zap_pte_range",            "mm/memory.c:zap_pte_range (munmap)"},
+  {"driver alloc",             "driver page allocation (get_page+lock_page v5.10; init_page_count rfc-v3; lock_page v5.18; mm/memremap.c:zone_device_page_init v6.1)"},
+  {"migrate_vma_pages",        "mm/migrate_device.c:migrate_vma_pages (mm/migrate.c before v6.1)"},
+  {"migrate_vma_finalize",     "mm/migrate_device.c:migrate_vma_finalize (put_page, unlock_page)"},
+  {"do_swap_page",             "mm/memory.c:do_swap_page (device-private entry under the PTL)"},
+  {"migrate_to_ram",           "mm/memory.c:do_swap_page -> pgmap->ops->migrate_to_ram"},
+  {"put_page",                 "mm/memory.c:do_swap_page (put_page after migrate_to_ram, 16ce101db85d)"},
+  {"xa_load",                  "mm/memremap.c:get_dev_pagemap (rcu_read_lock, xa_load)"},
+  {"percpu_ref_tryget_live",   "mm/memremap.c:get_dev_pagemap (percpu_ref_tryget_live)"},
+  {"put_dev_pagemap",          "include/linux/memremap.h:put_dev_pagemap"},
+  {"p2pmem_alloc_mmap",        "drivers/pci/p2pdma.c:p2pmem_alloc_mmap (vm_insert_page, percpu_ref_get)"},
+  {"dev_dax_huge_fault",       "drivers/dax/device.c:dev_dax_huge_fault (vmf_insert_mixed)"},
 }};
 // clang-format on
 
@@ -203,6 +225,7 @@ enum effect : std::uint16_t {
   fx_skipped_unmapped = 128,
   fx_get_dev_pagemap_failed = 256,
   fx_released = 512,
+  fx_unmapped_all = 1024,
 };
 
 // What a use-after-free, early memunmap or bad free was about.
@@ -266,6 +289,7 @@ class ctx {
     st.actor = static_cast<std::uint8_t>(actor);
     st.what = what;
     st.page = static_cast<std::int8_t>(page);
+    if (page >= 0) st.before = st.after = w.pages[static_cast<std::size_t>(page)].refcount;
   }
 
   scenario const& sc() const { return sc_; }
@@ -352,6 +376,13 @@ class ctx {
     page(p).pins = static_cast<std::uint8_t>(page(p).pins + 1);
     page(p).holders = static_cast<std::uint8_t>(page(p).holders | self_bit());
     record_page_ref(p, before);
+  }
+  // This actor holds page p with a reference that is not a pin (an owner's).
+  void hold(int p) { page(p).holders = static_cast<std::uint8_t>(page(p).holders | self_bit()); }
+  // This actor drops the owner's reference it held.
+  void drop_hold(int p) {
+    page(p).holders = static_cast<std::uint8_t>(page(p).holders & ~self_bit());
+    put_ref(p);
   }
   // This actor drops the reference it took.
   void drop_pin(int p) {

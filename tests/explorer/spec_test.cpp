@@ -114,7 +114,7 @@ TEST_CASE("spec: bad input names file, line, column and what was expected", "[sp
       {"kernel = \"v5.10\" = 3\n", "specs/x.toml:1:18", "malformed TOML"},
       {std::string("\xff\xfe\x00garbage", 10), "specs/x.toml:1:1", "malformed TOML"},
       {"", "specs/x.toml:1:1", "missing key 'kernel'"},
-      {"kernel = \"v5.18\"\npagemap = \"p2pdma\"\n", "specs/x.toml:2:11", "not modelled in this version"},
+      {"kernel = \"v6.1\"\npagemap = \"p2pdma\"\n[actors]\np2p_mmap = 1\n", "specs/x.toml:4:12", "needs the P2PDMA mmap path"},
   };
   for (auto const& c : cases) {
     INFO(c.text);

@@ -14,9 +14,13 @@ constexpr auto pinned = page_state::pinned;
 
 TEST_CASE("p2pdma: the table's rows", "[p2pdma]") {
   constexpr auto rows = machine::describe(p2pdma::table);
-  std::array<machine::row_info<page_state>, 13> want{{
+  std::array<machine::row_info<page_state>, 17> want{{
       {page_state::free, "alloc", "", "", cache},
       {cache, "release", "", "gen_pool_free", page_state::free},
+      {cache, "map", "", "map_noref", cache},
+      {cache, "unmap", "put_frees", "zap_put", page_state::free},
+      {cache, "unmap", "", "zap_put", cache},
+      {pinned, "unmap", "", "zap_put", pinned},
       {cache, "get_page", "", "get_ref", pinned},
       {pinned, "get_page", "", "get_ref", pinned},
       {pinned, "put_page", "put_frees", "put_ref", page_state::free},
