@@ -5,7 +5,7 @@ PGMAPCHECK := $(BUILD)/pgmapcheck
 JOBS       ?= 2
 
 # The thread's Q1 ("is breaking put_page -> put_dev_pagemap safe?"): the same
-# scenarios under v5.10 and the 2020 RFC.
+# scenarios under v5.10 and the 2020 RFC, for every pagemap type.
 FLAGSHIP := \
   specs/p2pdma/v1-unbalanced-put-v5.10.toml \
   specs/p2pdma/v1-balanced-get-put-v5.10.toml \
@@ -13,7 +13,13 @@ FLAGSHIP := \
   specs/p2pdma/memunmap-alone-v5.10.toml \
   specs/fs_dax/gup-vs-truncate-v5.10.toml \
   specs/fs_dax/v7-unmapped-gup-v5.10.toml \
-  specs/fs_dax/memunmap-while-mapped-v5.10.toml
+  specs/fs_dax/v2-cached-page-v5.10.toml \
+  specs/device_private/v9-page-free-under-mapping-v5.10.toml \
+  specs/device_private/v3-memunmap-early-v5.18.toml \
+  specs/device_private/v4-migrate-to-ram-uaf-v5.10.toml \
+  specs/generic/v10-gup-pin-v5.10.toml \
+  specs/generic/v1-stray-put-v5.10.toml \
+  specs/device_coherent/driver-unmap-v6.1.toml
 
 .PHONY: all deps build run test asan clean
 

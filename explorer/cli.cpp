@@ -89,6 +89,7 @@ bool load_all(std::vector<std::filesystem::path> const& files, std::vector<spec>
 }
 
 std::string cell(check_result const& r) {
+  if (r.not_applicable) return fmt::format("n/a ({} came in v6.1)", models::name_of(r.scenario.sc.type));
   std::string v(name_of(r.result));
   if (r.violated) v += " " + std::string(name_of(*r.violated));
   return fmt::format("{} ({} states)", v, r.states);
@@ -106,6 +107,7 @@ std::string scenario_label(spec const& s) {
 
 // What changed between the first and the last kernel of a row.
 std::string change(check_result const& a, check_result const& b) {
+  if (a.not_applicable || b.not_applicable) return "-";
   if (a.result == verdict::incomplete || b.result == verdict::incomplete) return "unknown";
   if (a.result == b.result) return a.violated == b.violated ? "same" : "other violation";
   return a.result == verdict::violation ? "fixed" : "introduced";
@@ -176,7 +178,16 @@ int run_check_command(check_options const& o) {
       if (eras.empty())
         row.push_back(s);
       else
-        for (auto e : eras) row.push_back(with_kernel(s, e));
+        for (auto e : eras) {
+          // Across several kernels a type that did not exist yet gets an n/a cell.
+          if (eras.size() > 1 && !models::exists_in(s.sc.type, e)) {
+            spec missing = s;
+            missing.sc.kernel = e;
+            row.push_back(missing);
+            continue;
+          }
+          row.push_back(with_kernel(s, e));
+        }
     } catch (spec_error const& e) {
       std::cerr << "error: " << e.what() << "\n";
       return bad_input;
@@ -198,6 +209,13 @@ int run_check_command(check_options const& o) {
   for (auto const& row : runs) {
     results.emplace_back();
     for (auto const& s : row) {
+      if (!models::exists_in(s.sc.type, s.sc.kernel)) {
+        check_result na;
+        na.scenario = s;
+        na.not_applicable = true;
+        results.back().push_back(std::move(na));
+        continue;
+      }
       check_result r = run_check(s, lim);
       std::filesystem::path dir = base / s.name;
       if (one && !o.out.empty())

@@ -37,6 +37,7 @@ struct check_result {
   std::uint64_t memory_bytes = 0;
   double seconds = 0;
   std::string incomplete_reason;
+  bool not_applicable = false;  // the type did not exist in this era (a table cell only)
 };
 
 // Explores the spec's scenario exhaustively (BFS) and explains the outcome.
