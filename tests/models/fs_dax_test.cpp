@@ -103,3 +103,25 @@ TEST_CASE("fs_dax knobs: map and page-cache references", "[fs_dax]") {
   CHECK(clean(r.fire<events::release>(0)));
   CHECK(r.page().refcount == 1);
 }
+
+TEST_CASE("fs_dax: fault, gup, unpin under each era", "[fs_dax]") {
+  struct expected {
+    era e;
+    int mapped_rc;  // after fault
+    bool gup_from_zero;
+    bool wake_on_unpin;
+  };
+  for (auto const& x : {expected{era::v5_10, 1, false, true}, expected{era::rfc_v3, 0, true, true},
+                        expected{era::v5_18, 1, false, true}, expected{era::v6_1, 1, false, true},
+                        expected{era::v6_15, 1, false, false}}) {
+    INFO(name_of(x.e));
+    rig r(pagemap::fs_dax, x.e);
+    r.fire<events::alloc>(0);
+    r.fire<events::map>(0);
+    CHECK(r.page().refcount == x.mapped_rc);
+    CHECK(violates(r.fire<events::get_page>(0, 1), property::get_from_zero) == x.gup_from_zero);
+    auto st = r.fire<events::put_page>(0, 1);
+    CHECK(((st.effects & fx_wake) != 0) == x.wake_on_unpin);  // v6.15: 2->1 is not idle (0)
+    CHECK((st.effects & fx_put_dev_pagemap) == 0);
+  }
+}

@@ -125,3 +125,24 @@ TEST_CASE("p2pdma patch zero_put_frees: the put to 0 frees the page", "[p2pdma]"
   CHECK((st.effects & fx_free_callback) != 0);
   CHECK(violates(st, property::free_while_used));
 }
+
+TEST_CASE("p2pdma: a put to 0 under each era", "[p2pdma]") {
+  struct expected {
+    era e;
+    int free_refcount;
+    bool drops_pgmap, frees;
+  };
+  for (auto const& x : {expected{era::v5_10, 1, true, false}, expected{era::rfc_v3, 0, false, false},
+                        expected{era::v5_18, 1, false, false}, expected{era::v6_1, 1, false, false},
+                        expected{era::v6_15, 0, true, true}}) {
+    INFO(name_of(x.e));
+    rig r(pagemap::p2pdma, x.e, 1, 3);
+    CHECK(r.page().refcount == x.free_refcount);
+    r.fire<events::alloc>(0);
+    r.w.pages[0].refcount = 1;  // as after p2pmem_alloc_mmap's set_page_count(1), or a v5.10 allocation
+    auto st = r.fire<events::put_base>(0, 2);
+    CHECK(((st.effects & fx_put_dev_pagemap) != 0) == x.drops_pgmap);
+    CHECK(((st.effects & fx_free_callback) != 0) == x.frees);
+    CHECK((r.page().state == page_state::free) == x.frees);
+  }
+}
