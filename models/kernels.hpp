@@ -102,7 +102,7 @@ inline constexpr std::array knobs{
   knob{"zero_put_frees", &rules::zero_put_frees, knob_kind::boolean, 0, 1, {},
        "a page refcount reaching 0 returns the page to its allocator (page_free, folio_free, gen_pool free)",
        "KERNEL.md 'a page's refcount 1->0'; mm/memremap.c:free_zone_device_page (v5.18+)",
-       all_types, 5},
+       {pagemap::device_private, pagemap::device_coherent, pagemap::p2pdma}, 3},
   knob{"reset_after_free", &rules::reset_after_free, knob_kind::boolean, 0, 1, {},
        "after the free at 0 the refcount is reset to 1 (set_page_count(page, 1))",
        "KERNEL.md 'refcount of a free page' v5.18; mm/memremap.c:free_zone_device_page (v5.18)",
