@@ -166,14 +166,15 @@ class stepper {
         return;
       }
       case 2: {
-        if (!has(gf_released)) return;  // asleep in wait_for_completion
+        if (!has(gf_released) && !mutated(mutant::skip_memunmap_wait)) return;  // asleep in wait_for_completion
         ctx c = begin(a, op::wait_ref_zero);
         emit(c, 3);
         return;
       }
       case 3:
       case 4: {
-        bool const exit_now = (me.pc == 3) == (sc_.rule.exit_before_unpublish != 0);
+        bool const exit_first = (sc_.rule.exit_before_unpublish != 0) != mutated(mutant::swap_exit_unpublish);
+        bool const exit_now = (me.pc == 3) == exit_first;
         // pgmap_array_delete's synchronize_rcu waits for get_dev_pagemap readers.
         if (!exit_now && in_rcu_section(actor_kind::pgmap_lookup)) return;
         ctx c = begin(a, exit_now ? op::ref_exit : op::pageunmap);
@@ -269,7 +270,7 @@ class stepper {
       case 3: {
         ctx c = begin(a, op::alloc_ref_put, me.page);
         int before = c.w.ref;
-        if (sc_.rule.p2p_alloc_ref) c.pgmap_put(1);
+        if (sc_.rule.p2p_alloc_ref && !mutated(mutant::ref_not_dropped)) c.pgmap_put(1);
         c.record_pgmap_ref(before);
         emit(c, pc_done);
         return;
@@ -399,7 +400,8 @@ class stepper {
         int busy = -1;
         for (int p = 0; p < sc_.pages && busy < 0; ++p)
           if (dax_busy(sc_, from_.pages[static_cast<std::size_t>(p)])) busy = p;
-        if (busy >= 0 && sc_.rule.truncate_waits_idle) return;  // asleep in wait_var_event
+        if (busy >= 0 && sc_.rule.truncate_waits_idle && !mutated(mutant::skip_truncate_wait))
+          return;  // asleep in wait_var_event
         ctx c = begin(a, op::busy_wait, busy);
         if (busy >= 0) c.effect(fx_no_wait);
         emit(c, 2);
@@ -539,7 +541,7 @@ class stepper {
       default: {
         ctx c = begin(a, op::lookup_put);
         int before = c.w.ref;
-        c.pgmap_put(1);
+        if (!mutated(mutant::ref_not_dropped)) c.pgmap_put(1);
         c.record_pgmap_ref(before);
         emit(c, pc_done);
         return;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "models/kernels.hpp"
+#include "models/mutants.hpp"
 #include "pgmapcheck/machine.hpp"
 #include "pgmapcheck/model.hpp"
 
@@ -363,8 +364,12 @@ class ctx {
   }
   // The refcount at which a put returns the page to its allocator, or -1.
   int free_point() const {
-    if (sc_.type == pagemap::device_private && rule().private_free_at == 1) return 1;
-    return rule().zero_put_frees ? 0 : -1;
+    int point = -1;
+    if (sc_.type == pagemap::device_private && rule().private_free_at == 1)
+      point = 1;
+    else if (rule().zero_put_frees)
+      point = 0;
+    return mutated(mutant::free_at_wrong_count) ? point + 1 : point;
   }
 
   // get_page / try_grab_page by this actor: +1, VM_BUG_ON at 0.
@@ -388,7 +393,7 @@ class ctx {
   void drop_pin(int p) {
     page(p).pins = static_cast<std::uint8_t>(page(p).pins - 1);
     page(p).holders = static_cast<std::uint8_t>(page(p).holders & ~self_bit());
-    put_ref(p);
+    if (!mutated(mutant::drop_put_page)) put_ref(p);
   }
   // put_page with the era's semantics (include/linux/mm.h:put_page,
   // mm/memremap.c:free_devmap_managed_page / free_zone_device_page).
@@ -402,7 +407,7 @@ class ctx {
       violate(property::refcount_underflow);
       return;
     }
-    if (devmap_managed()) {
+    if (devmap_managed() && !mutated(mutant::free_at_wrong_count)) {
       if (v == 1) {
         if (sc_.type == pagemap::device_private)
           free_callback(p);
@@ -413,8 +418,9 @@ class ctx {
       }
       return;
     }
+    if (v == free_point() && v != 0) free_callback(p);  // only a mutant frees above 1->0 here
     if (v != 0) return;
-    if (rule().zero_put_frees) free_callback(p);
+    if (free_point() == 0) free_callback(p);
     if (rule().zero_put_drops_pgmap) put_dev_pagemap();
     if (sc_.type == pagemap::fs_dax) effect(fx_wake);
     if (rule().reset_after_free) {
@@ -424,7 +430,7 @@ class ctx {
   }
   void put_dev_pagemap() {
     effect(fx_put_dev_pagemap);
-    pgmap_put(1);
+    if (!mutated(mutant::drop_put_dev_pagemap)) pgmap_put(1);
   }
   // A free callback (page_free, folio_free, gen_pool free) returns page p.
   void free_callback(int p) {
