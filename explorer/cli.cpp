@@ -157,6 +157,7 @@ struct check_options {
   bool quiet = false;
   std::uint64_t max_states = 0;
   std::uint64_t max_memory_mib = 0;
+  std::string search = "bfs";
 };
 
 int run_check_command(check_options const& o) {
@@ -198,6 +199,7 @@ int run_check_command(check_options const& o) {
   limits lim;
   lim.max_states = o.max_states;
   lim.max_memory_bytes = o.max_memory_mib * 1024 * 1024;
+  lim.order = o.search == "dfs" ? search_order::dfs : search_order::bfs;
   lim.cancel = &interrupted;
   lim.progress = !o.quiet;
   bool const one = runs.size() == 1 && runs[0].size() == 1;
@@ -356,6 +358,8 @@ int run_cli(int argc, char** argv) {
   check->add_flag("--quiet", co.quiet, "print only the table (or nothing) and no progress");
   check->add_option("--max-states", co.max_states, "stop with 'incomplete' after this many states");
   check->add_option("--max-memory", co.max_memory_mib, "stop with 'incomplete' past this many MiB of search memory");
+  check->add_option("--search", co.search, "bfs (shortest counterexample, the default) or dfs")
+      ->check(CLI::IsMember({"bfs", "dfs"}));
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties and knobs");

@@ -21,7 +21,10 @@ inline constexpr std::string_view name_of(verdict v) {
   return v == verdict::holds ? "holds" : v == verdict::violation ? "violation" : "incomplete";
 }
 
+enum class search_order : std::uint8_t { bfs, dfs };
+
 struct limits {
+  search_order order = search_order::bfs;  // dfs: same verdict, not the shortest trace
   std::uint64_t max_states = 0;        // 0: no limit
   std::uint64_t max_memory_bytes = 0;  // 0: no limit
   std::atomic<bool> const* cancel = nullptr;
@@ -119,6 +122,22 @@ class state_store {
   std::vector<std::uint32_t> slots_;
 };
 
+// Rebuilds the labelled path to state `at` (and one more step, if ordinal > 0).
+template <model M>
+void rebuild(M const& m, state_store<typename M::state> const& store, std::uint32_t at, std::uint32_t ordinal,
+             search_result<M>& r) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
+  if (ordinal) edges.emplace_back(at, ordinal);
+  for (std::uint32_t i = at; i != 0; i = store.parent(i)) edges.emplace_back(store.parent(i), store.via(i));
+  for (auto it = edges.rbegin(); it != edges.rend(); ++it) {
+    std::uint32_t k = 0;
+    m.for_each_successor(store[it->first], [&](typename M::step const& st, typename M::state const& next) {
+      if (++k == it->second) r.trace.push_back({st, next});
+    });
+  }
+}
+
+
 }  // namespace detail
 
 // Searches m breadth-first for a violation of the properties in `checked`.
@@ -126,7 +145,7 @@ class state_store {
 // while expanding level d has d+1 steps, a terminal one found there has d, so
 // a step violation waits for the end of its level in case a terminal one beats it.
 template <model M>
-search_result<M> explore(M const& m, property_set checked, limits const& lim = {}) {
+search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim) {
   using clock = std::chrono::steady_clock;
   using state = typename M::state;
   auto const start = clock::now();
@@ -212,18 +231,91 @@ search_result<M> explore(M const& m, property_set checked, limits const& lim = {
     r.incomplete_reason.clear();
     r.violated = hit->props.first();
     r.violation_at_step = hit->at_step;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;  // (from, ordinal)
-    if (hit->at_step) edges.emplace_back(hit->at, hit->ordinal);
-    for (std::uint32_t i = hit->at; i != 0; i = store.parent(i)) edges.emplace_back(store.parent(i), store.via(i));
-    for (auto it = edges.rbegin(); it != edges.rend(); ++it) {
-      std::uint32_t k = 0;
-      m.for_each_successor(store[it->first], [&](typename M::step const& st, state const& next) {
-        if (++k == it->second) r.trace.push_back({st, next});
-      });
-    }
+    detail::rebuild(m, store, hit->at, hit->at_step ? hit->ordinal : 0, r);
   }
   r.seconds = std::chrono::duration<double>(clock::now() - start).count();
   return r;
+}
+
+
+// Searches m depth-first (a stack instead of a queue): the same states and the
+// same verdict as BFS, a counterexample that need not be shortest. Used to
+// cross-check the BFS.
+template <model M>
+search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim) {
+  using state = typename M::state;
+  auto const start = std::chrono::steady_clock::now();
+  search_result<M> r;
+  r.initial = m.initial();
+  detail::state_store<state> store;
+  store.insert(r.initial, 0, 0);
+  std::vector<std::uint32_t> stack{0};
+  std::vector<std::uint32_t> depth{0};
+  std::uint64_t expanded = 0;
+  while (!stack.empty()) {
+    std::uint32_t const at = stack.back();
+    stack.pop_back();
+    if ((expanded++ & 1023) == 0) {
+      if (lim.cancel && lim.cancel->load(std::memory_order_relaxed)) {
+        r.result = verdict::incomplete;
+        r.incomplete_reason = "interrupted";
+        break;
+      }
+      if (lim.max_memory_bytes && store.memory_bytes() > lim.max_memory_bytes) {
+        r.result = verdict::incomplete;
+        r.incomplete_reason = "memory limit reached";
+        break;
+      }
+    }
+    state const current = store[at];
+    std::uint32_t ordinal = 0, bad_ordinal = 0;
+    property_set bad;
+    bool stop = false;
+    m.for_each_successor(current, [&](typename M::step const& st, state const& next) {
+      ++ordinal;
+      ++r.transitions;
+      if (stop || !bad.empty()) return;
+      property_set v = m.check(st) & checked;
+      if (!v.empty()) {
+        bad = v;
+        bad_ordinal = ordinal;
+        return;
+      }
+      if (lim.max_states && store.size() >= lim.max_states) {
+        stop = true;
+        return;
+      }
+      auto [index, fresh] = store.insert(next, at, ordinal);
+      if (fresh) {
+        stack.push_back(index);
+        depth.push_back(depth[at] + 1);
+        r.depth = std::max(r.depth, depth[at] + 1);
+      }
+    });
+    if (ordinal == 0) bad = m.check_terminal(current) & checked;
+    if (!bad.empty()) {
+      r.result = verdict::violation;
+      r.violated = bad.first();
+      r.violation_at_step = bad_ordinal != 0;
+      detail::rebuild(m, store, at, bad_ordinal, r);
+      break;
+    }
+    if (stop) {
+      r.result = verdict::incomplete;
+      r.incomplete_reason = "state limit reached";
+      break;
+    }
+  }
+  r.states = store.size();
+  r.memory_bytes = store.memory_bytes();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+// Searches m for a violation of `checked`, breadth-first unless lim says dfs.
+template <model M>
+search_result<M> explore(M const& m, property_set checked, limits const& lim = {}) {
+  return lim.order == search_order::dfs ? explore_dfs(m, checked, lim) : explore_bfs(m, checked, lim);
 }
 
 }  // namespace pgmapcheck
