@@ -9,6 +9,7 @@ packages=(
   catch2
   graphviz libgraphviz-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  clang libclang-rt-14-dev
 )
 
 missing=()

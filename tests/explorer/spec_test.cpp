@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 using namespace pgmapcheck;
 
 namespace {
@@ -40,6 +42,14 @@ TEST_CASE("spec: a good spec resolves its kernel, type, actors in file order", "
   CHECK_FALSE(s.checked.has(property::dax_truncate_busy));  // applies to fs_dax only
   CHECK(s.checked.has(property::deadlock));
   CHECK_FALSE(s.expect);
+}
+
+TEST_CASE("spec: non-ASCII text is fine in comments, refused elsewhere", "[spec]") {
+  CHECK_NOTHROW(parse_spec("# J\xc3\xa9r\xc3\xb4me Glisse, HMM \xe2\x86\x92 ZONE_DEVICE\n" + good, "x.toml"));
+  std::string e = error_of("title = \"caf\xc3\xa9\"\n" + good);
+  CHECK(e.rfind("specs/x.toml:1:13: ", 0) == 0);
+  CHECK(e.find("non-ASCII") != std::string::npos);
+  CHECK(error_of("kernel = \"v5.10\"\r= 1\n").rfind("specs/x.toml:1:17: ", 0) == 0);
 }
 
 TEST_CASE("spec: [patch], properties and [expect]", "[spec]") {
@@ -112,7 +122,7 @@ TEST_CASE("spec: bad input names file, line, column and what was expected", "[sp
        "specs/x.toml:5:1", "names a property but expects 'holds'"},
       {"kernel = \"v5.10\"\npagemap = [\n", "specs/x.toml:2:13", "malformed TOML"},
       {"kernel = \"v5.10\" = 3\n", "specs/x.toml:1:18", "malformed TOML"},
-      {std::string("\xff\xfe\x00garbage", 10), "specs/x.toml:1:1", "malformed TOML"},
+      {std::string("\xff\xfe\x00garbage", 10), "specs/x.toml:1:1", "non-ASCII text outside a comment"},
       {"", "specs/x.toml:1:1", "missing key 'kernel'"},
       {"kernel = \"v6.1\"\npagemap = \"p2pdma\"\n[actors]\np2p_mmap = 1\n", "specs/x.toml:4:12", "needs the P2PDMA mmap path"},
   };
@@ -122,6 +132,16 @@ TEST_CASE("spec: bad input names file, line, column and what was expected", "[sp
     CHECK(e.rfind(c.where + ": ", 0) == 0);
     CHECK(e.find(c.says) != std::string::npos);
   }
+}
+
+TEST_CASE("spec: every input the fuzzer once crashed on is a clean error", "[spec][fuzz]") {
+  int replayed = 0;
+  for (auto const& e : std::filesystem::directory_iterator(std::filesystem::path(PGMAPCHECK_SOURCE_DIR) / "tests/fuzz/regressions")) {
+    INFO(e.path());
+    CHECK_THROWS_AS(load_spec(e.path()), spec_error);
+    ++replayed;
+  }
+  CHECK(replayed >= 2);
 }
 
 TEST_CASE("spec: unreadable paths are errors too", "[spec]") {

@@ -1,0 +1,30 @@
+// libFuzzer target: the spec parser, [patch] validation, era overrides, and a
+// bounded check of whatever scenario parses. Bad input must be a spec_error,
+// never a crash, a hang, or an internal error.
+#include "pgmapcheck/spec.hpp"
+#include "pgmapcheck/trace.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<char const*>(data), size);
+  pgmapcheck::spec s;
+  try {
+    s = pgmapcheck::parse_spec(text, "fuzz.toml");
+  } catch (pgmapcheck::spec_error const&) {
+    return 0;
+  }
+  pgmapcheck::limits lim;
+  lim.max_states = 2000;
+  (void)pgmapcheck::run_check(s, lim);
+  for (std::size_t e = 0; e < pgmapcheck::models::era_names.size(); ++e) {
+    try {
+      auto other = pgmapcheck::with_kernel(s, static_cast<pgmapcheck::models::era>(e));
+      (void)pgmapcheck::run_check(other, lim);
+    } catch (pgmapcheck::spec_error const&) {
+    }
+  }
+  return 0;
+}
