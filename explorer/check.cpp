@@ -204,6 +204,7 @@ check_result run_check(spec const& s, limits const& lim) {
   out.transitions = r.transitions;
   out.depth = r.depth;
   out.memory_bytes = r.memory_bytes;
+  out.peak_memory_bytes = r.peak_memory_bytes;
   out.seconds = r.seconds;
   out.incomplete_reason = r.incomplete_reason;
   counters(s.sc, r.initial, out.initial_page_refs, out.initial_pgmap_ref);

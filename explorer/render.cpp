@@ -101,6 +101,7 @@ std::string render_json(check_result const& r) {
   j["transitions"] = r.transitions;
   j["depth"] = r.depth;
   j["memory_bytes"] = r.memory_bytes;
+  j["peak_memory_bytes"] = r.peak_memory_bytes;
   j["initial"] = {{"page_refs", r.initial_page_refs}, {"pgmap_ref", r.initial_pgmap_ref}};
   ordered_json steps = ordered_json::array();
   for (std::size_t i = 0; i < r.trace.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,7 +48,8 @@ struct search_result {
   std::uint64_t states = 0;
   std::uint64_t transitions = 0;
   std::uint32_t depth = 0;  // BFS levels fully or partly explored
-  std::uint64_t memory_bytes = 0;
+  std::uint64_t memory_bytes = 0;       // the search's visited set and parent links at the end
+  std::uint64_t peak_memory_bytes = 0;  // the most they held at once (rehash included)
   double seconds = 0;
   std::string incomplete_reason;
 };
@@ -72,53 +74,82 @@ inline std::uint64_t hash_bytes(void const* data, std::size_t n) {
 }
 
 // The visited set: states in discovery order (the BFS queue itself), each
-// with its parent and the ordinal of the successor that reached it.
+// with its parent and the ordinal of the successor that reached it. Records
+// live in fixed-size chunks, so growing never copies them; every allocation
+// is counted first and refused past max_bytes, transient rehash space
+// included, so the search's memory stays within its limit.
 template <class State>
 class state_store {
  public:
-  state_store() : slots_(1u << 12, 0) {}
+  static constexpr std::size_t chunk_records = 4096;
 
-  // Inserts s; returns its index and whether it was new.
-  std::pair<std::uint32_t, bool> insert(State const& s, std::uint32_t parent, std::uint32_t via) {
-    if ((states_.size() + 1) * 2 > slots_.size()) grow();
+  explicit state_store(std::uint64_t max_bytes = 0) : max_bytes_(max_bytes) {}
+
+  // Inserts s; returns its index and whether it was new, or nothing when
+  // storing it would pass the memory limit.
+  std::optional<std::pair<std::uint32_t, bool>> insert(State const& s, std::uint32_t parent, std::uint32_t via) {
+    if (slots_.empty() && !grow_slots(1u << 10)) return std::nullopt;
+    if ((size_ + 1) * 4 > slots_.size() * 3 && !grow_slots(slots_.size() * 2)) return std::nullopt;
     std::size_t mask = slots_.size() - 1;
     for (std::size_t i = hash_bytes(&s, sizeof s) & mask;; i = (i + 1) & mask) {
       std::uint32_t slot = slots_[i];
       if (slot == 0) {
-        states_.push_back(s);
-        parents_.push_back(parent);
-        via_.push_back(via);
-        slots_[i] = static_cast<std::uint32_t>(states_.size());
-        return {slot_index(states_.size()), true};
+        if (size_ == chunks_.size() * chunk_records) {
+          if (!fits(chunk_bytes)) return std::nullopt;
+          chunks_.push_back(std::make_unique<record[]>(chunk_records));
+          allocated_ += chunk_bytes;
+          peak_ = std::max(peak_, allocated_);
+        }
+        at(size_) = record{s, parent, via};
+        slots_[i] = static_cast<std::uint32_t>(++size_);
+        return std::pair{static_cast<std::uint32_t>(size_ - 1), true};
       }
-      if (std::memcmp(&states_[slot - 1], &s, sizeof s) == 0) return {slot - 1, false};
+      if (std::memcmp(&at(slot - 1).state, &s, sizeof s) == 0) return std::pair{slot - 1, false};
     }
   }
 
-  State const& operator[](std::uint32_t i) const { return states_[i]; }
-  std::uint32_t parent(std::uint32_t i) const { return parents_[i]; }
-  std::uint32_t via(std::uint32_t i) const { return via_[i]; }
-  std::size_t size() const { return states_.size(); }
-  std::uint64_t memory_bytes() const {
-    return states_.capacity() * sizeof(State) + (parents_.capacity() + via_.capacity() + slots_.capacity()) * 4;
-  }
+  State const& operator[](std::uint32_t i) const { return at(i).state; }
+  std::uint32_t parent(std::uint32_t i) const { return at(i).parent; }
+  std::uint32_t via(std::uint32_t i) const { return at(i).via; }
+  std::size_t size() const { return size_; }
+  // Bytes held now, and the most ever held at once.
+  std::uint64_t memory_bytes() const { return allocated_; }
+  std::uint64_t peak_bytes() const { return peak_; }
 
  private:
-  static std::uint32_t slot_index(std::size_t n) { return static_cast<std::uint32_t>(n - 1); }
-  void grow() {
-    std::vector<std::uint32_t> bigger(slots_.size() * 2, 0);
-    std::size_t mask = bigger.size() - 1;
-    for (std::uint32_t k = 0; k < states_.size(); ++k) {
-      std::size_t i = hash_bytes(&states_[k], sizeof(State)) & mask;
+  struct record {
+    State state;
+    std::uint32_t parent;
+    std::uint32_t via;
+  };
+  static constexpr std::uint64_t chunk_bytes = chunk_records * sizeof(record);
+
+  record& at(std::size_t i) { return chunks_[i / chunk_records][i % chunk_records]; }
+  record const& at(std::size_t i) const { return chunks_[i / chunk_records][i % chunk_records]; }
+  // Returns true iff `more` bytes fit beside what is held.
+  bool fits(std::uint64_t more) const { return max_bytes_ == 0 || allocated_ + more <= max_bytes_; }
+
+  bool grow_slots(std::size_t count) {
+    std::uint64_t const bytes = count * sizeof(std::uint32_t);
+    if (!fits(bytes)) return false;  // old and new tables coexist while rehashing
+    std::vector<std::uint32_t> bigger(count, 0);
+    peak_ = std::max(peak_, allocated_ + bytes);
+    std::size_t mask = count - 1;
+    for (std::uint32_t k = 0; k < size_; ++k) {
+      std::size_t i = hash_bytes(&at(k).state, sizeof(State)) & mask;
       while (bigger[i] != 0) i = (i + 1) & mask;
       bigger[i] = k + 1;
     }
+    allocated_ = allocated_ - slots_.size() * sizeof(std::uint32_t) + bytes;
     slots_.swap(bigger);
+    return true;
   }
 
-  std::vector<State> states_;
-  std::vector<std::uint32_t> parents_;
-  std::vector<std::uint32_t> via_;
+  std::uint64_t max_bytes_;
+  std::uint64_t allocated_ = 0;
+  std::uint64_t peak_ = 0;
+  std::size_t size_ = 0;
+  std::vector<std::unique_ptr<record[]>> chunks_;
   std::vector<std::uint32_t> slots_;
 };
 
@@ -152,8 +183,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   auto last_progress = start;
   search_result<M> r;
   r.initial = m.initial();
-  detail::state_store<state> store;
-  store.insert(r.initial, 0, 0);
+  detail::state_store<state> store(lim.max_memory_bytes);
 
   struct found {
     std::uint32_t at;        // the state expanded (step violation) or the terminal state
@@ -165,8 +195,12 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   std::uint32_t level = 0;
   std::size_t level_end = 1;
 
+  if (!store.insert(r.initial, 0, 0)) {
+    r.result = verdict::incomplete;
+    r.incomplete_reason = "memory limit reached";
+  }
   std::uint32_t head = 0;
-  for (; head < store.size(); ++head) {
+  for (; head < store.size() && r.result != verdict::incomplete; ++head) {
     if (head == level_end) {
       if (hit) break;
       ++level;
@@ -176,11 +210,6 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
       if (lim.cancel && lim.cancel->load(std::memory_order_relaxed)) {
         r.result = verdict::incomplete;
         r.incomplete_reason = "interrupted";
-        break;
-      }
-      if (lim.max_memory_bytes && store.memory_bytes() > lim.max_memory_bytes) {
-        r.result = verdict::incomplete;
-        r.incomplete_reason = "memory limit reached";
         break;
       }
       auto now = clock::now();
@@ -193,7 +222,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
     }
     state const current = store[head];
     std::uint32_t ordinal = 0;
-    bool stop = false;
+    char const* stop = nullptr;
     m.for_each_successor(current, [&](typename M::step const& st, state const& next) {
       ++ordinal;
       ++r.transitions;
@@ -204,14 +233,14 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
         return;
       }
       if (lim.max_states && store.size() >= lim.max_states) {
-        stop = true;
+        stop = "state limit reached";
         return;
       }
-      store.insert(next, head, ordinal);
+      if (!store.insert(next, head, ordinal)) stop = "memory limit reached";
     });
     if (stop) {
       r.result = verdict::incomplete;
-      r.incomplete_reason = "state limit reached";
+      r.incomplete_reason = stop;
       break;
     }
     if (ordinal == 0) {
@@ -226,6 +255,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   r.states = store.size();
   r.depth = level;
   r.memory_bytes = store.memory_bytes();
+  r.peak_memory_bytes = store.peak_bytes();
   if (hit) {  // a counterexample is real even when a limit cut the level short
     r.result = verdict::violation;
     r.incomplete_reason.clear();
@@ -247,8 +277,12 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
   auto const start = std::chrono::steady_clock::now();
   search_result<M> r;
   r.initial = m.initial();
-  detail::state_store<state> store;
-  store.insert(r.initial, 0, 0);
+  detail::state_store<state> store(lim.max_memory_bytes);
+  if (!store.insert(r.initial, 0, 0)) {
+    r.result = verdict::incomplete;
+    r.incomplete_reason = "memory limit reached";
+    return r;
+  }
   std::vector<std::uint32_t> stack{0};
   std::vector<std::uint32_t> depth{0};
   std::uint64_t expanded = 0;
@@ -261,16 +295,11 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
         r.incomplete_reason = "interrupted";
         break;
       }
-      if (lim.max_memory_bytes && store.memory_bytes() > lim.max_memory_bytes) {
-        r.result = verdict::incomplete;
-        r.incomplete_reason = "memory limit reached";
-        break;
-      }
     }
     state const current = store[at];
     std::uint32_t ordinal = 0, bad_ordinal = 0;
     property_set bad;
-    bool stop = false;
+    char const* stop = nullptr;
     m.for_each_successor(current, [&](typename M::step const& st, state const& next) {
       ++ordinal;
       ++r.transitions;
@@ -282,10 +311,15 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
         return;
       }
       if (lim.max_states && store.size() >= lim.max_states) {
-        stop = true;
+        stop = "state limit reached";
         return;
       }
-      auto [index, fresh] = store.insert(next, at, ordinal);
+      auto inserted = store.insert(next, at, ordinal);
+      if (!inserted) {
+        stop = "memory limit reached";
+        return;
+      }
+      auto [index, fresh] = *inserted;
       if (fresh) {
         stack.push_back(index);
         depth.push_back(depth[at] + 1);
@@ -302,12 +336,13 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
     }
     if (stop) {
       r.result = verdict::incomplete;
-      r.incomplete_reason = "state limit reached";
+      r.incomplete_reason = stop;
       break;
     }
   }
   r.states = store.size();
   r.memory_bytes = store.memory_bytes();
+  r.peak_memory_bytes = store.peak_bytes();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

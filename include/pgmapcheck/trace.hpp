@@ -35,6 +35,7 @@ struct check_result {
   std::uint64_t transitions = 0;
   std::uint32_t depth = 0;
   std::uint64_t memory_bytes = 0;
+  std::uint64_t peak_memory_bytes = 0;
   double seconds = 0;
   std::string incomplete_reason;
   bool not_applicable = false;  // the type did not exist in this era (a table cell only)
