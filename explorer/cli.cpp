@@ -353,7 +353,8 @@ int run_cli(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "explore every interleaving of each scenario and check its properties");
   check->add_option("spec", co.specs, "scenario files or folders of them")->required();
   check->add_option("--out", co.out, "output folder (default out/<spec name>/)");
-  check->add_option("--kernel", co.kernels, "run under this kernel era instead of the spec's (repeatable: a table)");
+  check->add_option("--kernel", co.kernels, "run under this kernel era instead of the spec's (repeatable: a table)")
+      ->allow_extra_args(false);
   check->add_flag("--json", co.json, "print report.json instead of the text trace");
   check->add_flag("--quiet", co.quiet, "print only the table (or nothing) and no progress");
   check->add_option("--max-states", co.max_states, "stop with 'incomplete' after this many states");

@@ -26,6 +26,7 @@ inline constexpr auto pool_free = machine::action("gen_pool_free", [](ctx& c, in
 inline constexpr auto table = machine::make_table(
   free   + event<alloc>                                  = cache,   // gen_pool_alloc_owner
   cache  + event<release>               / pool_free      = free,    // gen_pool_free_owner
+  pinned + event<release>               / pool_free      = free,    // ... under a consumer's ref: free-while-used
   cache  + event<map>                   / map_noref      = cache,   // p2pmem_alloc_mmap: vm_insert_page
   cache  + event<unmap> [put_frees]     / unmap_ref      = free,    // zap: p2pdma_page_free (v6.15)
   cache  + event<unmap>                 / unmap_ref      = cache,

@@ -14,9 +14,10 @@ constexpr auto pinned = page_state::pinned;
 
 TEST_CASE("p2pdma: the table's rows", "[p2pdma]") {
   constexpr auto rows = machine::describe(p2pdma::table);
-  std::array<machine::row_info<page_state>, 17> want{{
+  std::array<machine::row_info<page_state>, 18> want{{
       {page_state::free, "alloc", "", "", cache},
       {cache, "release", "", "gen_pool_free", page_state::free},
+      {pinned, "release", "", "gen_pool_free", page_state::free},
       {cache, "map", "", "map_noref", cache},
       {cache, "unmap", "put_frees", "zap_put", page_state::free},
       {cache, "unmap", "", "zap_put", cache},
@@ -111,6 +112,14 @@ TEST_CASE("p2pdma: the pool free checks for other users and double frees", "[p2p
   r.reset();
   r.fire<events::alloc>(0);
   r.w.pages[0].holders = 3;  // actor 1 still references it
+  CHECK(violates(r.fire<events::release>(0, 0), property::free_while_used));
+  CHECK(r.page().state == page_state::free);
+}
+
+TEST_CASE("p2pdma: a pool free under a consumer's reference is free-while-used", "[p2pdma]") {
+  rig r(pagemap::p2pdma, era::v6_15, 1, 3);
+  r.fire<events::alloc>(0);
+  r.fire<events::get_page>(0, 1);
   CHECK(violates(r.fire<events::release>(0, 0), property::free_while_used));
   CHECK(r.page().state == page_state::free);
 }
