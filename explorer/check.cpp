@@ -212,6 +212,9 @@ check_result run_check(spec const& s, limits const& lim) {
   for (auto const& e : r.trace) {
     trace_row row;
     row.actor = e.step.actor;
+    row.op = static_cast<int>(e.step.what);
+    row.page = e.step.page;
+    row.violated = e.step.violated;
     row.text = step_text(e.step, prev);
     row.notes = step_notes(s.sc, e.step, prev, e.after);
     row.function = std::string(info(e.step.what).function);

@@ -1,6 +1,7 @@
 // The command line: check, list, test (exit codes as in docs/user-guide.md).
 #include "explorer/cli.hpp"
 
+#include "pgmapcheck/diff.hpp"
 #include "pgmapcheck/dot.hpp"
 #include "pgmapcheck/spec.hpp"
 #include "pgmapcheck/trace.hpp"
@@ -93,16 +94,6 @@ std::string cell(check_result const& r) {
   std::string v(name_of(r.result));
   if (r.violated) v += " " + std::string(name_of(*r.violated));
   return fmt::format("{} ({} states)", v, r.states);
-}
-
-// "p2pdma/v1-unbalanced-put": the type and the file's stem without its
-// "-<kernel>" suffix, for tables across kernels.
-std::string scenario_label(spec const& s) {
-  std::string suffix = "-" + std::string(models::name_of(s.declared_kernel));
-  std::string n = s.name;
-  if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
-    n.resize(n.size() - suffix.size());
-  return std::string(models::name_of(s.sc.type)) + "/" + n;
 }
 
 // What changed between the first and the last kernel of a row.
@@ -321,6 +312,86 @@ int run_list_command(bool json) {
   return ok;
 }
 
+struct diff_options {
+  std::vector<std::string> specs;
+  std::string base;
+  std::string patch;
+  std::string out;
+  bool json = false;
+  bool all = false;
+  std::uint64_t max_states = 0;
+};
+
+int run_diff_command(diff_options const& o) {
+  auto base_era = models::parse_era(o.base);
+  if (!base_era) {
+    std::cerr << fmt::format("error: --base '{}': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15\n", o.base);
+    return bad_input;
+  }
+  semantics base{o.base, base_era, std::nullopt};
+  semantics patched;
+  std::vector<spec> specs;
+  try {
+    if (auto e = models::parse_era(o.patch))
+      patched = {o.patch, e, std::nullopt};
+    else
+      patched = {std::filesystem::path(o.patch).stem().string(), std::nullopt, load_patch(o.patch)};
+    std::vector<std::filesystem::path> files = expand(o.specs);
+    if (files.empty() && patched.patch) files = patched.patch->scenarios;
+    if (files.empty()) {
+      std::cerr << "error: no scenarios: name SPEC files or folders, or give the patch file a 'scenarios' list\n";
+      return bad_input;
+    }
+    if (!load_all(files, specs)) return bad_input;
+    if (patched.patch) check_patch_applies(*patched.patch, specs);
+    for (auto const& s : specs) {
+      (void)base.apply(s);
+      (void)patched.apply(s);
+    }
+  } catch (spec_error const& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return bad_input;
+  }
+  limits lim;
+  lim.max_states = o.max_states;
+  lim.cancel = &interrupted;
+  diff_report d = run_diff(specs, base, patched, lim);
+  if (interrupted) return sigint;
+
+  std::filesystem::path const dir = o.out.empty() ? std::filesystem::path("out") / "diff" : std::filesystem::path(o.out);
+  make_dirs(dir);
+  std::string const json = render_diff_json(d);
+  write_atomic(dir / "report.json", json);
+  std::string evidence;
+  for (auto const& row : d.rows) {
+    if (row.what != change::fixed && row.what != change::introduced) continue;
+    auto const sub = dir / row.scenario / std::string(name_of(row.prop));
+    if (row.what == change::introduced) {
+      write_outputs(row.patched, sub / "introduced");
+      evidence += fmt::format("{} {}: introduced; shortest counterexample under the patch:\n{}\n", row.scenario,
+                              name_of(row.prop), render_text(row.patched));
+    } else {
+      write_outputs(row.base, sub / "fixed");
+      write_atomic(sub / "fixed" / "replay.txt", render_replay(row));
+      evidence += render_replay(row) + "\n";
+    }
+  }
+  write_atomic(dir / "table.txt", render_diff_table(d, true));
+  if (o.json) {
+    std::cout << json;
+  } else {
+    std::cout << render_diff_table(d, o.all);
+    if (!evidence.empty()) std::cout << "\n" << evidence;
+    std::cout << fmt::format("evidence: {}/<scenario>/<property>/{{fixed,introduced}}/\n", dir.string());
+  }
+  bool introduced = false, unknown = false;
+  for (auto const& row : d.rows) {
+    introduced |= row.what == change::introduced;
+    unknown |= row.what == change::unknown;
+  }
+  return introduced ? violated : unknown ? incomplete : ok;
+}
+
 int run_draw_command(std::string const& type_name, std::string const& out) {
   auto type = models::parse_pagemap(type_name);
   if (!type) {
@@ -366,6 +437,16 @@ int run_cli(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties and knobs");
   list->add_flag("--json", list_json, "as JSON");
 
+  diff_options dopt;
+  auto* diff = app.add_subcommand("diff", "check scenarios under a base kernel and a patch: what it fixes, what it breaks");
+  diff->add_option("spec", dopt.specs, "scenario files or folders (default: the patch file's scenarios)");
+  diff->add_option("--base", dopt.base, "the base kernel era")->required();
+  diff->add_option("--patch", dopt.patch, "a kernel era or a PATCH.toml")->required();
+  diff->add_option("--out", dopt.out, "evidence folder (default out/diff)");
+  diff->add_flag("--json", dopt.json, "print the JSON report");
+  diff->add_flag("--all", dopt.all, "list (scenario, property) pairs that hold on both sides too");
+  diff->add_option("--max-states", dopt.max_states, "state limit per search");
+
   std::string draw_type;
   std::string draw_out;
   auto* draw = app.add_subcommand("draw", "a pagemap type's page lifecycle machine as DOT and SVG");
@@ -385,13 +466,14 @@ int run_cli(int argc, char** argv) {
   } catch (CLI::CallForAllHelp const& e) {
     return app.exit(e);
   } catch (CLI::ParseError const& e) {
-    std::cerr << "error: " << e.what() << "\n" << "usage: pgmapcheck check|list|test ... (pgmapcheck --help)\n";
+    std::cerr << "error: " << e.what() << "\n" << "usage: pgmapcheck check|diff|list|draw|test ... (pgmapcheck --help)\n";
     return bad_input;
   }
   try {
     if (*check) return run_check_command(co);
     if (*list) return run_list_command(list_json);
     if (*draw) return run_draw_command(draw_type, draw_out);
+    if (*diff) return run_diff_command(dopt);
     if (*test) return run_test_command(test_paths, test_max_states);
   } catch (usage_error const& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -164,36 +164,102 @@ class parser {
       if (!k) fail(n, "unknown knob '" + std::string(key.str()) + "' (pgmapcheck list shows the knobs)");
       if (!models::concerns(*k, s.sc.type))
         fail(n, "knob '" + std::string(k->name) + "' does not apply to pagemap '" + std::string(name_of(s.sc.type)) + "'");
-      patch_entry e{std::string(k->name), 0, ""};
-      switch (k->kind) {
-        case models::knob_kind::boolean:
-          if (!n.is_boolean()) fail(n, "knob '" + e.knob + "' must be true or false");
-          e.value = *n.value<bool>() ? 1 : 0;
-          e.text = e.value ? "true" : "false";
-          break;
-        case models::knob_kind::integer:
-          e.value = static_cast<std::int8_t>(integer_at(n, "knob '" + e.knob + "'", k->min, k->max));
-          e.text = std::to_string(e.value);
-          break;
-        case models::knob_kind::choice: {
-          std::string v = string_at(n, "knob '" + e.knob + "'");
-          int index = -1;
-          std::string accepted;
-          for (int i = k->min; i <= k->max; ++i) {
-            if (k->choices[static_cast<std::size_t>(i)] == v) index = i;
-            accepted += (i > k->min ? ", '" : "'") + std::string(k->choices[static_cast<std::size_t>(i)]) + "'";
-          }
-          if (index < 0) fail(n, "knob '" + e.knob + "' is '" + v + "': expected " + accepted);
-          e.value = static_cast<std::int8_t>(index);
-          e.text = v;
-          break;
-        }
-      }
+      patch_entry e = knob_value(*k, n);
       s.sc.rule.*(k->field) = e.value;
       s.patch.push_back(std::move(e));
     }
   }
 
+ public:
+  // The value of knob k as written at n, checked against its kind and range.
+  patch_entry knob_value(models::knob const& k, toml::node const& n) const {
+    patch_entry e{std::string(k.name), 0, "", static_cast<int>(n.source().begin.line),
+                  static_cast<int>(n.source().begin.column)};
+    switch (k.kind) {
+      case models::knob_kind::boolean:
+        if (!n.is_boolean()) fail(n, "knob '" + e.knob + "' must be true or false");
+        e.value = *n.value<bool>() ? 1 : 0;
+        e.text = e.value ? "true" : "false";
+        break;
+      case models::knob_kind::integer:
+        e.value = static_cast<std::int8_t>(integer_at(n, "knob '" + e.knob + "'", k.min, k.max));
+        e.text = std::to_string(e.value);
+        break;
+      case models::knob_kind::choice: {
+        std::string v = string_at(n, "knob '" + e.knob + "'");
+        int index = -1;
+        std::string accepted;
+        for (int i = k.min; i <= k.max; ++i) {
+          if (k.choices[static_cast<std::size_t>(i)] == v) index = i;
+          accepted += (i > k.min ? ", '" : "'") + std::string(k.choices[static_cast<std::size_t>(i)]) + "'";
+        }
+        if (index < 0) fail(n, "knob '" + e.knob + "' is '" + v + "': expected " + accepted);
+        e.value = static_cast<std::int8_t>(index);
+        e.text = v;
+        break;
+      }
+    }
+    return e;
+  }
+
+  patch_file parse_patch_file(std::string_view text) {
+    prescan(text);
+    toml::table root;
+    try {
+      root = toml::parse(text, path_);
+    } catch (toml::parse_error const& e) {
+      auto const& b = e.source().begin;
+      throw spec_error(path_, static_cast<int>(b.line), static_cast<int>(b.column),
+                       "malformed TOML: " + std::string(e.description()));
+    }
+    patch_file p;
+    p.path = path_;
+    p.name = std::filesystem::path(path_).stem().string();
+    static constexpr std::array<std::string_view, 5> keys{"title", "base", "link", "scenarios", "knobs"};
+    for (auto const& [key, node] : root)
+      if (std::find(keys.begin(), keys.end(), key.str()) == keys.end())
+        fail(node, "unknown key '" + std::string(key.str()) + "' in a patch file: expected " + one_of(keys));
+    if (auto const* n = root.get("title")) p.title = string_at(*n, "title");
+    if (auto const* n = root.get("link")) p.link = string_at(*n, "link");
+    auto const* base = root.get("base");
+    if (!base) fail_top("missing key 'base': the kernel the patch applies to, one of " + one_of(models::era_names));
+    auto era = models::parse_era(string_at(*base, "base"));
+    if (!era) fail(*base, "unknown kernel '" + string_at(*base, "base") + "': expected " + one_of(models::era_names));
+    p.base = *era;
+    if (auto const* n = root.get("scenarios")) {
+      auto const* arr = n->as_array();
+      if (!arr) fail(*n, "'scenarios' must be an array of spec paths");
+      auto const dir = std::filesystem::path(path_).parent_path();
+      for (auto const& item : *arr) p.scenarios.push_back((dir / string_at(item, "a scenario path")).lexically_normal());
+    }
+    auto const* knobs = root.get("knobs");
+    if (!knobs) fail_top("missing table [knobs]: a patch overrides at least one knob");
+    auto const* table = knobs->as_table();
+    if (!table) fail(*knobs, "'knobs' must be a table of knob = value");
+    for (auto const& [key, n] : *table) {
+      if (auto type = models::parse_pagemap(key.str()); type && n.is_table()) {
+        for (auto const& [k2, n2] : *n.as_table()) {
+          auto const* k = models::find_knob(k2.str());
+          if (!k) fail(n2, "unknown knob '" + std::string(k2.str()) + "' (pgmapcheck list shows the knobs)");
+          if (!models::concerns(*k, *type))
+            fail(n2, "knob '" + std::string(k->name) + "' does not apply to pagemap '" + std::string(key.str()) + "'");
+          p.per_type[static_cast<std::size_t>(*type)].push_back(knob_value(*k, n2));
+        }
+        continue;
+      }
+      auto const* k = models::find_knob(key.str());
+      if (!k)
+        fail(n, "unknown knob '" + std::string(key.str()) + "': expected a knob (pgmapcheck list) or a pagemap table " +
+                    one_of(models::pagemap_names));
+      p.common.push_back(knob_value(*k, n));
+    }
+    bool any = !p.common.empty();
+    for (auto const& v : p.per_type) any = any || !v.empty();
+    if (!any) fail(*knobs, "[knobs] is empty: a patch overrides at least one knob");
+    return p;
+  }
+
+ private:
   void parse_properties(toml::node const& node, spec& s) const {
     auto const* arr = node.as_array();
     if (!arr || arr->empty()) fail(node, "'properties' must be a non-empty array of property names");
@@ -307,14 +373,53 @@ class parser {
 
 spec parse_spec(std::string_view text, std::string const& path) { return parser(path).parse(text); }
 
-spec load_spec(std::filesystem::path const& path) {
+patch_file parse_patch_file(std::string_view text, std::string const& path) {
+  return parser(path).parse_patch_file(text);
+}
+
+namespace {
+std::string read_file(std::filesystem::path const& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw spec_error(path.string(), 1, 1, "is a directory, expected a spec file");
+  if (std::filesystem::is_directory(path, ec)) throw spec_error(path.string(), 1, 1, "is a directory, expected a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw spec_error(path.string(), 1, 1, "cannot read the file");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_spec(text.str(), path.string());
+  return text.str();
+}
+}  // namespace
+
+patch_file load_patch(std::filesystem::path const& path) { return parse_patch_file(read_file(path), path.string()); }
+
+spec with_patch(spec s, patch_file const& p) {
+  s = with_kernel(std::move(s), p.base);
+  auto apply = [&](patch_entry const& e) {
+    auto const* k = models::find_knob(e.knob);
+    if (models::concerns(*k, s.sc.type)) s.sc.rule.*(k->field) = e.value;
+  };
+  for (auto const& e : p.common) apply(e);
+  for (auto const& e : p.per_type[static_cast<std::size_t>(s.sc.type)]) apply(e);
+  return s;
+}
+
+void check_patch_applies(patch_file const& p, std::vector<spec> const& specs) {
+  for (auto const& e : p.common) {
+    auto const* k = models::find_knob(e.knob);
+    bool used = std::any_of(specs.begin(), specs.end(), [&](spec const& s) { return models::concerns(*k, s.sc.type); });
+    if (!used)
+      throw spec_error(p.path, e.line, e.column,
+                       "knob '" + e.knob + "' does not apply to any pagemap type among the scenarios of this run");
+  }
+  for (std::size_t t = 0; t < p.per_type.size(); ++t) {
+    bool used = std::any_of(specs.begin(), specs.end(), [&](spec const& s) { return static_cast<std::size_t>(s.sc.type) == t; });
+    if (!p.per_type[t].empty() && !used)
+      throw spec_error(p.path, p.per_type[t].front().line, p.per_type[t].front().column,
+                       "[knobs." + std::string(models::pagemap_names[t]) + "] applies to no scenario of this run");
+  }
+}
+
+spec load_spec(std::filesystem::path const& path) {
+  return parse_spec(read_file(path), path.string());
 }
 
 spec with_kernel(spec s, models::era e) {

@@ -5,6 +5,7 @@
 #include "pgmapcheck/explorer.hpp"
 #include "pgmapcheck/model.hpp"
 
+#include <array>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +31,7 @@ struct patch_entry {
   std::string knob;
   std::int8_t value = 0;
   std::string text;  // the value as written
+  int line = 0, column = 0;
 };
 
 struct spec {
@@ -53,5 +55,28 @@ spec load_spec(std::filesystem::path const& path);
 
 // The spec under another kernel era (the patch is re-applied over its preset).
 spec with_kernel(spec s, models::era e);
+
+// A proposed patch as knob overrides over a base era (specs/patches/*.toml).
+struct patch_file {
+  std::string path;
+  std::string name;  // the file's stem
+  std::string title;
+  std::string link;  // a lore message id or a commit
+  models::era base = models::era::v5_10;
+  std::vector<patch_entry> common;                              // [knobs]: every type they concern
+  std::array<std::vector<patch_entry>, 5> per_type;             // [knobs.TYPE]
+  std::vector<std::filesystem::path> scenarios;                 // default scenarios, resolved
+};
+
+// Parses and validates a patch file; throws spec_error on bad input.
+patch_file parse_patch_file(std::string_view text, std::string const& path);
+patch_file load_patch(std::filesystem::path const& path);
+
+// The spec under the patch: the patch's base era, the spec's own [patch],
+// then the patch's knobs that concern the spec's type.
+spec with_patch(spec s, patch_file const& p);
+
+// Throws spec_error for a knob of p that concerns no pagemap type in specs.
+void check_patch_applies(patch_file const& p, std::vector<spec> const& specs);
 
 }  // namespace pgmapcheck

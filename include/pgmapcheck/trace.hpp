@@ -13,12 +13,15 @@ namespace pgmapcheck {
 // One step of a counterexample, with the counters after it.
 struct trace_row {
   int actor = 0;
+  int op = 0;     // the model's operation id (models::op), for replay
+  int page = -1;  // the page the step acted on, or -1
   std::string text;                // "put_page(page0) 1->0"
   std::vector<std::string> notes;  // side effects: "put_dev_pagemap", "wake_up_var"
   std::string function;            // the kernel function it models
   std::vector<int> page_refs;      // each page's refcount after the step
   int pgmap_ref = 0;
   bool violating = false;
+  std::uint16_t violated = 0;  // property bits the step violated (checked or not)
 };
 
 struct check_result {

@@ -1,0 +1,66 @@
+// `pgmapcheck diff`: a scenario under two semantics, property by property,
+// with the evidence for every change.
+#pragma once
+
+#include "pgmapcheck/spec.hpp"
+#include "pgmapcheck/trace.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgmapcheck {
+
+enum class change : std::uint8_t { unchanged, fixed, introduced, unknown };
+constexpr std::string_view name_of(change c) {
+  return c == change::unchanged ? "unchanged" : c == change::fixed ? "fixed" : c == change::introduced ? "introduced" : "unknown";
+}
+
+// The base counterexample replayed, step by step, on the patched semantics.
+struct replay {
+  int diverges_at = 0;         // 1-based step that cannot happen or ends differently; 0: none
+  bool cannot_happen = false;  // else it happens and ends differently
+  std::string what;            // that step, and how it differs
+  std::vector<std::string> steps;  // one line per replayed step
+  std::vector<std::string> why;    // the knobs that differ, "knob: base -> patch"
+};
+
+struct diff_row {
+  std::string scenario;  // "p2pdma/v1-unbalanced-put"
+  property prop = property::refcount_underflow;
+  check_result base;
+  check_result patched;
+  change what = change::unchanged;
+  std::optional<replay> evidence;  // for a fixed violation
+};
+
+struct diff_report {
+  std::string base_name;   // "v5.10"
+  std::string patch_name;  // "rfc-v3" or the patch file's title
+  std::vector<diff_row> rows;
+};
+
+// The two semantics of a diff: an era, or a patch file over its base era.
+struct semantics {
+  std::string name;
+  std::optional<models::era> era;
+  std::optional<patch_file> patch;
+  spec apply(spec const& s) const { return era ? with_kernel(s, *era) : with_patch(s, *patch); }
+};
+
+// "p2pdma/v1-unbalanced-put": the type and the file's stem without its
+// "-<kernel>" suffix, a scenario's name across kernels.
+std::string scenario_label(spec const& s);
+
+// Checks every spec under both semantics, one property at a time.
+diff_report run_diff(std::vector<spec> const& specs, semantics const& base, semantics const& patched, limits const& lim);
+
+// Replays the base counterexample of row on the patched semantics.
+replay replay_on(check_result const& base, spec const& patched_spec);
+
+// The table: scenario, property, base, patch, change, states.
+std::string render_diff_table(diff_report const& d, bool all_rows);
+std::string render_replay(diff_row const& row);
+std::string render_diff_json(diff_report const& d);
+
+}  // namespace pgmapcheck
