@@ -63,10 +63,7 @@ std::vector<std::filesystem::path> expand(std::vector<std::string> const& args) 
   for (auto const& a : args) {
     std::error_code ec;
     if (std::filesystem::is_directory(a, ec)) {
-      std::vector<std::filesystem::path> found;
-      for (auto const& e : std::filesystem::recursive_directory_iterator(a, ec))
-        if (e.is_regular_file() && e.path().extension() == ".toml") found.push_back(e.path());
-      std::sort(found.begin(), found.end());
+      auto found = catalog_files(a);
       files.insert(files.end(), found.begin(), found.end());
     } else {
       files.emplace_back(a);

@@ -108,10 +108,21 @@ replay replay_on(check_result const& base, spec const& patched_spec) {
       return rp;
     }
     auto const& [st, next] = *match;
+    // Compare what the step does (its change to the counters), not where the
+    // counters stand: the two semantics may start from different counts.
+    std::vector<int> before_pages = pages;
+    int before_ref = ref;
     counters_of(patched_spec.sc, next, pages, ref);
+    auto const& base_before_pages = i == 0 ? base.initial_page_refs : base.trace[i - 1].page_refs;
+    int const base_before_ref = i == 0 ? base.initial_pgmap_ref : base.trace[i - 1].pgmap_ref;
     std::vector<std::string> diffs;
-    if (pages != row.page_refs || ref != row.pgmap_ref)
-      diffs.push_back(fmt::format("{} (base: {})", counters_text(pages, ref), counters_text(row.page_refs, row.pgmap_ref)));
+    for (std::size_t q = 0; q < pages.size() && q < row.page_refs.size(); ++q) {
+      int d_patch = pages[q] - before_pages[q], d_base = row.page_refs[q] - base_before_pages[q];
+      if (d_patch != d_base)
+        diffs.push_back(fmt::format("page{} {:+} (base: {:+})", q, d_patch, d_base));
+    }
+    if (ref - before_ref != row.pgmap_ref - base_before_ref)
+      diffs.push_back(fmt::format("pgmap->ref {:+} (base: {:+})", ref - before_ref, row.pgmap_ref - base_before_ref));
     if (st.violated != row.violated)
       diffs.push_back(fmt::format("violates {} (base: {})", violations_text(st.violated), violations_text(row.violated)));
     rp.steps.push_back(fmt::format("{:>3}  {}: {} -> {}{}", i + 1, who, row.text, counters_text(pages, ref),

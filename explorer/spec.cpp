@@ -373,6 +373,21 @@ class parser {
 
 spec parse_spec(std::string_view text, std::string const& path) { return parser(path).parse(text); }
 
+std::vector<std::filesystem::path> catalog_files(std::filesystem::path const& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec)) {
+    if (it->is_directory() && it->path().filename() == "patches") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && it->path().extension() == ".toml") files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 patch_file parse_patch_file(std::string_view text, std::string const& path) {
   return parser(path).parse_patch_file(text);
 }

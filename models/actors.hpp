@@ -14,18 +14,32 @@
 
 namespace pgmapcheck::models {
 
-// Fires page event E on page p through the lifecycle table of the scenario's type.
+// Fires page event E on page p through the lifecycle table of the scenario's
+// type; a model error (a state with no row for E) throws std::logic_error.
+template <class E>
+bool fire_row(ctx& c, page_state& s, int p) {
+  switch (c.sc().type) {
+    case pagemap::p2pdma: return machine::fire<E>(p2pdma::table, s, c, p);
+    case pagemap::fs_dax: return machine::fire<E>(fs_dax::table, s, c, p);
+    case pagemap::device_private: return machine::fire<E>(device_private::table, s, c, p);
+    case pagemap::device_coherent: return machine::fire<E>(device_coherent::table, s, c, p);
+    case pagemap::generic: return machine::fire<E>(generic::table, s, c, p);
+  }
+  return false;
+}
+
 template <class E>
 void fire(ctx& c, int p) {
   auto& s = c.page(p).state;
   page_state const from = s;
-  bool fired = false;
-  switch (c.sc().type) {
-    case pagemap::p2pdma: fired = machine::fire<E>(p2pdma::table, s, c, p); break;
-    case pagemap::fs_dax: fired = machine::fire<E>(fs_dax::table, s, c, p); break;
-    case pagemap::device_private: fired = machine::fire<E>(device_private::table, s, c, p); break;
-    case pagemap::device_coherent: fired = machine::fire<E>(device_coherent::table, s, c, p); break;
-    case pagemap::generic: fired = machine::fire<E>(generic::table, s, c, p); break;
+  bool fired = fire_row<E>(c, s, p);
+  if (!fired && from == page_state::free) {
+    // The page went back to its allocator under this actor (a violation an
+    // unchecked property let the search pass): acting on it is a use of a
+    // page freed by someone else; the event then runs as on an owned page.
+    c.violate(property::use_after_free, why::page_freed_by_other);
+    s = page_state::cache;
+    fired = fire_row<E>(c, s, p);
   }
   if (!fired)
     throw std::logic_error("model error: no row for " + std::string(E::name) + " from state " +

@@ -49,6 +49,10 @@ struct spec {
 // Returns true iff property p applies to pagemap type t.
 bool applies(property p, models::pagemap t);
 
+// The scenario files under dir (*.toml, recursive, sorted), leaving out
+// patch files (any folder named "patches").
+std::vector<std::filesystem::path> catalog_files(std::filesystem::path const& dir);
+
 // Parses and validates a scenario; throws spec_error on bad input.
 spec parse_spec(std::string_view text, std::string const& path);
 spec load_spec(std::filesystem::path const& path);

@@ -12,9 +12,8 @@ using namespace pgmapcheck;
 
 TEST_CASE("crosscheck: BFS and DFS agree on every catalog spec", "[crosscheck]") {
   int compared = 0;
-  for (auto const& e : std::filesystem::recursive_directory_iterator(std::filesystem::path(PGMAPCHECK_SOURCE_DIR) / "specs")) {
-    if (e.path().extension() != ".toml") continue;
-    spec s = load_spec(e.path());
+  for (auto const& file : catalog_files(std::filesystem::path(PGMAPCHECK_SOURCE_DIR) / "specs")) {
+    spec s = load_spec(file);
     INFO(s.path);
     limits bfs, dfs;
     dfs.order = search_order::dfs;

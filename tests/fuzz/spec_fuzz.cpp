@@ -19,6 +19,16 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   pgmapcheck::limits lim;
   lim.max_states = 2000;
   (void)pgmapcheck::run_check(s, lim);
+  // One property at a time, as `diff` checks: the search goes on past
+  // violations of the others, into the states after a bug.
+  for (std::size_t i = 0; i < pgmapcheck::property_count; ++i) {
+    auto only = s;
+    only.checked = pgmapcheck::property_set{};
+    only.checked.add(static_cast<pgmapcheck::property>(i));
+    lim.max_states = 500;
+    (void)pgmapcheck::run_check(only, lim);
+  }
+  lim.max_states = 2000;
   for (std::size_t e = 0; e < pgmapcheck::models::era_names.size(); ++e) {
     try {
       auto other = pgmapcheck::with_kernel(s, static_cast<pgmapcheck::models::era>(e));

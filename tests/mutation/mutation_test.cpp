@@ -16,10 +16,7 @@ using namespace pgmapcheck;
 namespace {
 
 std::vector<spec> catalog() {
-  std::vector<std::filesystem::path> files;
-  for (auto const& e : std::filesystem::recursive_directory_iterator(std::filesystem::path(PGMAPCHECK_SOURCE_DIR) / "specs"))
-    if (e.path().extension() == ".toml") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
+  auto const files = catalog_files(std::filesystem::path(PGMAPCHECK_SOURCE_DIR) / "specs");
   std::vector<spec> specs;
   for (auto const& f : files) {
     spec s = load_spec(f);
