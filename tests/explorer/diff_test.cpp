@@ -1,0 +1,167 @@
+// `pgmapcheck diff`: shipped patches against their expected change lists,
+// patch files that restate an era, replay of a fixed counterexample, bad patch
+// files, and a stable JSON report.
+#include "explorer/cli.hpp"
+#include "pgmapcheck/diff.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+using namespace pgmapcheck;
+
+namespace {
+
+std::filesystem::path const root = PGMAPCHECK_SOURCE_DIR;
+std::filesystem::path const patches = root / "specs/patches";
+
+std::vector<spec> scenarios_of(patch_file const& p) {
+  std::vector<spec> specs;
+  for (auto const& f : p.scenarios) specs.push_back(load_spec(f));
+  return specs;
+}
+
+diff_report diff_of(patch_file const& p) {
+  semantics base{std::string(models::name_of(p.base)), p.base, std::nullopt};
+  semantics patched{p.name, std::nullopt, p};
+  return run_diff(scenarios_of(p), base, patched, {});
+}
+
+std::string patch_error(std::string const& text) {
+  try {
+    parse_patch_file(text, "specs/patches/x.toml");
+  } catch (spec_error const& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("diff: each shipped patch changes exactly what its .expected file lists", "[diff]") {
+  int checked = 0;
+  for (auto const& e : std::filesystem::directory_iterator(patches)) {
+    if (e.path().extension() != ".toml") continue;
+    INFO(e.path());
+    patch_file p = load_patch(e.path());
+    REQUIRE_FALSE(p.scenarios.empty());
+    std::set<std::string> want, got;
+    std::ifstream in(std::filesystem::path(e.path()).replace_extension(".expected"));
+    REQUIRE(in);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] != '#') want.insert(line);
+    for (auto const& row : diff_of(p).rows)
+      if (row.what != change::unchanged)
+        got.insert(row.scenario + " " + std::string(name_of(row.prop)) + " " + std::string(name_of(row.what)));
+    CHECK(got == want);
+    ++checked;
+  }
+  CHECK(checked >= 5);
+}
+
+TEST_CASE("diff: the era patches restate their era, type by type (the knobs each type reads)", "[diff]") {
+  struct restatement {
+    char const* file;
+    models::era target;
+  };
+  for (auto const& r : {restatement{"rfc-v3-on-v5.10.toml", models::era::rfc_v3},
+                        restatement{"v6.1-fixes-on-v5.18.toml", models::era::v6_1},
+                        restatement{"v6.15-fixes-on-v6.1.toml", models::era::v6_15}}) {
+    patch_file p = load_patch(patches / r.file);
+    for (auto t : models::all_types) {
+      if (!models::exists_in(t, p.base) || !models::exists_in(t, r.target)) continue;
+      INFO(r.file << " " << models::name_of(t));
+      spec s;
+      s.sc.type = t;
+      s.sc.kernel = p.base;
+      s.declared_kernel = p.base;
+      auto const got = with_patch(s, p).sc.rule, want = models::preset(r.target, t);
+      for (auto const& k : models::knobs) {
+        if (!models::concerns(k, t)) continue;  // a knob no model of t reads
+        INFO(k.name);
+        CHECK(got.*(k.field) == want.*(k.field));
+      }
+    }
+  }
+}
+
+TEST_CASE("diff: a fixed counterexample replays to the step the fix changes", "[diff]") {
+  patch_file p = load_patch(patches / "fault-page-ref-on-v5.18.toml");
+  spec v4 = load_spec(root / "specs/device_private/v4-migrate-to-ram-uaf-v5.18.toml");
+  semantics base{"v5.18", models::era::v5_18, std::nullopt}, patched{p.name, std::nullopt, p};
+  auto d = run_diff({v4}, base, patched, {});
+  auto it = std::find_if(d.rows.begin(), d.rows.end(), [](diff_row const& r) { return r.prop == property::use_after_free; });
+  REQUIRE(it != d.rows.end());
+  CHECK(it->what == change::fixed);
+  REQUIRE(it->evidence);
+  CHECK(it->evidence->diverges_at == 4);  // do_swap_page now takes a reference
+  CHECK_FALSE(it->evidence->cannot_happen);
+  CHECK(it->evidence->what.find("do_swap_page") != std::string::npos);
+  CHECK(it->evidence->why == std::vector<std::string>{"cpu_fault_page_ref: false -> true"});
+
+  patch_file rfc = load_patch(patches / "rfc-v3-on-v5.10.toml");
+  spec v9 = load_spec(root / "specs/device_private/v9-page-free-under-mapping-v5.10.toml");
+  semantics v510{"v5.10", models::era::v5_10, std::nullopt}, rfc_side{rfc.name, std::nullopt, rfc};
+  auto e = run_diff({v9}, v510, rfc_side, {});
+  auto fw = std::find_if(e.rows.begin(), e.rows.end(), [](diff_row const& r) { return r.prop == property::free_while_used; });
+  REQUIRE(fw != e.rows.end());
+  REQUIRE(fw->evidence);
+  CHECK(fw->evidence->diverges_at == 3);  // memunmap's put_page loop is gone: put_many instead
+  CHECK(fw->evidence->cannot_happen);
+}
+
+TEST_CASE("diff: bad patch files name the problem", "[diff]") {
+  struct bad_case {
+    std::string text, says;
+  };
+  for (auto const& c : std::vector<bad_case>{
+           {"base = \"v5.10\"\n[knobs]\nwarp = 1\n", "specs/patches/x.toml:3:8: unknown knob 'warp'"},
+           {"base = \"v5.10\"\n[knobs]\nfree_refcount = true\n", "3:17: knob 'free_refcount' must be an integer"},
+           {"base = \"v5.10\"\n[knobs]\nzero_put_frees = 0\n", "3:18: knob 'zero_put_frees' must be true or false"},
+           {"base = \"v9\"\n[knobs]\nfree_refcount = 0\n", "1:8: unknown kernel 'v9'"},
+           {"[knobs]\nfree_refcount = 0\n", "missing key 'base'"},
+           {"base = \"v5.10\"\n", "missing table [knobs]"},
+           {"base = \"v5.10\"\n[knobs]\n", "[knobs] is empty"},
+           {"base = \"v5.10\"\nauthor = \"me\"\n[knobs]\nfree_refcount = 0\n", "2:10: unknown key 'author'"},
+           {"base = \"v5.10\"\n[knobs.fs_dax]\np2p_mmap_ref = true\n", "does not apply to pagemap 'fs_dax'"},
+       }) {
+    INFO(c.text);
+    CHECK(patch_error(c.text).find(c.says) != std::string::npos);
+  }
+  // A knob that concerns no type among the run's scenarios.
+  patch_file p = parse_patch_file("base = \"v5.10\"\n[knobs]\nfs_dax_idle = 0\n", "x.toml");
+  std::vector<spec> p2p{load_spec(root / "specs/p2pdma/memunmap-alone-v5.10.toml")};
+  CHECK_THROWS_WITH(check_patch_applies(p, p2p), Catch::Contains("x.toml:3:15: knob 'fs_dax_idle' does not apply to any"));
+}
+
+TEST_CASE("diff: the CLI exits 1 when a patch introduces a violation, 0 when not, 2 on bad input", "[diff]") {
+  auto run = [](std::vector<std::string> words) {
+    words.insert(words.begin(), "pgmapcheck");
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    return run_cli(static_cast<int>(words.size()), argv.data());
+  };
+  auto out = (std::filesystem::temp_directory_path() / "pgmapcheck-diff-test").string();
+  CHECK(run({"diff", "--base", "v5.18", "--patch", (patches / "v6.1-fixes-on-v5.18.toml").string(), "--out", out}) == 0);
+  CHECK(run({"diff", "--base", "v5.10", "--patch", (patches / "rfc-v3-on-v5.10.toml").string(), "--out", out}) == 1);
+  CHECK(run({"diff", "--base", "v5.10", "--patch", "v9.9", (root / "specs/p2pdma").string(), "--out", out}) == 2);
+  CHECK(run({"diff", "--base", "v5.10", "--patch", "rfc-v3", "--out", out}) == 2);  // no scenarios
+  CHECK(run({"diff", "--base", "v5.10", "--patch", "v6.1", (root / "specs/device_coherent").string(), "--out", out}) == 2);
+  CHECK(std::filesystem::exists(std::filesystem::path(out) / "report.json"));
+}
+
+TEST_CASE("diff: the JSON report is valid and stable", "[diff]") {
+  patch_file p = load_patch(patches / "page-cache-ref-on-v5.10.toml");
+  std::string a = render_diff_json(diff_of(p)), b = render_diff_json(diff_of(p));
+  CHECK(a == b);
+  auto j = nlohmann::json::parse(a);
+  CHECK(j["base"] == "v5.10");
+  CHECK(j["rows"].size() > 4);
+  bool fixed_with_replay = false;
+  for (auto const& r : j["rows"])
+    if (r["change"] == "fixed") fixed_with_replay = fixed_with_replay || r["replay"]["diverges_at"].get<int>() > 0;
+  CHECK(fixed_with_replay);
+}
