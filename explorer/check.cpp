@@ -226,6 +226,7 @@ check_result run_check(spec const& s, limits const& lim) {
     out.violated = r.violated;
     out.terminal = !r.violation_at_step;
     std::string era(name_of(s.sc.kernel));
+    if (!s.applied_patch.empty()) era += " + " + s.applied_patch;
     if (r.violation_at_step) {
       auto const& last = r.trace.back();
       out.trace.back().violating = true;

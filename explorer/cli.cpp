@@ -284,6 +284,10 @@ int run_list_command(bool json) {
                      {"applies_to", applies_to}});
   }
   j["knobs"] = knobs;
+  auto vars = ordered_json::array();
+  for (auto const& v : models::variants)
+    vars.push_back({{"name", v.name}, {"meaning", v.meaning}, {"changes", v.changes}, {"applies_to", models::name_of(v.concerns)}});
+  j["variants"] = vars;
   if (json) {
     std::cout << j.dump(2) << "\n";
     return ok;
@@ -306,6 +310,9 @@ int run_list_command(bool json) {
                                }();
     std::cout << fmt::format("  {:<24} {:<28} {}\n  {:<24} source: {}\n", k.name, values, k.meaning, "", k.source);
   }
+  std::cout << "model variants (code-order patches: diff --patch NAME, or variants = [...] in a patch file):\n";
+  for (auto const& v : models::variants)
+    std::cout << fmt::format("  {:<28} {}\n  {:<28} {}\n", v.name, v.meaning, "", v.changes);
   return ok;
 }
 
@@ -316,6 +323,7 @@ struct diff_options {
   std::string out;
   bool json = false;
   bool all = false;
+  bool evidence = false;
   std::uint64_t max_states = 0;
 };
 
@@ -331,6 +339,8 @@ int run_diff_command(diff_options const& o) {
   try {
     if (auto e = models::parse_era(o.patch))
       patched = {o.patch, e, std::nullopt};
+    else if (auto v = variant_patch(o.patch, *base_era); v && !std::filesystem::exists(o.patch))
+      patched = {o.patch, std::nullopt, *v};
     else
       patched = {std::filesystem::path(o.patch).stem().string(), std::nullopt, load_patch(o.patch)};
     std::vector<std::filesystem::path> files = expand(o.specs);
@@ -365,12 +375,18 @@ int run_diff_command(diff_options const& o) {
     auto const sub = dir / row.scenario / std::string(name_of(row.prop));
     if (row.what == change::introduced) {
       write_outputs(row.patched, sub / "introduced");
-      evidence += fmt::format("{} {}: introduced; shortest counterexample under the patch:\n{}\n", row.scenario,
-                              name_of(row.prop), render_text(row.patched));
+      evidence += o.evidence ? fmt::format("{} {}: introduced; shortest counterexample under the patch:\n{}\n", row.scenario,
+                                           name_of(row.prop), render_text(row.patched))
+                             : fmt::format("{} {}: introduced: {} ({})\n", row.scenario, name_of(row.prop),
+                                           row.patched.message, row.patched.where);
     } else {
       write_outputs(row.base, sub / "fixed");
       write_atomic(sub / "fixed" / "replay.txt", render_replay(row));
-      evidence += render_replay(row) + "\n";
+      auto const& e = *row.evidence;
+      evidence += o.evidence ? render_replay(row) + "\n"
+                             : fmt::format("{} {}: fixed: {}{}\n", row.scenario, name_of(row.prop),
+                                           e.diverges_at ? e.what : "every step replays the same",
+                                           e.why.empty() ? "" : fmt::format(" [{}]", fmt::join(e.why, "; ")));
     }
   }
   write_atomic(dir / "table.txt", render_diff_table(d, true));
@@ -438,10 +454,11 @@ int run_cli(int argc, char** argv) {
   auto* diff = app.add_subcommand("diff", "check scenarios under a base kernel and a patch: what it fixes, what it breaks");
   diff->add_option("spec", dopt.specs, "scenario files or folders (default: the patch file's scenarios)");
   diff->add_option("--base", dopt.base, "the base kernel era")->required();
-  diff->add_option("--patch", dopt.patch, "a kernel era or a PATCH.toml")->required();
+  diff->add_option("--patch", dopt.patch, "a kernel era, a PATCH.toml, or a model variant (pgmapcheck list)")->required();
   diff->add_option("--out", dopt.out, "evidence folder (default out/diff)");
   diff->add_flag("--json", dopt.json, "print the JSON report");
   diff->add_flag("--all", dopt.all, "list (scenario, property) pairs that hold on both sides too");
+  diff->add_flag("--evidence", dopt.evidence, "print every counterexample and replay in full (they are in --out anyway)");
   diff->add_option("--max-states", dopt.max_states, "state limit per search");
 
   std::string draw_type;

@@ -77,6 +77,9 @@ replay replay_on(check_result const& base, spec const& patched_spec) {
     for (auto const* k : relevant.empty() ? differing : relevant)
       rp.why.push_back(fmt::format("{}: {} -> {}", k->name, knob_text(*k, base.scenario.sc.rule.*(k->field)),
                                    knob_text(*k, patched_spec.sc.rule.*(k->field))));
+    for (std::size_t v = 0; v < variants.size(); ++v)
+      if (((base.scenario.sc.variants ^ patched_spec.sc.variants) >> v) & 1u)
+        rp.why.push_back(fmt::format("variant {}: {}", variants[v].name, variants[v].changes));
   };
   world w = m.initial();
   std::vector<int> pages;

@@ -12,6 +12,7 @@ namespace {
 
 std::string scenario_name(spec const& s) {
   std::string n = fmt::format("{} {}", models::name_of(s.sc.type), models::name_of(s.sc.kernel));
+  if (!s.applied_patch.empty()) n += " + " + s.applied_patch;
   if (!s.patch.empty()) n += " + patch";
   return fmt::format("{}, {} page{}", n, s.sc.pages, s.sc.pages == 1 ? "" : "s");
 }
@@ -82,6 +83,7 @@ std::string render_json(check_result const& r) {
   j["spec"] = s.path;
   j["title"] = s.title;
   j["kernel"] = models::name_of(s.sc.kernel);
+  if (!s.applied_patch.empty()) j["applied_patch"] = s.applied_patch;
   j["pagemap"] = models::name_of(s.sc.type);
   j["pages"] = s.sc.pages;
   j["actors"] = s.actor_labels;

@@ -215,7 +215,7 @@ class parser {
     patch_file p;
     p.path = path_;
     p.name = std::filesystem::path(path_).stem().string();
-    static constexpr std::array<std::string_view, 5> keys{"title", "base", "link", "scenarios", "knobs"};
+    static constexpr std::array<std::string_view, 6> keys{"title", "base", "link", "scenarios", "variants", "knobs"};
     for (auto const& [key, node] : root)
       if (std::find(keys.begin(), keys.end(), key.str()) == keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "' in a patch file: expected " + one_of(keys));
@@ -232,8 +232,22 @@ class parser {
       auto const dir = std::filesystem::path(path_).parent_path();
       for (auto const& item : *arr) p.scenarios.push_back((dir / string_at(item, "a scenario path")).lexically_normal());
     }
+    if (auto const* n = root.get("variants")) {
+      auto const* arr = n->as_array();
+      if (!arr) fail(*n, "'variants' must be an array of model variant names");
+      for (auto const& item : *arr) {
+        auto v = models::find_variant(string_at(item, "a variant"));
+        if (!v) {
+          std::string names;
+          for (auto const& vi : models::variants) names += (names.empty() ? "'" : ", '") + std::string(vi.name) + "'";
+          fail(item, "unknown model variant '" + string_at(item, "a variant") + "': expected " + names);
+        }
+        p.variants = static_cast<std::uint8_t>(p.variants | models::bit(*v));
+      }
+    }
     auto const* knobs = root.get("knobs");
-    if (!knobs) fail_top("missing table [knobs]: a patch overrides at least one knob");
+    if (!knobs && p.variants) return p;
+    if (!knobs) fail_top("missing table [knobs]: a patch overrides at least one knob or names a variant");
     auto const* table = knobs->as_table();
     if (!table) fail(*knobs, "'knobs' must be a table of knob = value");
     for (auto const& [key, n] : *table) {
@@ -255,7 +269,7 @@ class parser {
     }
     bool any = !p.common.empty();
     for (auto const& v : p.per_type) any = any || !v.empty();
-    if (!any) fail(*knobs, "[knobs] is empty: a patch overrides at least one knob");
+    if (!any && !p.variants) fail(*knobs, "[knobs] is empty: a patch overrides at least one knob");
     return p;
   }
 
@@ -406,8 +420,22 @@ std::string read_file(std::filesystem::path const& path) {
 
 patch_file load_patch(std::filesystem::path const& path) { return parse_patch_file(read_file(path), path.string()); }
 
+std::optional<patch_file> variant_patch(std::string_view name, models::era base) {
+  auto v = models::find_variant(name);
+  if (!v) return std::nullopt;
+  patch_file p;
+  p.path = std::string(name);
+  p.name = std::string(name);
+  p.title = std::string(models::variants[static_cast<std::size_t>(*v)].meaning);
+  p.base = base;
+  p.variants = models::bit(*v);
+  return p;
+}
+
 spec with_patch(spec s, patch_file const& p) {
   s = with_kernel(std::move(s), p.base);
+  s.sc.variants = static_cast<std::uint8_t>(s.sc.variants | p.variants);
+  s.applied_patch = p.name;
   auto apply = [&](patch_entry const& e) {
     auto const* k = models::find_knob(e.knob);
     if (models::concerns(*k, s.sc.type)) s.sc.rule.*(k->field) = e.value;
@@ -418,6 +446,15 @@ spec with_patch(spec s, patch_file const& p) {
 }
 
 void check_patch_applies(patch_file const& p, std::vector<spec> const& specs) {
+  for (std::size_t v = 0; v < models::variants.size(); ++v) {
+    if (!(p.variants & (1u << v))) continue;
+    auto const t = models::variants[v].concerns;
+    if (std::none_of(specs.begin(), specs.end(), [&](spec const& s) { return s.sc.type == t; }))
+      throw spec_error(p.path, 1, 1,
+                       "variant '" + std::string(models::variants[v].name) + "' changes the " +
+                           std::string(models::name_of(t)) + " model, and no scenario of this run is " +
+                           std::string(models::name_of(t)));
+  }
   for (auto const& e : p.common) {
     auto const* k = models::find_knob(e.knob);
     bool used = std::any_of(specs.begin(), specs.end(), [&](spec const& s) { return models::concerns(*k, s.sc.type); });

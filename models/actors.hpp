@@ -203,18 +203,24 @@ class stepper {
         emit(c, me.pc == 3 ? 4 : sc_.type == pagemap::p2pdma ? 5 : pc_done);
         return;
       }
-      case 5: {
-        ctx c = begin(a, op::p2p_kfree);
-        c.set(gf_struct_freed);
-        emit(c, 6);
-        return;
-      }
+      case 5:
       case 6: {
-        // synchronize_rcu: waits for every pci_alloc_p2pmem inside its RCU section.
-        if (in_rcu_section(actor_kind::p2p_alloc)) return;
-        ctx c = begin(a, op::p2pdma_release);
-        c.set(gf_pool_gone);
-        emit(c, pc_done);
+        // devm order: kfree(p2p_pgmap), then pci_p2pdma_release; the
+        // p2pdma_release_before_kfree variant swaps them.
+        bool const release_first = sc_.has(variant::p2pdma_release_before_kfree);
+        bool const release_now = (me.pc == 5) == release_first;
+        std::uint8_t const next = me.pc == 5 ? 6 : pc_done;
+        if (release_now) {
+          // synchronize_rcu: waits for every pci_alloc_p2pmem inside its RCU section.
+          if (in_rcu_section(actor_kind::p2p_alloc)) return;
+          ctx c = begin(a, op::p2pdma_release);
+          c.set(gf_pool_gone);
+          emit(c, next);
+        } else {
+          ctx c = begin(a, op::p2p_kfree);
+          c.set(gf_struct_freed);
+          emit(c, next);
+        }
         return;
       }
       default: return;

@@ -4,6 +4,7 @@
 
 #include "models/kernels.hpp"
 #include "models/mutants.hpp"
+#include "models/variants.hpp"
 #include "pgmapcheck/machine.hpp"
 #include "pgmapcheck/model.hpp"
 
@@ -128,6 +129,10 @@ struct scenario {
   int pages = 1;
   int actor_count = 0;
   std::array<actor_kind, max_actors> actors{};
+  std::uint8_t variants = 0;  // bit per models::variant switched on
+
+  // Returns true iff variant v is switched on.
+  bool has(variant v) const { return (variants & bit(v)) != 0; }
 };
 
 // The kernel operation a step performs; each names the function it models.

@@ -42,6 +42,7 @@ struct spec {
   models::era declared_kernel = models::era::v5_10;  // as the file says; sc.kernel may be overridden
   property_set checked = property_set::all();
   std::vector<patch_entry> patch;
+  std::string applied_patch;  // the patch file or variant diff applied over the kernel, if any
   std::optional<expectation> expect;
   std::vector<std::string> actor_labels;  // "memunmap#0", in column order
 };
@@ -70,7 +71,11 @@ struct patch_file {
   std::vector<patch_entry> common;                              // [knobs]: every type they concern
   std::array<std::vector<patch_entry>, 5> per_type;             // [knobs.TYPE]
   std::vector<std::filesystem::path> scenarios;                 // default scenarios, resolved
+  std::uint8_t variants = 0;                                    // models::variant bits (code-order changes)
 };
+
+// A patch that is one registered model variant over `base` (diff --patch NAME).
+std::optional<patch_file> variant_patch(std::string_view name, models::era base);
 
 // Parses and validates a patch file; throws spec_error on bad input.
 patch_file parse_patch_file(std::string_view text, std::string const& path);
