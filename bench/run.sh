@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Benchmarks: every scenario in bench/specs (and the catalog) with BFS and DFS;
+# states, transitions, seconds, states per second and peak search memory, all
+# from one run on this machine. Absolute times drift on shared machines: read
+# the ratios between rows of the same run.
+# Usage: bench/run.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-build/dev}/pgmapcheck
+[ -x "$bin" ] || { echo "build first: make build" >&2; exit 2; }
+out=$(mktemp -d)
+field() { grep -o "\"$1\": [0-9.e+-]*" "$2" | head -n 1 | sed 's/.*: //'; }
+printf '%-44s %-4s %-10s %12s %12s %9s %12s %10s\n' scenario srch verdict states transitions seconds states/s peak_MiB
+for spec in bench/specs/*.toml specs/p2pdma/alloc-vs-memunmap-refs-v5.10.toml specs/device_private/v9-fixed-v6.1.toml; do
+  for search in bfs dfs; do
+    "$bin" check --quiet --search "$search" --out "$out/r" "$spec" >/dev/null 2>&1 || true
+    r=$out/r/report.json
+    states=$(field states "$r"); secs=$(field seconds "$r"); peak=$(field peak_memory_bytes "$r")
+    verdict=$(grep -o '"verdict": "[a-z]*"' "$r" | sed 's/.*: "//; s/"//')
+    rate=$(awk -v s="$states" -v t="$secs" 'BEGIN { printf "%.0f", (t > 0 ? s / t : 0) }')
+    mib=$(awk -v b="$peak" 'BEGIN { printf "%.1f", b / 1048576 }')
+    printf '%-44s %-4s %-10s %12s %12s %9.3f %12s %10s\n' "$(basename "$spec" .toml)" "$search" "$verdict" \
+      "$states" "$(field transitions "$r")" "$secs" "$rate" "$mib"
+  done
+done
+rm -rf "$out"
