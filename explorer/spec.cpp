@@ -67,16 +67,20 @@ class parser {
     return v;
   }
 
-  spec parse(std::string_view text) {
+  // The TOML document, after prescan; malformed TOML is a spec_error.
+  toml::table parse_toml(std::string_view text) const {
     prescan(text);
-    toml::table root;
     try {
-      root = toml::parse(text, path_);
+      return toml::parse(text, path_);
     } catch (toml::parse_error const& e) {
       auto const& b = e.source().begin;
       throw spec_error(path_, static_cast<int>(b.line), static_cast<int>(b.column),
                        "malformed TOML: " + std::string(e.description()));
     }
+  }
+
+  spec parse(std::string_view text) {
+    toml::table root = parse_toml(text);
     spec s;
     s.path = path_;
     s.name = std::filesystem::path(path_).stem().string();
@@ -203,15 +207,7 @@ class parser {
   }
 
   patch_file parse_patch_file(std::string_view text) {
-    prescan(text);
-    toml::table root;
-    try {
-      root = toml::parse(text, path_);
-    } catch (toml::parse_error const& e) {
-      auto const& b = e.source().begin;
-      throw spec_error(path_, static_cast<int>(b.line), static_cast<int>(b.column),
-                       "malformed TOML: " + std::string(e.description()));
-    }
+    toml::table root = parse_toml(text);
     patch_file p;
     p.path = path_;
     p.name = std::filesystem::path(path_).stem().string();

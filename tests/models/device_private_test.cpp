@@ -7,11 +7,7 @@
 
 using namespace pgmapcheck;
 using namespace pgmapcheck::models;
-using pgmapcheck::testing::clean;
-using pgmapcheck::testing::rig;
-using pgmapcheck::testing::violates;
-constexpr auto cache = page_state::cache;
-constexpr auto pinned = page_state::pinned;
+using namespace pgmapcheck::testing;
 
 TEST_CASE("device_private: the table's rows", "[device_private]") {
   constexpr auto rows = machine::describe(device_private::table);
@@ -36,7 +32,7 @@ TEST_CASE("device_private: the table's rows", "[device_private]") {
       {pinned, "put_page(base)", "put_frees", "put_ref", page_state::free},
       {pinned, "put_page(base)", "", "put_ref", pinned},
   }};
-  pgmapcheck::testing::check_rows(rows, want);
+  check_rows(rows, want);
   CHECK(&device_coherent::table == &device_private::table);
 }
 

@@ -6,11 +6,7 @@
 
 using namespace pgmapcheck;
 using namespace pgmapcheck::models;
-using pgmapcheck::testing::clean;
-using pgmapcheck::testing::rig;
-using pgmapcheck::testing::violates;
-constexpr auto cache = page_state::cache;
-constexpr auto pinned = page_state::pinned;
+using namespace pgmapcheck::testing;
 
 TEST_CASE("fs_dax: the table's rows", "[fs_dax]") {
   constexpr auto rows = machine::describe(fs_dax::table);
@@ -31,7 +27,7 @@ TEST_CASE("fs_dax: the table's rows", "[fs_dax]") {
       {cache, "put_page(base)", "", "put_ref", cache},
       {pinned, "put_page(base)", "", "put_ref", pinned},
   }};
-  pgmapcheck::testing::check_rows(rows, want);
+  check_rows(rows, want);
 }
 
 TEST_CASE("fs_dax v5.10: fault, gup, unpin wake at 1, truncate frees", "[fs_dax]") {

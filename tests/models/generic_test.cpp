@@ -6,11 +6,7 @@
 
 using namespace pgmapcheck;
 using namespace pgmapcheck::models;
-using pgmapcheck::testing::clean;
-using pgmapcheck::testing::rig;
-using pgmapcheck::testing::violates;
-constexpr auto cache = page_state::cache;
-constexpr auto pinned = page_state::pinned;
+using namespace pgmapcheck::testing;
 
 TEST_CASE("generic: the table's rows", "[generic]") {
   constexpr auto rows = machine::describe(generic::table);
@@ -28,7 +24,7 @@ TEST_CASE("generic: the table's rows", "[generic]") {
       {cache, "put_page(base)", "", "put_ref", cache},
       {pinned, "put_page(base)", "", "put_ref", pinned},
   }};
-  pgmapcheck::testing::check_rows(rows, want);
+  check_rows(rows, want);
 }
 
 TEST_CASE("generic: mappings hold no ref; a pin outlives the mapping", "[generic]") {

@@ -46,6 +46,9 @@ void check_rows(std::array<machine::row_info<models::page_state>, N> const& rows
   }
 }
 
+constexpr auto cache = models::page_state::cache;
+constexpr auto pinned = models::page_state::pinned;
+
 inline bool violates(models::step const& st, property p) { return property_set::from_bits(st.violated).has(p); }
 inline bool clean(models::step const& st) { return st.violated == 0; }
 

@@ -6,11 +6,7 @@
 
 using namespace pgmapcheck;
 using namespace pgmapcheck::models;
-using pgmapcheck::testing::clean;
-using pgmapcheck::testing::rig;
-using pgmapcheck::testing::violates;
-constexpr auto cache = page_state::cache;
-constexpr auto pinned = page_state::pinned;
+using namespace pgmapcheck::testing;
 
 TEST_CASE("p2pdma: the table's rows", "[p2pdma]") {
   constexpr auto rows = machine::describe(p2pdma::table);
@@ -34,7 +30,7 @@ TEST_CASE("p2pdma: the table's rows", "[p2pdma]") {
       {pinned, "put_page(base)", "put_frees", "put_ref", page_state::free},
       {pinned, "put_page(base)", "", "put_ref", pinned},
   }};
-  pgmapcheck::testing::check_rows(rows, want);
+  check_rows(rows, want);
 }
 
 TEST_CASE("p2pdma v5.10: allocation leaves the page at 1", "[p2pdma]") {
