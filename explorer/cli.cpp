@@ -245,8 +245,8 @@ int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_st
     bool met = r.result == s.expect->result && (!s.expect->violated || r.violated == s.expect->violated);
     std::string expected(name_of(s.expect->result));
     if (s.expect->violated) expected += " " + std::string(name_of(*s.expect->violated));
-    std::cout << fmt::format("{} {}: {} (expected {}; {} states, {:.2f} s)\n", met ? "ok  " : "FAIL", s.path, cell(r),
-                             expected, r.states, r.seconds);
+    std::cout << fmt::format("{} {}: {} (expected {}; {:.3f} ms)\n", met ? "ok  " : "FAIL", s.path, cell(r), expected,
+                             r.seconds * 1000);
     if (!met && r.result == verdict::violation) std::cout << render_text(r);
     (met ? passed : failed)++;
     if (interrupted) return sigint;

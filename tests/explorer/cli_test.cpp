@@ -1,5 +1,6 @@
 // The command line's exit codes and output files.
 #include "explorer/cli.hpp"
+#include "pgmapcheck/spec.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -72,6 +73,43 @@ TEST_CASE("cli: bad input and bad usage exit 2", "[cli]") {
   std::ofstream(file_as_dir) << "x";
   CHECK(cli({"check", "--quiet", "--out", (file_as_dir / "sub").string(), spec("p2pdma/memunmap-alone-v5.10.toml")}) == 2);
   CHECK(cli({"test", bad.string()}) == 2);
+}
+
+TEST_CASE("cli: every malformed spec exits 2 and names the problem", "[cli]") {
+  auto dir = scratch("malformed");
+  std::filesystem::create_directories(dir);
+  struct bad_case {
+    std::string text, says;
+  };
+  auto const cases = std::vector<bad_case>{
+      {"", "missing key 'kernel'"},
+      {std::string("\x7f\x45\x4c\x46\x02\x01\x01\x00", 8), "malformed TOML"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\npages = -3\n[actors]\nmemunmap = 1\n", "pages is -3"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\npages = 99999999999\n[actors]\nmemunmap = 1\n", "pages is 99999999999"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\np2p_alloc = 1e3\n", "must be an integer"},
+      {"kernel = [\"v5.10\"]\n", "kernel must be a string"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\nactors = 3\n", "'actors' must be a table"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\ndriver = 1\n", "does not run against pagemap 'p2pdma'"},
+      {"kernel = \"v5.10\"\npagemap = \"device_coherent\"\n[actors]\nmemunmap = 1\n", "did not exist in v5.10"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nfree_refcount = 7\n", "is 7"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[expect]\nverdict = \"holds\"\nmood = 1\n",
+       "unknown key 'mood' in [expect]"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\nproperties = []\n[actors]\nmemunmap = 1\n", "non-empty array"},
+  };
+  int n = 0;
+  for (auto const& c : cases) {
+    auto file = dir / ("bad" + std::to_string(n++) + ".toml");
+    std::ofstream(file, std::ios::binary) << c.text;
+    INFO(c.text);
+    CHECK(cli({"check", "--quiet", "--out", (dir / "out").string(), file.string()}) == 2);
+    try {
+      pgmapcheck::load_spec(file);
+      FAIL("parsed");
+    } catch (pgmapcheck::spec_error const& e) {
+      CHECK(std::string(e.what()).rfind(file.string() + ":", 0) == 0);
+      CHECK(std::string(e.what()).find(c.says) != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("cli: several kernels give a table and one folder per kernel", "[cli]") {
