@@ -225,6 +225,7 @@ check_result run_check(spec const& s, limits const& lim) {
   if (r.result == verdict::violation) {
     out.violated = r.violated;
     out.terminal = !r.violation_at_step;
+    out.shortest = r.shortest;
     std::string era(name_of(s.sc.kernel));
     if (!s.applied_patch.empty()) era += " + " + s.applied_patch;
     if (r.violation_at_step) {

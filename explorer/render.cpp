@@ -27,8 +27,10 @@ std::string headline(check_result const& r) {
       return fmt::format("{}: incomplete: {} after {} states (no verdict)", name, r.incomplete_reason, r.states);
     case verdict::violation: break;
   }
-  return fmt::format("{}: {} (shortest: {} step{})", name, name_of(*r.violated), r.trace.size(),
-                     r.trace.size() == 1 ? "" : "s");
+  std::size_t const n = r.trace.size();
+  if (!r.shortest)
+    return fmt::format("{}: {} ({} step{}, not shown shortest)", name, name_of(*r.violated), n, n == 1 ? "" : "s");
+  return fmt::format("{}: {} (shortest: {} step{})", name, name_of(*r.violated), n, n == 1 ? "" : "s");
 }
 
 std::string render_text(check_result const& r) {
@@ -98,6 +100,7 @@ std::string render_json(check_result const& r) {
   j["property"] = r.violated ? ordered_json(name_of(*r.violated)) : ordered_json(nullptr);
   j["message"] = r.message;
   j["where"] = r.where;
+  j["shortest"] = r.shortest;
   if (r.result == verdict::incomplete) j["incomplete_reason"] = r.incomplete_reason;
   j["states"] = r.states;
   j["transitions"] = r.transitions;

@@ -43,6 +43,7 @@ struct search_result {
   verdict result = verdict::holds;
   property violated = property::refcount_underflow;
   bool violation_at_step = false;  // else the last state is a terminal violation (deadlock, ref-leak)
+  bool shortest = false;           // the trace is shown shortest: BFS, and no limit cut its level short
   typename M::state initial{};
   std::vector<trace_entry<M>> trace;
   std::uint64_t states = 0;
@@ -257,6 +258,8 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   r.memory_bytes = store.memory_bytes();
   r.peak_memory_bytes = store.peak_bytes();
   if (hit) {  // a counterexample is real even when a limit cut the level short
+    // ... but a shorter terminal violation may sit in the unexpanded rest of it.
+    r.shortest = r.result != verdict::incomplete;
     r.result = verdict::violation;
     r.incomplete_reason.clear();
     r.violated = hit->props.first();

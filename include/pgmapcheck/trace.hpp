@@ -31,6 +31,7 @@ struct check_result {
   std::string message;  // what the violation is, in kernel terms
   std::string where;    // the kernel function (and era) where it shows
   bool terminal = false;  // the violation is a final state (deadlock, ref-leak), not a step
+  bool shortest = false;  // no shorter interleaving violates a checked property (BFS, not cut short)
   std::vector<int> initial_page_refs;
   int initial_pgmap_ref = 0;
   std::vector<trace_row> trace;
@@ -47,7 +48,8 @@ struct check_result {
 // Explores the spec's scenario exhaustively (BFS) and explains the outcome.
 check_result run_check(spec const& s, limits const& lim);
 
-// "p2pdma v5.10, 2 pages: refcount-underflow (shortest: 4 steps)"
+// "p2pdma v5.10, 2 pages: refcount-underflow (shortest: 4 steps)"; a trace
+// that was not shown shortest (DFS, a limit) says "(N steps, not shown shortest)"
 std::string headline(check_result const& r);
 
 // The interleaving as kernel commit messages draw races: one column per actor,

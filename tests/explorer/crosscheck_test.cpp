@@ -25,6 +25,9 @@ TEST_CASE("crosscheck: BFS and DFS agree on every catalog spec", "[crosscheck]")
       CHECK(a.transitions == b.transitions);
     } else {
       CHECK(b.trace.size() >= a.trace.size());
+      CHECK(a.shortest);
+      CHECK_FALSE(b.shortest);  // DFS never claims it
+      CHECK(headline(b).find("not shown shortest") != std::string::npos);
       CHECK((b.trace.empty() || b.terminal || b.trace.back().violating));
     }
     ++compared;

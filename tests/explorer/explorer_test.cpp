@@ -97,6 +97,7 @@ TEST_CASE("explorer: the counterexample is a shortest one", "[explorer]") {
   CHECK(r.violated == property::refcount_underflow);
   CHECK(r.violation_at_step);
   REQUIRE(r.trace.size() == 3);
+  CHECK(r.shortest);
   CHECK(r.trace.back().after.x == 2);
   CHECK(r.trace.back().after.y == 1);
   int xs = 0;
@@ -162,4 +163,5 @@ TEST_CASE("explorer: a violation found before a limit is still reported", "[expl
   auto r = explore(g, property_set::all(), lim);
   CHECK(r.result == verdict::violation);
   CHECK(r.trace.size() == 2);
+  CHECK_FALSE(r.shortest);  // the rest of its level went unexpanded
 }
