@@ -202,11 +202,13 @@ constexpr rules preset(era e, pagemap t) {
       r.memunmap_drop = static_cast<std::int8_t>(priv_or_coh ? memunmap_drop::none : memunmap_drop::put_many);
       // KERNEL.md says only PRIVATE drops the pgmap ref at 0 in v6.1; the
       // source (mm/memremap.c:free_zone_device_page, v6.1) calls
-      // put_dev_pagemap for PRIVATE and COHERENT, and resets every other type
-      // to 1 after page_free. The source wins.
+      // put_dev_pagemap for PRIVATE and COHERENT. Its reset to 1 for other
+      // types sits after page_free, and in v6.1 no FS_DAX, GENERIC or P2PDMA
+      // pgmap has a page_free op: the function WARNs and returns first, so
+      // their count stays at 0 (P2PDMA gets page_free, and the reset, with
+      // the v6.2 mmap path). The source wins.
       r.zero_put_drops_pgmap = priv_or_coh;
       r.zero_put_frees = priv_or_coh;
-      r.reset_after_free = !priv_or_coh;
       r.private_free_at = 0;
       r.private_alloc = static_cast<std::int8_t>(private_alloc::zone_device_page_init);
       r.cpu_fault_page_ref = 1;
@@ -218,7 +220,6 @@ constexpr rules preset(era e, pagemap t) {
         r.free_refcount = t == generic ? 1 : 0;
         r.zero_put_drops_pgmap = priv_or_coh || t == p2pdma;
         r.zero_put_frees = priv_or_coh || t == p2pdma;
-        r.reset_after_free = t == generic;
         r.fs_dax_idle = 0;
         r.fs_dax_map_ref = 1;
         r.truncate_skips_unmapped = 0;
