@@ -11,7 +11,6 @@ using namespace models;
 
 kernel_model::state kernel_model::initial() const {
   world w{};
-  w.ref = static_cast<std::int8_t>(1 + (sc_.rule.memremap_pgmap_refs ? sc_.pages : 0));
   w.mode = pgmap_mode::live;
   w.flags = gf_published;
   bool process_maps_file = false;
@@ -27,6 +26,7 @@ kernel_model::state kernel_model::initial() const {
     pg.state = page_state::free;
     pg.refcount = sc_.rule.free_refcount;
   }
+  w.ref = static_cast<std::int8_t>(baseline_pgmap_ref(w));  // every page free: initial + memremap's
   return w;
 }
 

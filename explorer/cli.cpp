@@ -94,11 +94,11 @@ std::string cell(check_result const& r) {
 }
 
 // What changed between the first and the last kernel of a row.
-std::string change(check_result const& a, check_result const& b) {
+std::string change_between(check_result const& a, check_result const& b) {
   if (a.not_applicable || b.not_applicable) return "-";
-  if (a.result == verdict::incomplete || b.result == verdict::incomplete) return "unknown";
-  if (a.result == b.result) return a.violated == b.violated ? "same" : "other violation";
-  return a.result == verdict::violation ? "fixed" : "introduced";
+  change c = compare(a, b);
+  if (c != change::unchanged) return std::string(name_of(c));
+  return a.violated == b.violated ? "same" : "other violation";
 }
 
 std::string verdict_table(std::vector<std::vector<check_result>> const& results, std::vector<models::era> const& eras) {
@@ -119,7 +119,7 @@ std::string verdict_table(std::vector<std::vector<check_result>> const& results,
   for (std::size_t r = 0; r < results.size(); ++r) {
     std::string line = fmt::format("{:<{}}", labels[r], w + 2);
     for (std::size_t i = 0; i < results[r].size(); ++i) line += fmt::format("{:<{}}", cell(results[r][i]), cw[i] + 2);
-    if (eras.size() >= 2) line += change(results[r].front(), results[r].back());
+    if (eras.size() >= 2) line += change_between(results[r].front(), results[r].back());
     line.erase(line.find_last_not_of(' ') + 1);
     out += line + "\n";
   }

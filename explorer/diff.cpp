@@ -52,13 +52,13 @@ std::string violations_text(std::uint16_t bits) {
   return s.empty() ? "none" : s;
 }
 
-change classify(check_result const& a, check_result const& b) {
+}  // namespace
+
+change compare(check_result const& a, check_result const& b) {
   if (a.result == verdict::incomplete || b.result == verdict::incomplete) return change::unknown;
   if (a.result == b.result) return change::unchanged;
   return a.result == verdict::violation ? change::fixed : change::introduced;
 }
-
-}  // namespace
 
 replay replay_on(check_result const& base, spec const& patched_spec) {
   replay rp;
@@ -177,7 +177,7 @@ diff_report run_diff(std::vector<spec> const& specs, semantics const& base, sema
       ps.checked = bs.checked;
       row.base = run_check(bs, lim);
       row.patched = run_check(ps, lim);
-      row.what = classify(row.base, row.patched);
+      row.what = compare(row.base, row.patched);
       if (row.what == change::fixed) row.evidence = replay_on(row.base, ps);
       d.rows.push_back(std::move(row));
     }

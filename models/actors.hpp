@@ -234,8 +234,10 @@ class stepper {
     return false;
   }
 
-  // memunmap_pages returns: pgmap->ref must be 0 and no page still in use
-  // (mapped, pinned, owned, or in a file's page cache: V2).
+  // memunmap_pages returns: pgmap->ref must be 0 and no page still in use:
+  // mapped, pinned or held by an actor (KERNEL.md's memunmap-early), or, an
+  // addition to KERNEL.md's wording, still in a file's page cache
+  // (pf_associated): V2 is memunmap freeing a page the page cache points at.
   void check_memunmap_done(ctx& c) {
     if (c.w.ref > 0) c.violate(property::memunmap_early);
     for (int p = 0; p < sc_.pages; ++p) {
@@ -279,7 +281,10 @@ class stepper {
       }
       case 2: {
         int p = me.page;
-        if (from_.pages[static_cast<std::size_t>(p)].holders & ~(1u << a)) return;  // the I/O is still running
+        // The consumers' get_page/put_page belong to the I/O this allocation
+        // serves, which completes before pci_free_p2pmem (program order, not a
+        // kernel wait) [inf]: the free waits until no consumer holds the page.
+        if (from_.pages[static_cast<std::size_t>(p)].holders & ~(1u << a)) return;
         ctx c = begin(a, op::pool_free, p);
         if (has(gf_pool_gone)) c.violate(property::use_after_free, why::pool_gone);
         c.page(p).holders = static_cast<std::uint8_t>(c.page(p).holders & ~c.self_bit());
@@ -324,7 +329,9 @@ class stepper {
     if (!any) f(-1);
   }
 
-  // A consumer's unbalanced put_page on a page it got from sg_page() (V1).
+  // A consumer's unbalanced put_page on a page it got from sg_page() (V1);
+  // on GENERIC, on a page a process maps (what a driver doing I/O to a
+  // device-dax mapping would hold) [inf].
   void stray_put(int a) {
     for_each_owned_page([&](int p) {
       if (p < 0) return finish_without_acting(a);
@@ -417,6 +424,10 @@ class stepper {
         return;
       }
       case 1: {
+        // KERNEL.md's "scan -> if busy wait refcount == idle and rescan" as one
+        // step enabled once a scan finds no busy page: under MMAPLOCK, with
+        // the PTEs gone, no page becomes busy again, so the loop ends exactly
+        // when such a scan happens; while a page is busy truncate sleeps.
         int busy = -1;
         for (int p = 0; p < sc_.pages && busy < 0; ++p)
           if (dax_busy(sc_, from_.pages[static_cast<std::size_t>(p)])) busy = p;
@@ -569,9 +580,13 @@ class stepper {
     }
   }
 
-  // drivers/pci/p2pdma.c:p2pmem_alloc_mmap (v6.2+): take the lowest free pool
-  // page, set_page_count(1), vm_insert_page, percpu_ref_get per page (the
-  // mapping's page ref then frees it through p2pdma_page_free at 0).
+  // drivers/pci/p2pdma.c:p2pmem_alloc_mmap (v6.2+, read in 6.12):
+  // gen_pool_alloc_owner, percpu_ref_tryget_live_rcu (fails once killed:
+  // -ENODEV), vm_insert_page, percpu_ref_get per page, then the tryget's
+  // percpu_ref_put: net +1 pgmap ref per mapped page. The page is left with
+  // the one reference the mapping holds (KERNEL.md v6.15: pages start at 0;
+  // set_page_count(1) there); zap takes it to 0 and p2pdma_page_free gives
+  // it back to the pool and drops the pgmap ref.
   void p2p_mmap(int a) {
     if (has(gf_pool_gone) || !has(gf_file_mapped)) return finish_without_acting(a);
     ctx c = begin(a, op::p2p_mmap_insert);

@@ -428,6 +428,9 @@ class ctx {
     if (v != 0) return;
     if (free_point() == 0) free_callback(p);
     if (rule().zero_put_drops_pgmap) put_dev_pagemap();
+    // FS_DAX idle at 0 (rfc-v3, v6.15): the wake_up_var moves to 0 with the
+    // idle value (KERNEL.md 'a page's refcount 1->0': v6.15 "FS_DAX: wake";
+    // rfc-v3 inferred from 'FS_DAX idle means refcount == 0').
     if (sc_.type == pagemap::fs_dax) effect(fx_wake);
     if (rule().reset_after_free) {
       page(p).refcount = 1;

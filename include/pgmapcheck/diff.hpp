@@ -48,6 +48,10 @@ struct semantics {
   spec apply(spec const& s) const { return era ? with_kernel(s, *era) : with_patch(s, *patch); }
 };
 
+// What a change of semantics did to one check: fixed, introduced, unchanged,
+// or unknown when either side was incomplete.
+change compare(check_result const& base, check_result const& patched);
+
 // "p2pdma/v1-unbalanced-put": the type and the file's stem without its
 // "-<kernel>" suffix, a scenario's name across kernels.
 std::string scenario_label(spec const& s);
