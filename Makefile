@@ -9,20 +9,27 @@ JOBS       ?= 2
 # existed then (specs/patches/rfc-v3-on-v5.10.toml lists them).
 Q1_PATCH := specs/patches/rfc-v3-on-v5.10.toml
 
-.PHONY: all deps build run test asan clean
+.PHONY: all deps configure build tool run test asan release build-matrix clean
 
 all: build
 
 deps:
 	@scripts/deps.sh
 
-build: deps
+configure: deps
 	@cmake --preset dev >/dev/null
+
+# Everything, tests included (what `make test` runs).
+build: configure
 	@cmake --build --preset dev -j $(JOBS)
+
+# The checker alone: what `make run` runs, and nothing else.
+tool: configure
+	@cmake --build --preset dev -j $(JOBS) --target pgmapcheck
 
 # Fixed and introduced violations are the answer here, not failures: only bad
 # input (2) or an incomplete search (3) fails `make run`.
-run: build
+run: tool
 	@$(PGMAPCHECK) diff --base v5.10 --patch $(Q1_PATCH) --out out/q1; \
 	  rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@echo "device_coherent: not in this table, the type came in v6.1"
@@ -35,6 +42,15 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS)
+
+# The optimised checker alone (-O3, no tests): what bench/ runs and packagers build.
+release: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+# CI: Release builds of the checker with GCC and with Clang, warnings as errors.
+build-matrix: deps
+	@scripts/build-matrix.sh $(JOBS)
 
 clean:
 	rm -rf build out/*/

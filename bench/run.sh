@@ -3,11 +3,11 @@
 # states, transitions, seconds, states per second and peak search memory, all
 # from one run on this machine. Absolute times drift on shared machines: read
 # the ratios between rows of the same run.
-# Usage: bench/run.sh [BUILD_DIR]
+# Usage: bench/run.sh [BUILD_DIR]   (default build/release: make release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-build/dev}/pgmapcheck
-[ -x "$bin" ] || { echo "build first: make build" >&2; exit 2; }
+bin=${1:-build/release}/pgmapcheck
+[ -x "$bin" ] || { echo "build first: make release" >&2; exit 2; }
 out=$(mktemp -d)
 field() { grep -o "\"$1\": [0-9.e+-]*" "$2" | head -n 1 | sed 's/.*: //'; }
 printf '%-44s %-4s %-10s %12s %12s %9s %12s %10s\n' scenario srch verdict states transitions seconds states/s peak_MiB

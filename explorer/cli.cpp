@@ -432,6 +432,7 @@ int run_cli(int argc, char** argv) {
   std::signal(SIGINT, on_sigint);
   CLI::App app{"pgmapcheck: an explicit-state model checker for ZONE_DEVICE page and pgmap->ref refcounting"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("pgmapcheck ") + PGMAPCHECK_VERSION);
 
   check_options co;
   auto* check = app.add_subcommand("check", "explore every interleaving of each scenario and check its properties");
@@ -478,6 +479,8 @@ int run_cli(int argc, char** argv) {
   } catch (CLI::CallForHelp const& e) {
     return app.exit(e);
   } catch (CLI::CallForAllHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForVersion const& e) {
     return app.exit(e);
   } catch (CLI::ParseError const& e) {
     std::cerr << "error: " << e.what() << "\n" << "usage: pgmapcheck check|diff|list|draw|test ... (pgmapcheck --help)\n";

@@ -15,11 +15,11 @@ namespace pgmapcheck {
 using namespace models;
 
 std::string scenario_label(spec const& s) {
-  std::string suffix = "-" + std::string(name_of(s.declared_kernel));
+  std::string const suffix = fmt::format("-{}", name_of(s.declared_kernel));
   std::string n = s.name;
   if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
     n.resize(n.size() - suffix.size());
-  return std::string(name_of(s.sc.type)) + "/" + n;
+  return fmt::format("{}/{}", name_of(s.sc.type), n);
 }
 
 namespace {

@@ -39,7 +39,9 @@ std::string one_of(std::array<std::string_view, N> const& names) {
   std::string s;
   for (std::size_t i = 0; i < N; ++i) {
     if (i) s += i + 1 == N ? " or " : ", ";
-    s += "'" + std::string(names[i]) + "'";
+    s += '\'';
+    s += names[i];
+    s += '\'';
   }
   return s;
 }
@@ -139,7 +141,7 @@ class parser {
       if (!kind) fail(n, "unknown actor kind '" + std::string(key.str()) + "': expected " + one_of(models::actor_names));
       if (!models::applies(*kind, s.sc.type))
         fail(n, "actor kind '" + std::string(key.str()) + "' does not run against pagemap '" +
-                    std::string(name_of(s.sc.type)) + "' (KERNEL.md, Actors)");
+                    std::string(name_of(s.sc.type)) + "' (docs/kernel-model.md, Actors)");
       if (*kind == actor_kind::p2p_mmap && s.sc.kernel != models::era::v6_15)
         fail(n, "actor kind 'p2p_mmap' needs the P2PDMA mmap path (p2pmem_alloc_mmap, v6.2): expected kernel 'v6.15'");
       int count = static_cast<int>(integer_at(n, "actor count '" + std::string(key.str()) + "'", 0, models::max_actors));

@@ -235,8 +235,8 @@ class stepper {
   }
 
   // memunmap_pages returns: pgmap->ref must be 0 and no page still in use:
-  // mapped, pinned or held by an actor (KERNEL.md's memunmap-early), or, an
-  // addition to KERNEL.md's wording, still in a file's page cache
+  // mapped, pinned or held by an actor (docs/kernel-model.md#memunmap-early), or
+  // still in a file's page cache
   // (pf_associated): V2 is memunmap freeing a page the page cache points at.
   void check_memunmap_done(ctx& c) {
     if (c.w.ref > 0) c.violate(property::memunmap_early);
@@ -424,7 +424,7 @@ class stepper {
         return;
       }
       case 1: {
-        // KERNEL.md's "scan -> if busy wait refcount == idle and rescan" as one
+        // ext4_break_layouts' "scan -> if busy wait refcount == idle and rescan" as one
         // step enabled once a scan finds no busy page: under MMAPLOCK, with
         // the PTEs gone, no page becomes busy again, so the loop ends exactly
         // when such a scan happens; while a page is busy truncate sleeps.
@@ -584,8 +584,8 @@ class stepper {
   // gen_pool_alloc_owner, percpu_ref_tryget_live_rcu (fails once killed:
   // -ENODEV), vm_insert_page, percpu_ref_get per page, then the tryget's
   // percpu_ref_put: net +1 pgmap ref per mapped page. The page is left with
-  // the one reference the mapping holds (KERNEL.md v6.15: pages start at 0;
-  // set_page_count(1) there); zap takes it to 0 and p2pdma_page_free gives
+  // the one reference the mapping holds (v6.15: pages start at 0;
+  // p2pmem_alloc_mmap's set_page_count(1), read in 6.12); zap takes it to 0 and p2pdma_page_free gives
   // it back to the pool and drops the pgmap ref.
   void p2p_mmap(int a) {
     if (has(gf_pool_gone) || !has(gf_file_mapped)) return finish_without_acting(a);

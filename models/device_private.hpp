@@ -16,7 +16,7 @@ using enum page_state;
 using namespace events;
 using namespace rows;
 
-// The driver allocates a free device page, by era (KERNEL.md 'PRIVATE allocation'):
+// The driver allocates a free device page, by era (docs/kernel-model.md#private_alloc):
 // v5.10 get_page 1->2 + lock_page; rfc-v3 init_page_count 0->1; v5.18 lock
 // only (the count is already 1); v6.1 zone_device_page_init: tryget_live on
 // pgmap->ref (+1, WARN_ON_ONCE on failure, and the page is handed out anyway),

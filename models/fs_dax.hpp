@@ -15,7 +15,7 @@ using namespace events;
 using namespace rows;
 
 // dax_associate_entry: page->mapping/index set; a page-cache ref only if a
-// patch adds one (fs_dax_cache_ref; KERNEL.md 'FS_DAX page-cache association').
+// patch adds one (fs_dax_cache_ref; docs/kernel-model.md#fs_dax_cache_ref).
 inline constexpr auto associate = machine::action("dax_associate_entry", [](ctx& c, int p) {
   c.touch_page(p);
   c.page(p).flags = static_cast<std::uint8_t>(c.page(p).flags | pf_associated);

@@ -1,6 +1,7 @@
-// Kernel rules: one set of named knobs per era and pagemap type (KERNEL.md's table).
+// Kernel rules: one set of named knobs per era and pagemap type
+// (docs/kernel-model.md, Eras).
 //
-// preset(era, type) resolves KERNEL.md's columns into a flat `rules` value for
+// preset(era, type) resolves the era table's columns into a flat `rules` value for
 // one pagemap type; a spec's [patch] table then overrides knobs by name.
 #pragma once
 
@@ -85,72 +86,72 @@ inline constexpr auto all_types = std::array{pagemap::device_private, pagemap::d
 inline constexpr std::array knobs{
   knob{"free_refcount", &rules::free_refcount, knob_kind::integer, 0, 1, {},
        "refcount of a free page (0- or 1-based)",
-       "KERNEL.md 'refcount of a free page'; mm/page_alloc.c:memmap_init_zone_device (v5.10: init_page_count)",
+       "mm/page_alloc.c:memmap_init_zone_device (v5.10: 1); mm/memremap.c:zone_device_page_init (v6.1, ef233450898f); docs/kernel-model.md#free_refcount",
        all_types, 5},
   knob{"memremap_pgmap_refs", &rules::memremap_pgmap_refs, knob_kind::boolean, 0, 1, {},
        "memremap_pages takes one pgmap->ref per page (+N)",
-       "KERNEL.md 'memremap takes pgmap ref'; mm/memremap.c:memremap_pages percpu_ref_get_many (v5.10)",
+       "mm/memremap.c:pagemap_range percpu_ref_get_many (v5.10; skipped for PRIVATE/COHERENT by 0dc45ca1ce18, v6.1); docs/kernel-model.md#memremap_pgmap_refs",
        all_types, 5},
   knob{"memunmap_drop", &rules::memunmap_drop, knob_kind::choice, 0, 2, {"put_page", "put_many", "none"},
        "how memunmap_pages drops those refs: put_page on every pfn, one percpu_ref_put_many(N), or none",
-       "KERNEL.md 'memunmap drops page refs'; mm/memremap.c:memunmap_pages (v5.10: for_each_device_pfn put_page)",
+       "mm/memremap.c:memunmap_pages (v5.10: for_each_device_pfn put_page; 27674ef6c73f, v5.18: put_many); docs/kernel-model.md#memunmap_drop",
        all_types, 5},
   knob{"zero_put_drops_pgmap", &rules::zero_put_drops_pgmap, knob_kind::boolean, 0, 1, {},
        "a page refcount reaching 0 calls put_dev_pagemap (-1 pgmap->ref)",
-       "KERNEL.md 'a page's refcount 1->0'; mm/swap.c:__put_page -> put_dev_pagemap (v5.10)",
+       "mm/swap.c:__put_page -> put_dev_pagemap (v5.10); mm/memremap.c:free_zone_device_page (v6.1); docs/kernel-model.md#zero_put_drops_pgmap",
        all_types, 5},
   knob{"zero_put_frees", &rules::zero_put_frees, knob_kind::boolean, 0, 1, {},
        "a page refcount reaching 0 returns the page to its allocator (page_free, folio_free, gen_pool free)",
-       "KERNEL.md 'a page's refcount 1->0'; mm/memremap.c:free_zone_device_page (v5.18+)",
+       "mm/memremap.c:free_zone_device_page (v5.18 27674ef6c73f, v6.1); drivers/pci/p2pdma.c:p2pdma_page_free (v6.2); docs/kernel-model.md#zero_put_frees",
        {pagemap::device_private, pagemap::device_coherent, pagemap::p2pdma}, 3},
   knob{"reset_after_free", &rules::reset_after_free, knob_kind::boolean, 0, 1, {},
        "after the free at 0 the refcount is reset to 1 (set_page_count(page, 1))",
-       "KERNEL.md 'refcount of a free page' v5.18; mm/memremap.c:free_zone_device_page (v5.18)",
+       "mm/memremap.c:free_zone_device_page set_page_count(page, 1) (v5.18, 27674ef6c73f); docs/kernel-model.md#reset_after_free",
        all_types, 5},
   knob{"private_free_at", &rules::private_free_at, knob_kind::integer, 0, 1, {},
        "device-private page_free fires when the refcount reaches this value (1: 2->1 via free_devmap_managed_page)",
-       "KERNEL.md 'PRIVATE free callback fires at'; mm/memremap.c:free_devmap_managed_page (v5.10)",
+       "mm/swap.c:put_devmap_managed_page -> mm/memremap.c:free_devmap_managed_page (v5.10); docs/kernel-model.md#private_free_at",
        {pagemap::device_private}, 1},
   knob{"private_alloc", &rules::private_alloc, knob_kind::choice, 0, 3,
        {"get_page_lock", "init_page_count", "lock_only", "zone_device_page_init"},
        "how a driver allocates a device-private page",
-       "KERNEL.md 'PRIVATE allocation'; mm/memremap.c:zone_device_page_init (v6.1)",
+       "lib/test_hmm.c:dmirror_devmem_alloc_page (v5.10); mm/memremap.c:zone_device_page_init (v6.1, 0dc45ca1ce18); docs/kernel-model.md#private_alloc",
        {pagemap::device_private, pagemap::device_coherent}, 2},
   knob{"fs_dax_idle", &rules::fs_dax_idle, knob_kind::integer, 0, 1, {},
        "the refcount at which an FS_DAX page is idle (truncate's wait condition; wake_up_var fires there)",
-       "KERNEL.md 'FS_DAX idle means'; fs/ext4/inode.c:ext4_break_layouts wait_var_event(refcount == 1) (v5.10)",
+       "fs/ext4/inode.c:ext4_break_layouts wait_var_event(refcount == 1) (v5.10); 38607c62b34b (v6.15): 0; docs/kernel-model.md#fs_dax_idle",
        {pagemap::fs_dax}, 1},
   knob{"fs_dax_map_ref", &rules::fs_dax_map_ref, knob_kind::boolean, 0, 1, {},
        "mapping an FS_DAX page into a process takes +1 ref and +1 mapcount (zap drops them)",
-       "KERNEL.md 'FS_DAX map into a process'; fs/dax.c:dax_insert_pfn (v6.15) vs vmf_insert_mixed (v5.10)",
+       "fs/dax.c:dax_iomap_pte_fault vmf_insert_mixed, no ref (v5.10); 38607c62b34b (v6.15) takes one; docs/kernel-model.md#fs_dax_map_ref",
        {pagemap::fs_dax}, 1},
   knob{"fs_dax_cache_ref", &rules::fs_dax_cache_ref, knob_kind::boolean, 0, 1, {},
        "associating an FS_DAX page with a file's mapping takes a page ref (dropped at disassociate)",
-       "KERNEL.md 'FS_DAX page-cache association'; fs/dax.c:dax_associate_entry (no ref in any era)",
+       "fs/dax.c:dax_associate_entry (no ref in any era); docs/kernel-model.md#fs_dax_cache_ref",
        {pagemap::fs_dax}, 1},
   knob{"cpu_fault_page_ref", &rules::cpu_fault_page_ref, knob_kind::boolean, 0, 1, {},
        "a CPU fault on a device-private page holds a page ref around migrate_to_ram",
-       "KERNEL.md 'CPU fault on a PRIVATE page'; mm/memory.c:do_swap_page (16ce101db85d, v6.1)",
+       "mm/memory.c:do_swap_page (16ce101db85d, v6.1); docs/kernel-model.md#cpu_fault_page_ref",
        {pagemap::device_private}, 1},
   knob{"exit_before_unpublish", &rules::exit_before_unpublish, knob_kind::boolean, 0, 1, {},
        "memunmap_pages calls percpu_ref_exit before the pgmap leaves the xarray",
-       "KERNEL.md 'memunmap order'; mm/memremap.c:memunmap_pages (1e57ffb6e3fd reorders, v6.1)",
+       "mm/memremap.c:memunmap_pages, dev_pagemap_cleanup (v5.10; 1e57ffb6e3fd reorders, v6.0); docs/kernel-model.md#exit_before_unpublish",
        all_types, 5},
   knob{"p2p_alloc_ref", &rules::p2p_alloc_ref, knob_kind::boolean, 0, 1, {},
        "pci_alloc_p2pmem takes one pgmap->ref per allocation (tryget_live), pci_free_p2pmem drops it",
-       "KERNEL.md 'P2PDMA allocation'; drivers/pci/p2pdma.c:pci_alloc_p2pmem (v5.10)",
+       "drivers/pci/p2pdma.c:pci_alloc_p2pmem, pci_free_p2pmem (v5.10); docs/kernel-model.md#p2p_alloc_ref",
        {pagemap::p2pdma}, 1},
   knob{"p2p_mmap_ref", &rules::p2p_mmap_ref, knob_kind::boolean, 0, 1, {},
        "the P2PDMA mmap path takes +1 pgmap->ref per mapped page",
-       "KERNEL.md 'P2PDMA allocation' (v6.1 there; the path came in v6.2); drivers/pci/p2pdma.c:p2pmem_alloc_mmap",
+       "drivers/pci/p2pdma.c:p2pmem_alloc_mmap (v6.2+, read in 6.12); docs/kernel-model.md#p2p_mmap_ref",
        {pagemap::p2pdma}, 1},
   knob{"truncate_skips_unmapped", &rules::truncate_skips_unmapped, knob_kind::boolean, 0, 1, {},
        "dax_layout_busy_page returns at once when no process maps the file (!mapping_mapped)",
-       "KERNEL.md 'truncate'; fs/dax.c:dax_layout_busy_page_range (v5.10 to v6.14)",
+       "fs/dax.c:dax_layout_busy_page_range !mapping_mapped (v5.10 to v6.14); docs/kernel-model.md#truncate_skips_unmapped",
        {pagemap::fs_dax}, 1},
   knob{"truncate_waits_idle", &rules::truncate_waits_idle, knob_kind::boolean, 0, 1, {},
        "truncate waits for a busy FS_DAX page to go idle before freeing its block",
-       "fs/ext4/inode.c:ext4_break_layouts ___wait_var_event (v5.10); a patch may drop it",
+       "fs/ext4/inode.c:ext4_break_layouts ___wait_var_event (v5.10); docs/kernel-model.md#truncate_waits_idle",
        {pagemap::fs_dax}, 1},
 };
 // clang-format on
@@ -169,7 +170,7 @@ constexpr bool concerns(knob const& k, pagemap t) {
   return false;
 }
 
-// The rules of `e` for pagemap type `t`, column by column from KERNEL.md.
+// The rules of `e` for pagemap type `t`, column by column from docs/kernel-model.md's era table.
 constexpr rules preset(era e, pagemap t) {
   using enum pagemap;
   bool const priv = t == device_private;
@@ -200,21 +201,19 @@ constexpr rules preset(era e, pagemap t) {
       r.free_refcount = priv_or_coh ? 0 : 1;
       r.memremap_pgmap_refs = !priv_or_coh;
       r.memunmap_drop = static_cast<std::int8_t>(priv_or_coh ? memunmap_drop::none : memunmap_drop::put_many);
-      // KERNEL.md says only PRIVATE drops the pgmap ref at 0 in v6.1; the
-      // source (mm/memremap.c:free_zone_device_page, v6.1) calls
-      // put_dev_pagemap for PRIVATE and COHERENT. Its reset to 1 for other
+      // mm/memremap.c:free_zone_device_page (v6.1) calls put_dev_pagemap
+      // for PRIVATE and COHERENT. Its reset to 1 for other
       // types sits after page_free, and in v6.1 no FS_DAX, GENERIC or P2PDMA
       // pgmap has a page_free op: the function WARNs and returns first, so
       // their count stays at 0 (P2PDMA gets page_free, and the reset, with
-      // the v6.2 mmap path). The source wins.
+      // the v6.2 mmap path).
       r.zero_put_drops_pgmap = priv_or_coh;
       r.zero_put_frees = priv_or_coh;
       r.private_free_at = 0;
       r.private_alloc = static_cast<std::int8_t>(private_alloc::zone_device_page_init);
       r.cpu_fault_page_ref = 1;
       r.exit_before_unpublish = 0;
-      // KERNEL.md puts the P2PDMA mmap path in v6.1; drivers/pci/p2pdma.c in
-      // v6.1 has no p2pmem_alloc_mmap (it came in v6.2). The source wins.
+      // drivers/pci/p2pdma.c in v6.1 has no p2pmem_alloc_mmap (it came in v6.2).
       r.p2p_mmap_ref = e == era::v6_15;
       if (e == era::v6_15) {
         r.free_refcount = t == generic ? 1 : 0;

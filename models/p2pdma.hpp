@@ -3,7 +3,7 @@
 // A page is free in the p2pdma gen_pool, in "cache" while an allocation owns
 // it, and pinned while a consumer holds a get_page reference. pgmap->ref is
 // taken per allocation (pci_alloc_p2pmem), not per page: the puts below are
-// where V1 lives (KERNEL.md, Known hazards).
+// where V1 lives (docs/kernel-model.md#v1).
 #pragma once
 
 #include "models/page_rows.hpp"

@@ -9,7 +9,7 @@ namespace pgmapcheck::models::rows {
 inline constexpr auto more_pins = machine::guard("more_pins", [](ctx const& c, int p) { return c.page(p).pins > 1; });
 
 // Returns true iff this put brings the refcount to the era's free point, so a
-// free callback returns the page to its allocator (KERNEL.md 'a page's refcount 1->0').
+// free callback returns the page to its allocator (docs/kernel-model.md#zero_put_frees).
 inline constexpr auto put_frees =
     machine::guard("put_frees", [](ctx const& c, int p) { return c.page(p).refcount - 1 == c.free_point(); });
 

@@ -17,7 +17,7 @@ namespace pgmapcheck::models {
 inline constexpr int max_pages = 4;
 inline constexpr int max_actors = 8;
 
-// A page's lifecycle: (a) free, (b) cache, (c) pinned (KERNEL.md, Objects).
+// A page's lifecycle: (a) free, (b) cache, (c) pinned (docs/kernel-model.md, Objects).
 enum class page_state : std::uint8_t { free, cache, pinned };
 // pgmap->ref's percpu_ref mode.
 enum class pgmap_mode : std::uint8_t { live, killed, exited };
@@ -99,9 +99,9 @@ inline constexpr std::array<std::string_view, 12> actor_meanings{
 };
 constexpr std::string_view name_of(actor_kind k) { return actor_names[static_cast<std::size_t>(k)]; }
 
-// Returns true iff actor kind k runs against pagemap type t (KERNEL.md,
-// Actors; `user` also unmaps COHERENT and P2PDMA-mmap pages, which KERNEL.md's
-// actor list leaves out but the driver and p2p_mmap paths map).
+// Returns true iff actor kind k runs against pagemap type t (docs/kernel-model.md,
+// Actors; `user` unmaps whatever the other paths map, COHERENT and P2PDMA-mmap
+// pages included).
 constexpr bool applies(actor_kind k, pagemap t) {
   using enum pagemap;
   switch (k) {
@@ -429,8 +429,8 @@ class ctx {
     if (free_point() == 0) free_callback(p);
     if (rule().zero_put_drops_pgmap) put_dev_pagemap();
     // FS_DAX idle at 0 (rfc-v3, v6.15): the wake_up_var moves to 0 with the
-    // idle value (KERNEL.md 'a page's refcount 1->0': v6.15 "FS_DAX: wake";
-    // rfc-v3 inferred from 'FS_DAX idle means refcount == 0').
+    // idle value (docs/kernel-model.md#fs_dax_idle: v6.15 fsdax_folio_free wakes at 0;
+    // rfc-v3 inferred from its idle value 0).
     if (sc_.type == pagemap::fs_dax) effect(fx_wake);
     if (rule().reset_after_free) {
       page(p).refcount = 1;

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPIN against pgmapcheck on the same P2PDMA v5.10 scenarios (bench/spin/*.pml
 # mirrors them step for step): verdicts, states and seconds from one run.
-# Usage: bench/spin/run.sh [BUILD_DIR]   (needs: apt-get install spin)
+# Usage: bench/spin/run.sh [BUILD_DIR]   (default build/release; needs: apt-get install spin)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
-bin=$root/${1:-build/dev}/pgmapcheck
+bin=$root/${1:-build/release}/pgmapcheck
 command -v spin >/dev/null || { echo "spin is not installed: apt-get install spin" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

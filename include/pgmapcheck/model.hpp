@@ -10,7 +10,7 @@
 
 namespace pgmapcheck {
 
-// The properties of KERNEL.md, in the order a report lists them.
+// The safety properties (docs/kernel-model.md, Properties), in the order a report lists them.
 enum class property : std::uint8_t {
   refcount_underflow,
   get_from_zero,

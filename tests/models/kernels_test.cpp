@@ -1,4 +1,4 @@
-// The era presets against KERNEL.md's table, and the knob registry.
+// The era presets against docs/kernel-model.md's era table, and the knob registry.
 #include "models/kernels.hpp"
 
 #include <catch2/catch.hpp>
@@ -38,7 +38,7 @@ TEST_CASE("kernels: what a put to 0 does", "[kernels]") {
   }
   CHECK(preset(era::v6_1, device_private).zero_put_drops_pgmap == 1);
   CHECK(preset(era::v6_1, generic).zero_put_drops_pgmap == 0);
-  CHECK(preset(era::v6_1, device_coherent).zero_put_drops_pgmap == 1);  // the source, not KERNEL.md
+  CHECK(preset(era::v6_1, device_coherent).zero_put_drops_pgmap == 1);  // mm/memremap.c:free_zone_device_page, 6.1
   for (auto t : all_types) {  // only v5.18's device-private pages are reset after page_free
     CHECK(preset(era::v6_1, t).reset_after_free == 0);
     CHECK(preset(era::v6_15, t).reset_after_free == 0);

@@ -1,0 +1,60 @@
+// docs/kernel-model.md covers everything `pgmapcheck list` prints, and every
+// knob's source points at the doc's section for it.
+#include "models/kernels.hpp"
+#include "models/variants.hpp"
+#include "models/world.hpp"
+#include "pgmapcheck/model.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace {
+
+std::string read_doc() {
+  std::ifstream in(std::string(PGMAPCHECK_SOURCE_DIR) + "/docs/kernel-model.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The set of "### name" headings of the doc.
+std::set<std::string> headings(std::string const& doc) {
+  std::set<std::string> out;
+  std::istringstream in(doc);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("### ", 0) == 0) out.insert(line.substr(4));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("kernel-model.md: a section for every actor, property, knob and variant", "[docs]") {
+  auto const doc = read_doc();
+  REQUIRE_FALSE(doc.empty());
+  auto const h = headings(doc);
+  for (auto name : pgmapcheck::models::actor_names) CHECK(h.count(std::string(name)) == 1);
+  for (auto name : pgmapcheck::property_names) CHECK(h.count(std::string(name)) == 1);
+  for (auto const& k : pgmapcheck::models::knobs) CHECK(h.count(std::string(k.name)) == 1);
+  for (auto const& v : pgmapcheck::models::variants) CHECK(h.count(std::string(v.name)) == 1);
+}
+
+TEST_CASE("kernel-model.md: every pagemap type and era is described", "[docs]") {
+  auto const doc = read_doc();
+  for (auto name : pgmapcheck::models::pagemap_names) CHECK(doc.find("`" + std::string(name) + "`") != std::string::npos);
+  for (auto name : pgmapcheck::models::era_names) CHECK(doc.find("### " + std::string(name)) != std::string::npos);
+}
+
+TEST_CASE("knob sources cite the kernel and the doc's section", "[docs]") {
+  auto const h = headings(read_doc());
+  for (auto const& k : pgmapcheck::models::knobs) {
+    INFO(k.name << ": " << k.source);
+    auto const anchor = "docs/kernel-model.md#" + std::string(k.name);
+    CHECK(k.source.find(anchor) != std::string_view::npos);
+    // A kernel file:function, as "dir/file.c:function" or "dir/file.h:function".
+    CHECK((k.source.find(".c:") != std::string_view::npos || k.source.find(".h:") != std::string_view::npos));
+  }
+}
