@@ -8,7 +8,7 @@ packages=(
   libboost-dev libboost-graph-dev
   catch2
   graphviz libgraphviz-dev
-  libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev tao-pegtl-dev
   clang libclang-rt-14-dev
 )
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "models/world.hpp"
+#include "pgmapcheck/error.hpp"
 #include "pgmapcheck/explorer.hpp"
 #include "pgmapcheck/model.hpp"
 
@@ -14,13 +15,6 @@
 #include <vector>
 
 namespace pgmapcheck {
-
-// Bad input: what() reads "file:line:col: what was expected".
-class spec_error : public std::runtime_error {
- public:
-  spec_error(std::string const& file, int line, int column, std::string const& message)
-      : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message) {}
-};
 
 struct expectation {
   verdict result = verdict::holds;
