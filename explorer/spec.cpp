@@ -28,7 +28,12 @@ std::optional<pagemap> parse_pagemap(std::string_view name) {
 }
 }  // namespace models
 
-bool applies(property p, models::pagemap t) { return p != property::dax_truncate_busy || t == models::pagemap::fs_dax; }
+// kernel-warn and kernel-bug fire only in model code (lang/); the actor
+// model has no WARN or BUG to fire, so they do not apply to its scenarios.
+bool applies(property p, models::pagemap t) {
+  if (p == property::kernel_warn || p == property::kernel_bug) return false;
+  return p != property::dax_truncate_busy || t == models::pagemap::fs_dax;
+}
 
 namespace {
 

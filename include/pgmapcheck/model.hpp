@@ -20,12 +20,15 @@ enum class property : std::uint8_t {
   dax_truncate_busy,
   deadlock,
   ref_leak,
+  kernel_warn,
+  kernel_bug,
 };
-inline constexpr std::size_t property_count = 8;
+inline constexpr std::size_t property_count = 10;
 
 inline constexpr std::array<std::string_view, property_count> property_names{
     "refcount-underflow", "get-from-zero",     "memunmap-early", "use-after-free",
     "free-while-used",    "dax-truncate-busy", "deadlock",       "ref-leak",
+    "kernel-warn",        "kernel-bug",
 };
 
 inline constexpr std::array<std::string_view, property_count> property_meanings{
@@ -37,6 +40,8 @@ inline constexpr std::array<std::string_view, property_count> property_meanings{
     "truncate frees an FS_DAX block while a gup/DMA reference to it is outstanding",
     "some actor sleeps in a kernel wait and no actor can step",
     "a final state where refcounts or pgmap->ref are not back at the era's baseline",
+    "a WARN_ON / WARN_ON_ONCE / WARN in model code fires (a kernel warning splat)",
+    "a BUG_ON / VM_BUG_ON in model code fires, or a lock is released that is not held",
 };
 
 constexpr std::string_view name_of(property p) { return property_names[static_cast<std::size_t>(p)]; }

@@ -1,0 +1,112 @@
+// Compiled model code as a Model the explorer searches: the packed state
+// (the shared kernel objects, then one record per thread), the primitives'
+// semantics, and what a step is (one visible instruction and the invisible
+// code after it).
+#pragma once
+
+#include "pgmapcheck/lang/compile.hpp"
+#include "pgmapcheck/lang/program.hpp"
+#include "pgmapcheck/model.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pgmapcheck::lang {
+
+// The most bytes a state may take; a scenario whose layout needs more is refused.
+inline constexpr std::size_t max_state_bytes = 256;
+
+// A state: the first state_bytes() bytes are the state, the rest are zero.
+struct code_state {
+  std::array<std::uint8_t, max_state_bytes> bytes{};
+};
+
+// Why a step violated a property, for the trace's last line.
+enum class reason : std::uint8_t {
+  none,
+  underflow,
+  get_from_zero,
+  struct_pages_freed,
+  counters_freed,
+  pgmap_freed,
+  pool_gone,
+  warn_fired,
+  bug_fired,
+  unlock_unheld,
+  loop_without_step,
+};
+
+// One transition: which thread ran which instruction with which outcome.
+struct code_step {
+  std::uint16_t pc = 0;  // the visible instruction the step began at
+  std::uint8_t thread = 0;
+  std::uint8_t outcome = 0;  // the branch of a nondeterministic primitive taken
+  std::uint16_t violated = 0;
+  reason why = reason::none;
+  std::int8_t page = -1;  // the page the step acted on, if one
+};
+
+// What a scenario run on model code starts from.
+struct code_setup {
+  scenario_facts facts;
+  int free_refcount = 1;     // a free page's refcount in this era
+  int initial_pgmap_ref = 1; // percpu_ref_init's ref plus memremap's
+  int failures = 1;          // the failure budget: how many should_fail() may say yes
+  bool file_mapped = true;   // a process maps the file or device
+  bool p2pdma = false;       // pdev->p2pdma published, with its pool
+};
+
+class code_model {
+ public:
+  using state = code_state;
+  using step = code_step;
+
+  // Lays out the state for these threads; throws spec_error when it does not fit.
+  code_model(std::vector<program> threads, code_setup const& setup);
+
+  state initial() const;
+
+  template <class F>
+  void for_each_successor(state const& s, F&& f) const {
+    successors(s, [](void* ctx, step const& st, state const& next) { (*static_cast<F*>(ctx))(st, next); },
+               static_cast<void*>(&f));
+  }
+
+  property_set check(step const& st) const { return property_set::from_bits(st.violated); }
+  // Deadlock: a thread has not finished and none can step.
+  property_set check_terminal(state const& s) const;
+
+  std::size_t state_bytes() const { return state_bytes_; }
+  std::vector<program> const& threads() const { return threads_; }
+
+  // Reading a state, for traces and tests.
+  int page_refcount(state const& s, int page) const;
+  int pgmap_ref(state const& s) const;
+  int local_value(state const& s, int thread, int slot) const;
+  bool finished(state const& s, int thread) const;
+  // What a thread that cannot step waits for, or "" if it can step or has finished.
+  std::string blocked_on(state const& s, int thread) const;
+
+ private:
+  using emit_fn = void (*)(void*, step const&, state const&);
+  void successors(state const& s, emit_fn emit, void* ctx) const;
+
+  struct thread_layout {
+    std::size_t base = 0;  // pc (2), wait_on, flags, rcu nesting, [gp mask 4], locals
+    std::size_t gp = 0;    // offset of the grace-period mask, 0 if none
+    std::size_t locals = 0;
+  };
+  friend class executor;
+
+  std::vector<program> threads_;
+  code_setup setup_;
+  std::vector<thread_layout> layout_;
+  std::size_t pages_at_ = 0;
+  std::size_t state_bytes_ = 0;
+};
+
+static_assert(model<code_model>);
+
+}  // namespace pgmapcheck::lang

@@ -1,0 +1,264 @@
+// Compiled model code under the explorer: waits that need a wake-up, locks,
+// RCU grace periods, failure branches, explicit page choice, and the checks
+// the compiler makes when it loads model code.
+#include "pgmapcheck/error.hpp"
+#include "pgmapcheck/explorer.hpp"
+#include "pgmapcheck/lang/runtime.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace pgmapcheck;
+using namespace pgmapcheck::lang;
+
+namespace {
+
+struct toy {
+  code_setup setup;
+  std::vector<std::string> roots;
+};
+
+// Loads `code` and builds a model with one thread per root function.
+code_model load(std::string const& code, std::vector<std::string> const& roots, int pages = 1, int failures = 1,
+                int free_refcount = 1) {
+  code_setup setup;
+  setup.facts.pages = pages;
+  setup.failures = failures;
+  setup.free_refcount = free_refcount;
+  source_set src;
+  src.add("toy.kc", code, setup.facts);
+  check_all(src, setup.facts);
+  std::vector<program> threads;
+  for (auto const& r : roots) threads.push_back(compile_thread(src, r, r, setup.facts));
+  return code_model(std::move(threads), setup);
+}
+
+search_result<code_model> search(code_model const& m) { return explore(m, property_set::all()); }
+
+// The message loading `code` raises, or "".
+std::string load_error(std::string const& code) {
+  try {
+    load(code, {"main"});
+  } catch (spec_error const& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Every terminal state's refcount of page 0.
+std::set<int> final_counts(code_model const& m) {
+  std::set<int> out;
+  std::vector<code_state> todo{m.initial()};
+  std::set<std::vector<std::uint8_t>> seen;
+  while (!todo.empty()) {
+    code_state s = todo.back();
+    todo.pop_back();
+    std::vector<std::uint8_t> key(s.bytes.begin(), s.bytes.begin() + static_cast<long>(m.state_bytes()));
+    if (!seen.insert(key).second) continue;
+    bool any = false;
+    m.for_each_successor(s, [&](code_step const&, code_state const& n) {
+      any = true;
+      todo.push_back(n);
+    });
+    if (!any) out.insert(m.page_refcount(s, 0));
+  }
+  return out;
+}
+
+std::string const waiter = R"(
+static bool first(struct page *page) { return 1; }
+void waiter(void)
+{
+	struct page *page = choose_page(first);
+
+	wait_var_event(&page->_refcount, page_ref_count(page) == 1);
+}
+)";
+
+}  // namespace
+
+TEST_CASE("lang: a sleeper looks at its condition again only when woken", "[lang]") {
+  // The refcount starts at 2; the putter takes it to 1.
+  std::string const with_wake = waiter + R"(
+void putter(void)
+{
+	struct page *page = choose_page(first);
+
+	if (page_ref_dec_return(page) == 1)
+		wake_up_var(&page->_refcount);
+}
+)";
+  std::string const without_wake = waiter + R"(
+void putter(void)
+{
+	struct page *page = choose_page(first);
+
+	page_ref_dec(page);
+}
+)";
+  auto good = load(with_wake, {"waiter", "putter"}, 1, 1, 2);
+  CHECK(search(good).result == verdict::holds);
+  auto lost = load(without_wake, {"waiter", "putter"}, 1, 1, 2);
+  auto r = search(lost);
+  REQUIRE(r.result == verdict::violation);
+  CHECK(r.violated == property::deadlock);
+  // The sleeper's condition holds in the final state: a lost wake-up.
+  CHECK(lost.page_refcount(r.trace.back().after, 0) == 1);
+  CHECK(lost.blocked_on(r.trace.back().after, 0) == "asleep in schedule on &page0->_refcount");
+}
+
+TEST_CASE("lang: a lock excludes other holders of that lock", "[lang]") {
+  std::string const code = R"(
+static bool first(struct page *page) { return 1; }
+void inc_locked(void)
+{
+	struct page *page = choose_page(first);
+	int v;
+
+	spin_lock(&lock_a);
+	v = page_ref_count(page);
+	set_page_count(page, v + 1);
+	spin_unlock(&lock_a);
+}
+void inc_unlocked(void)
+{
+	struct page *page = choose_page(first);
+	int v;
+
+	v = page_ref_count(page);
+	set_page_count(page, v + 1);
+}
+)";
+  CHECK(final_counts(load(code, {"inc_locked", "inc_locked"})) == std::set<int>{3});
+  CHECK(final_counts(load(code, {"inc_unlocked", "inc_unlocked"})) == std::set<int>{2, 3});
+  CHECK(final_counts(load(code, {"inc_locked", "inc_unlocked"})) == std::set<int>{2, 3});
+}
+
+TEST_CASE("lang: synchronize_rcu waits for the readers inside a section when it starts", "[lang]") {
+  // Page 0 stands for the published pointer (0: unpublished), page 1 for the
+  // object it points to (9: freed). The writer unpublishes, waits a grace
+  // period, then frees; a reader that found the pointer must not see 9.
+  std::string const code = R"(
+void reader(void)
+{
+	rcu_read_lock();
+	if (page_ref_count(pfn_to_page(0)) != 0)
+		WARN_ON(page_ref_count(pfn_to_page(1)) == 9);
+	rcu_read_unlock();
+}
+void writer(void)
+{
+	set_page_count(pfn_to_page(0), 0);
+	synchronize_rcu();
+	set_page_count(pfn_to_page(1), 9);
+}
+void writer_no_gp(void)
+{
+	set_page_count(pfn_to_page(0), 0);
+	set_page_count(pfn_to_page(1), 9);
+}
+)";
+  CHECK(search(load(code, {"reader", "writer"}, 2)).result == verdict::holds);
+  auto r = search(load(code, {"reader", "writer_no_gp"}, 2));
+  REQUIRE(r.result == verdict::violation);
+  CHECK(r.violated == property::kernel_warn);
+  // An unbalanced rcu_read_unlock is a bug.
+  CHECK(search(load("void main(void) { rcu_read_unlock(); }", {"main"})).violated == property::kernel_bug);
+}
+
+TEST_CASE("lang: an operation that can fail for reasons outside the model branches both ways", "[lang]") {
+  std::string const code = R"(
+static bool first(struct page *page) { return 1; }
+void leaky(void)
+{
+	struct page *page = choose_page(first);
+
+	get_page(page);
+	if (should_fail())
+		goto out;
+	put_page_testzero(page);
+out:
+	WARN_ON(page_ref_count(page) != 1);
+}
+)";
+  auto r = search(load(code, {"leaky"}, 1, 1));
+  REQUIRE(r.result == verdict::violation);
+  CHECK(r.violated == property::kernel_warn);
+  CHECK(search(load(code, {"leaky"}, 1, 0)).result == verdict::holds);  // no failure budget: success path only
+}
+
+TEST_CASE("lang: choose_page branches over the pages its predicate accepts", "[lang]") {
+  std::string const code = R"(
+static bool busy(struct page *page) { return page_ref_count(page) > 1; }
+void main(void)
+{
+	struct page *page = choose_page(busy);
+
+	if (!page)
+		return;
+	get_page(page);
+}
+)";
+  auto m = load(code, {"main"}, 3, 1, 1);
+  std::size_t n = 0;
+  m.for_each_successor(m.initial(), [&](code_step const&, code_state const&) { ++n; });
+  CHECK(n == 1);  // no page is busy: one outcome, NULL
+  auto m2 = load(code, {"main"}, 3, 1, 2);
+  n = 0;
+  m2.for_each_successor(m2.initial(), [&](code_step const&, code_state const&) { ++n; });
+  CHECK(n == 3);
+}
+
+TEST_CASE("lang: get_page on a page at refcount 0 is get-from-zero", "[lang]") {
+  std::string const code = R"(
+static bool first(struct page *page) { return 1; }
+void main(void) { struct page *page = choose_page(first); get_page(page); }
+)";
+  CHECK(search(load(code, {"main"}, 1, 1, 0)).violated == property::get_from_zero);
+  CHECK(search(load(code, {"main"}, 1, 1, 1)).result == verdict::holds);
+}
+
+TEST_CASE("lang: the completion a percpu_ref release completes wakes its waiter", "[lang]") {
+  std::string const code = R"(
+void teardown(void)
+{
+	percpu_ref_kill(&pgmap->ref);
+	wait_for_completion(&pgmap->done);
+	percpu_ref_exit(&pgmap->ref);
+}
+void user(void)
+{
+	if (!percpu_ref_tryget_live(&pgmap->ref))
+		return;
+	percpu_ref_put(&pgmap->ref);
+}
+void leaker(void)
+{
+	if (!percpu_ref_tryget_live(&pgmap->ref))
+		return;
+}
+)";
+  CHECK(search(load(code, {"teardown", "user"})).result == verdict::holds);
+  auto r = search(load(code, {"teardown", "leaker"}));
+  REQUIRE(r.result == verdict::violation);
+  CHECK(r.violated == property::deadlock);
+}
+
+TEST_CASE("lang: model code is checked when it is loaded", "[lang]") {
+  CHECK(load_error("void main(void) { frobnicate(); }") ==
+        "toy.kc:1:19: unknown function or primitive 'frobnicate' (pgmapcheck list --primitives)");
+  CHECK(load_error("void main(void) { struct page *p; get_page(p, 1); }") ==
+        "toy.kc:1:35: 'get_page' takes 1 argument, not 2");
+  CHECK(load_error("void main(void) { int x; x = 1; out: return; }") == "toy.kc:1:33: label 'out' is never used");
+  CHECK(load_error("void main(void) { return; get_page(0); }") == "toy.kc:1:27: unreachable code in 'main'");
+  CHECK(load_error("void f(void) { f(); }\nvoid main(void) { f(); }") ==
+        "toy.kc:1:16: recursion: 'f' calls itself (model code is inlined)");
+  CHECK(load_error("void main(void) { int x; get_page(x); }") ==
+        "toy.kc:1:35: argument 1 of 'get_page': expected a struct page *, got an integer");
+  CHECK(load_error("void main(void) { goto nowhere; }") == "toy.kc:1:19: goto to an undefined label 'nowhere'");
+  CHECK(load_error("void main(void) { y = 1; }") ==
+        "toy.kc:1:19: expected a local variable to assign to (shared state changes through primitives)");
+  CHECK(load_error("void main(void) { }\nvoid main(void) { }") ==
+        "toy.kc:2:1: function 'main' is already defined at toy.kc:1");
+}
