@@ -281,6 +281,7 @@ class parser {
     auto const* arr = node.as_array();
     if (!arr || arr->empty()) fail(node, "'properties' must be a non-empty array of property names");
     s.checked = property_set{};
+    s.properties_listed = true;
     for (auto const& n : *arr) {
       auto p = parse_property(string_at(n, "a property"));
       if (!p) fail(n, "unknown property '" + string_at(n, "a property") + "': expected " + one_of(property_names));

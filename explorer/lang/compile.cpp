@@ -72,6 +72,7 @@ std::optional<int> constant_named(std::string const& n) {
       {"TASK_UNINTERRUPTIBLE", 2},
       {"TASK_INTERRUPTIBLE", 1},
       {"GFP_KERNEL", 0},
+      {"PAGE_SIZE", 1},  // model allocations are one page
       {"VM_FAULT_OOM", 1},
       {"VM_FAULT_SIGBUS", 2},
       {"VM_FAULT_NOPAGE", 64},
@@ -81,6 +82,16 @@ std::optional<int> constant_named(std::string const& n) {
   auto it = table.find(n);
   if (it == table.end()) return std::nullopt;
   return it->second;
+}
+
+// A release constant: V6_1 is release(6, 1).
+std::optional<int> release_named(std::string const& n) {
+  if (n.size() < 4 || n[0] != 'V') return std::nullopt;
+  auto us = n.find('_');
+  if (us == std::string::npos || us < 2 || us + 1 >= n.size()) return std::nullopt;
+  for (std::size_t i = 1; i < n.size(); ++i)
+    if (i != us && (n[i] < '0' || n[i] > '9')) return std::nullopt;
+  return release(std::stoi(n.substr(1, us - 1)), std::stoi(n.substr(us + 1)));
 }
 
 // Global objects model code names directly (harness code passes them down).
@@ -96,26 +107,12 @@ std::optional<object> global_named(std::string const& n) {
   return it->second;
 }
 
-// Fields of the singleton objects and of pages that model code may name:
-// (object, field) -> what it denotes. `addr` is true for &obj->field.
-struct field_rule {
-  object base;  // object::null: a page
-  std::string_view field;
-  object result;        // a constant object
-  bool needs_addr;      // only as &obj->field
-};
-constexpr std::array<field_rule, 10> field_rules{{
-    {object::pgmap, "ref", object::pgmap_ref, false},  // &pgmap->ref, or pgmap->ref (a pointer in v5.10)
-    {object::pgmap, "done", object::pgmap_done, true},
-    {object::mm, "mmap_lock", object::mmap_lock, true},
-    {object::mm, "page_table_lock", object::page_table_lock, true},
-    {object::mapping, "invalidate_lock", object::invalidate_lock, true},
-    {object::p2pdma, "pool", object::pool, false},
-    {object::p2p_pgmap, "pgmap", object::pgmap, true},
-    {object::pdev, "p2pdma", object::p2pdma, false},
-    {object::null, "pgmap", object::pgmap, false},  // page->pgmap
-    {object::pgmap, "owner", object::null, false},
-}};
+field_rule const* find_field(std::string const& field, std::optional<object> base, bool page_base) {
+  for (auto const& r : field_rules)
+    if (r.field == field && ((page_base && r.base == object::null) || (!page_base && (!base || r.base == *base))))
+      return &r;
+  return nullptr;
+}
 
 int binop_code(std::string const& op) {
   static const std::map<std::string, binop> table{
@@ -320,29 +317,52 @@ class lowerer {
     return false;
   }
 
-  // The object an expression denotes at load time, if it is one.
+  // The object an expression denotes at load time, if it is one: a global,
+  // &obj->field, or a constant field of a known object.
   std::optional<object> static_object(expr const& e) {
     if (e.k == expr::kind::name) {
       if (lookup(e.text)) return std::nullopt;
       return global_named(e.text);
     }
-    if (e.k == expr::kind::unary && e.text == "&") return static_object(e.kids[0]);
-    if (e.k == expr::kind::member) {
-      auto const& base = e.kids[0];
-      std::optional<object> b = static_object(base);
-      bool page_base = false;
-      if (!b) {
-        if (base.k == expr::kind::name) {
-          auto slot = lookup(base.text);
-          page_base = slot && p_.slot_types[static_cast<std::size_t>(*slot)] == value_type::page;
-        }
-        if (!page_base) return std::nullopt;
-      }
-      for (auto const& r : field_rules)
-        if (r.field == e.text && ((page_base && r.base == object::null) || (b && r.base == *b))) return r.result;
-      return std::nullopt;
+    bool const addr = e.k == expr::kind::unary && e.text == "&";
+    expr const& m = addr ? e.kids[0] : e;
+    if (addr && m.k == expr::kind::name) return lookup(m.text) ? std::nullopt : global_named(m.text);
+    if (m.k != expr::kind::member) return std::nullopt;
+    // The base: a known object, or a local holding a page or one of the
+    // scenario's singleton objects (then the field decides which).
+    std::optional<object> b = static_object(m.kids[0]);
+    bool page_base = false;
+    if (!b) {
+      if (m.kids[0].k != expr::kind::name) return std::nullopt;
+      auto slot = lookup(m.kids[0].text);
+      if (!slot) return std::nullopt;
+      auto const t = p_.slot_types[static_cast<std::size_t>(*slot)];
+      page_base = t == value_type::page;
+      if (!page_base && t != value_type::object) return std::nullopt;
     }
-    return std::nullopt;
+    field_rule const* r = find_field(m.text, b, page_base);
+    if (!r || (r->mutable_ptr && !addr)) return std::nullopt;
+    return r->result;
+  }
+
+  // obj->field where obj is a value known only at run time, or a mutable
+  // pointer field: a member node checked against NULL when it runs.
+  std::uint16_t member(expr const& e) {
+    std::uint16_t base = value(e.kids[0]);
+    value_type const bt = p_.exprs[base].type;
+    if (bt != value_type::object && bt != value_type::page && bt != value_type::any)
+      fail(e.pos, "'->" + e.text + "' needs a struct pointer, not " + type_name(bt));
+    field_rule const* r = find_field(e.text, std::nullopt, bt == value_type::page);
+    if (!r) fail(e.pos, "unknown field '" + e.text + "': shared state is read through primitives (docs/language.md)");
+    if (r->addr_only) fail(e.pos, "'" + e.text + "' is named as &obj->" + e.text);
+    cexpr m;
+    m.k = cexpr::kind::member;
+    m.value = static_cast<std::int16_t>(r - field_rules.data());
+    m.args[0] = base;
+    m.nargs = 1;
+    m.type = value_type::object;
+    m.op = r->mutable_ptr ? 1 : 0;
+    return add_expr(m);
   }
 
   std::uint16_t value(expr const& e) {
@@ -356,6 +376,8 @@ class lowerer {
                               : e.text == "NULL"                    ? value_type::any
                                                                     : value_type::integer);
         if (auto o = global_named(e.text)) return constant(static_cast<int>(*o), value_type::object);
+        if (e.text == "KERNEL") return constant(facts_.kernel);
+        if (auto r = release_named(e.text)) return constant(*r);
         fail(e.pos, "unknown name '" + e.text + "': expected a local, a parameter or a constant");
       }
       case expr::kind::member:
@@ -369,9 +391,12 @@ class lowerer {
           u.type = e.text == "!" ? value_type::boolean : value_type::integer;
           return add_expr(u);
         }
-        if (e.k == expr::kind::member && e.text == "type" && e.kids[0].k == expr::kind::name &&
-            static_object(e.kids[0]) == object::pgmap)
+        if (e.k == expr::kind::member && e.text == "type") {
+          // pgmap->type: the scenario's one pgmap has one type.
+          std::uint16_t base = value(e.kids[0]);
+          if (p_.exprs[base].type != value_type::object) fail(e.pos, "'->type' needs the pgmap");
           return constant(facts_.pagemap_type);
+        }
         if (e.k == expr::kind::unary && e.text == "&" && e.kids[0].k == expr::kind::member &&
             e.kids[0].text == "_refcount") {
           // &page->_refcount: the wait-variable of that page.
@@ -385,8 +410,16 @@ class lowerer {
           return add_expr(r);
         }
         if (auto o = static_object(e)) return constant(static_cast<int>(*o), value_type::object);
-        if (e.k == expr::kind::member)
-          fail(e.pos, "unknown field '" + e.text + "': shared state is read through primitives (docs/language.md)");
+        if (e.k == expr::kind::member) return member(e);
+        if (e.text == "&" && e.kids[0].k == expr::kind::name && lookup(e.kids[0].text)) {
+          // &local: an out-parameter of a primitive (gen_pool_alloc_owner's owner).
+          cexpr o;
+          o.k = cexpr::kind::constant;
+          o.value = static_cast<std::int16_t>(*lookup(e.kids[0].text));
+          o.type = value_type::any;
+          o.op = 1;  // an out-parameter: value is the slot
+          return add_expr(o);
+        }
         fail(e.pos, "'" + e.text + "' applies only to an object's field here");
       }
       case expr::kind::binary: {
@@ -488,6 +521,22 @@ class lowerer {
 
   std::uint16_t assign(expr const& e) {
     auto const& lhs = e.kids[0];
+    if (lhs.k == expr::kind::member && e.text == "=") {
+      // obj->ptr = v on a mutable pointer field: a store others can see.
+      std::optional<object> b = static_object(lhs.kids[0]);
+      bool const local_base = !b && lhs.kids[0].k == expr::kind::name && lookup(lhs.kids[0].text) &&
+                              p_.slot_types[static_cast<std::size_t>(*lookup(lhs.kids[0].text))] == value_type::object;
+      field_rule const* r = b || local_base ? find_field(lhs.text, b, false) : nullptr;
+      if (!r || !r->mutable_ptr) fail(lhs.pos, "expected a pointer field model code may store to (pdev->p2pdma, pgmap->ref)");
+      instr in;
+      in.k = instr::kind::action;
+      in.prim = static_cast<std::uint16_t>(find_primitive("store_pointer"));
+      in.args[0] = constant(static_cast<int>(r->result), value_type::object);
+      in.args[1] = value(e.kids[1]);
+      in.nargs = 2;
+      emit(in, e.pos);
+      return in.args[1];
+    }
     if (lhs.k != expr::kind::name || !lookup(lhs.text))
       fail(lhs.pos, "expected a local variable to assign to (shared state changes through primitives)");
     int slot = *lookup(lhs.text);
@@ -875,7 +924,7 @@ class lowerer {
     auto slot = lookup(s.exprs[0].text);
     if (!slot || p_.slot_types[static_cast<std::size_t>(*slot)] != value_type::page)
       fail(s.exprs[0].pos, "expected a struct page * local to iterate with");
-    if (static_object(s.exprs[1]) != object::pgmap) fail(s.exprs[1].pos, "expected the pgmap");
+    if (p_.exprs[value(s.exprs[1])].type != value_type::object) fail(s.exprs[1].pos, "expected the pgmap");
     emit_assign(*slot, constant(1, value_type::page), s.pos);
     std::uint16_t top = here();
     cexpr le;
@@ -910,6 +959,7 @@ class lowerer {
   bool reads_shared(std::uint16_t e) const {
     auto const& x = p_.exprs[e];
     if (x.k == cexpr::kind::read && primitives()[x.prim].kind == prim_kind::read) return true;
+    if (x.k == cexpr::kind::member && x.op == 1) return true;
     for (std::uint8_t i = 0; i < x.nargs; ++i)
       if (x.k != cexpr::kind::constant && x.k != cexpr::kind::local && reads_shared(x.args[i])) return true;
     return false;

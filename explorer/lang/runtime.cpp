@@ -64,6 +64,35 @@ std::vector<primitive> const primitive_table{
   {"synchronize_rcu",        K::action,   V::void_,   {},                              0, "kernel/rcu/tree.c:synchronize_rcu (waits for readers inside a section when it starts)"},
   // Failures outside the model, within the failure budget.
   {"should_fail",            K::action,   V::boolean, {},                              0, "an allocation, vm_insert_page, a page-table allocation: fails or not"},
+  // Pointers and objects.
+  {"store_pointer",          K::action,   V::void_,   {V::object, V::any},             2, "a plain or rcu_assign_pointer store to a shared pointer (pdev->p2pdma = NULL)"},
+  {"rcu_dereference",        K::constant, V::object,  {V::object},                     1, "include/linux/rcupdate.h:rcu_dereference"},
+  {"unlikely",               K::constant, V::boolean, {V::integer},                    1, "include/linux/compiler.h:unlikely"},
+  {"likely",                 K::constant, V::boolean, {V::integer},                    1, "include/linux/compiler.h:likely"},
+  {"is_zone_device_page",    K::constant, V::boolean, {V::page},                       1, "include/linux/mm.h:is_zone_device_page"},
+  {"is_device_private_page", K::constant, V::boolean, {V::page},                       1, "include/linux/mm.h:is_device_private_page"},
+  {"pgmap_nr_pages",         K::constant, V::integer, {V::object},                     1, "the pgmap's page count (one range)"},
+  {"kfree",                  K::action,   V::void_,   {V::object},                     1, "mm/slab_common.c:kfree (the struct embedding the pgmap)"},
+  // The pgmap xarray and the memory behind the struct pages (mm/memremap.c).
+  {"xa_load",                K::read,     V::object,  {V::object, V::page},            2, "lib/xarray.c:xa_load (pgmap_array)"},
+  {"xa_store_range",         K::action,   V::void_,   {V::object, V::any},             2, "lib/xarray.c:xa_store_range (pgmap_array_delete stores NULL)"},
+  {"arch_remove_memory",     K::action,   V::void_,   {V::object},                     1, "mm/memory_hotplug.c:arch_remove_memory (the struct pages are freed)"},
+  // The p2pdma gen_pool (lib/genalloc.c): one page per allocation.
+  {"gen_pool_alloc_owner",   K::action,   V::page,    {V::object, V::integer, V::any}, 3, "lib/genalloc.c:gen_pool_alloc_owner (the lowest free page; owner: &pgmap->ref)"},
+  {"gen_pool_free_owner",    K::action,   V::void_,   {V::object, V::page, V::integer, V::any}, 4, "lib/genalloc.c:gen_pool_free_owner"},
+  {"gen_pool_free",          K::action,   V::void_,   {V::object, V::page, V::integer}, 3, "lib/genalloc.c:gen_pool_free"},
+  {"gen_pool_destroy",       K::action,   V::void_,   {V::object},                     1, "lib/genalloc.c:gen_pool_destroy"},
+  // Page facts for choose_page predicates and harness code.
+  {"page_allocated",         K::read,     V::boolean, {V::page},                       1, "the page is out of its allocator (lifecycle cache or pinned)"},
+  {"page_mapped",            K::read,     V::boolean, {V::page},                       1, "include/linux/mm.h:page_mapped (a PTE maps it)"},
+  {"page_shared",            K::read,     V::boolean, {V::page},                       1, "harness: an allocation handed the page to its consumers"},
+  {"pgmapcheck_share",       K::local,    V::void_,   {V::page},                       1, "harness: the allocation hands the page to its consumers (with the step before)"},
+  {"pgmapcheck_io_begin",    K::local,    V::void_,   {V::page},                       1, "harness: a consumer's I/O on the page begins (with the step that chose the page)"},
+  {"pgmapcheck_io_end",      K::local,    V::void_,   {V::page},                       1, "harness: that I/O ends (with the step before)"},
+  {"pgmapcheck_io_done",     K::action,   V::void_,   {V::page},                       1, "harness: the I/O an allocation serves completes (waits until no consumer is in I/O or holds the page)"},
+  {"devmem_free_list_add",   K::action,   V::void_,   {V::page},                       1, "a device driver's free list: the page goes back (lib/test_hmm.c:dmirror_devmem_free)"},
+  {"devmem_free_list_pop",   K::action,   V::page,    {},                              0, "a device driver's free list: the lowest free page, or NULL"},
+  {"pgmapcheck_memunmap_returned", K::local, V::void_, {V::object},                    1, "harness: memunmap_pages returned (memunmap-early is checked with its last step)"},
   // Checks and choices the compiler emits.
   {"WARN_ON",                K::local,    V::boolean, {V::integer},                    1, "include/asm-generic/bug.h:WARN_ON"},
   {"BUG_ON",                 K::local,    V::boolean, {V::integer},                    1, "include/asm-generic/bug.h:BUG_ON"},
@@ -95,6 +124,7 @@ enum world_flag : std::uint8_t {
   wf_pool_gone = 16,      // the p2pdma pool was destroyed
   wf_p2pdma = 32,         // pdev->p2pdma is published
   wf_file_mapped = 64,    // a process maps the file
+  wf_ref_null = 128,      // pgmap->ref was set to NULL (dev_pagemap_cleanup, before v5.17)
 };
 constexpr std::array<object, 5> lock_objects{object::mmap_lock, object::page_table_lock, object::invalidate_lock,
                                              object::lock_a, object::lock_b};
@@ -104,11 +134,16 @@ int lock_index(int obj) {
   return -1;
 }
 
-// Page bytes.
-enum : std::size_t { p_refcount = 0, p_mapcount = 1, p_state = 2, p_flags = 3, p_size = 4 };
+// Page bytes: pins counts the references threads hold (what each thread
+// holds is a bit in its own record).
+enum : std::size_t { p_refcount = 0, p_mapcount = 1, p_state = 2, p_flags = 3, p_pins = 4, p_io = 5, p_size = 6 };
+enum page_flag : std::uint8_t { pf_mapped = 1, pf_associated = 2, pf_shared = 4 };
+// A page out of its allocator: a driver's page (allocated), or a pool chunk
+// (pool: the gen_pool handed out its address; no struct page is touched).
+enum page_state : std::uint8_t { ps_free = 0, ps_allocated = 1, ps_pool = 2 };
 
 // Thread record bytes.
-enum : std::size_t { t_pc = 0, t_wait = 2, t_flags = 3, t_rcu = 4, t_fixed = 5 };
+enum : std::size_t { t_pc = 0, t_wait = 2, t_flags = 3, t_rcu = 4, t_held = 5, t_fixed = 7 };
 enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4 };
 
 }  // namespace
@@ -209,6 +244,18 @@ class executor {
         return 0;
       }
       case cexpr::kind::read: return read(e);
+      case cexpr::kind::member: {
+        int base = eval(e.args[0]);
+        auto const& r = field_rules[static_cast<std::size_t>(e.value)];
+        if (base == 0) {
+          violate(property::kernel_bug, reason::null_deref);
+          return 0;
+        }
+        if (!e.op) return static_cast<int>(r.result);
+        if (r.result == object::p2pdma) return (wflags() & wf_p2pdma) ? static_cast<int>(object::p2pdma) : 0;
+        if (r.result == object::pgmap_ref) return (wflags() & wf_ref_null) ? 0 : static_cast<int>(object::pgmap_ref);
+        return static_cast<int>(r.result);
+      }
     }
     return 0;
   }
@@ -248,7 +295,55 @@ class executor {
       return refcount(p);
     }
     if (name == "percpu_ref_is_zero") return ref() == 0;
+    if (name == "rcu_dereference" || name == "unlikely" || name == "likely") return a0;
+    if (name == "is_zone_device_page") return 1;
+    if (name == "is_device_private_page") return m_.setup_.facts.pagemap_type == 1;
+    if (name == "pgmap_nr_pages") return m_.setup_.facts.pages;
+    if (name == "xa_load") return (wflags() & wf_published) ? static_cast<int>(object::pgmap) : 0;
+    if (name == "page_allocated" || name == "page_mapped" || name == "page_shared") {
+      int p = page_arg(eval(e.args[0]));
+      if (p < 0) return 0;
+      if (name == "page_allocated") return page(p)[p_state] != ps_free;
+      return (page(p)[p_flags] & (name == "page_mapped" ? pf_mapped : pf_shared)) != 0;
+    }
     return 0;
+  }
+
+  // --- what threads hold ------------------------------------------------
+  std::uint16_t held() {
+    return static_cast<std::uint16_t>(b()[lay_.base + t_held] | (b()[lay_.base + t_held + 1] << 8));
+  }
+  void set_held(std::uint16_t h) {
+    b()[lay_.base + t_held] = static_cast<std::uint8_t>(h & 0xff);
+    b()[lay_.base + t_held + 1] = static_cast<std::uint8_t>(h >> 8);
+  }
+  // This thread took a reference on page p: it holds p.
+  void hold(int p) {
+    if (held() & (1u << p)) return;
+    set_held(static_cast<std::uint16_t>(held() | (1u << p)));
+    ++page(p)[p_pins];
+  }
+  // This thread dropped a reference on page p: if it held p, no longer.
+  void unhold(int p) {
+    if (!(held() & (1u << p))) return;
+    set_held(static_cast<std::uint16_t>(held() & ~(1u << p)));
+    --page(p)[p_pins];
+  }
+  // References on p held by threads other than this one.
+  int others_pins(int p) { return page(p)[p_pins] - ((held() & (1u << p)) ? 1 : 0); }
+
+  // A page goes back to its allocator: free-while-used if it is still mapped
+  // or another thread holds it, or if it is already free (a double free).
+  void release_page(int p, bool touches_struct_page = true) {
+    if (touches_struct_page)
+      touch_page(p);
+    else
+      st_.page = static_cast<std::int8_t>(p);
+    if (page(p)[p_state] == ps_free)
+      violate(property::free_while_used, reason::double_free);
+    else if ((page(p)[p_flags] & pf_mapped) || others_pins(p) > 0)
+      violate(property::free_while_used, reason::still_used);
+    page(p)[p_state] = ps_free;
   }
 
   // --- wait queues ------------------------------------------------------
@@ -283,6 +378,10 @@ class executor {
     if (in.k != instr::kind::action) return true;
     auto const& name = primitive_table[in.prim].name;
     if (name == "schedule") return !asleep();
+    if (name == "pgmapcheck_io_done") {
+      int p = eval(in.args[0]) - 1;
+      return p < 0 || p >= m_.setup_.facts.pages || (others_pins(p) == 0 && page(p)[p_io] == 0);
+    }
     if (name == "wait_for_completion") return b()[w_done] > 0 || !asleep();
     if (name == "synchronize_rcu") {
       if (!(tflags() & tf_gp_started)) return true;
@@ -358,25 +457,32 @@ class executor {
       std::int8_t& c = refcount(p);
       if (name == "page_ref_inc") {
         c = static_cast<std::int8_t>(c + 1);
+        hold(p);
       } else if (name == "get_page") {
         if (c <= 0) violate(property::get_from_zero, reason::get_from_zero);
         c = static_cast<std::int8_t>(c + 1);
+        hold(p);
       } else if (name == "try_get_page") {
         if (c <= 0) {
           violate(property::kernel_warn, reason::warn_fired);
           result(in, 0);
         } else {
           c = static_cast<std::int8_t>(c + 1);
+          hold(p);
           result(in, 1);
         }
       } else if (name == "page_ref_add_unless") {
         int nr = arg(1), u = arg(2);
         bool ok = c != u;
-        if (ok) c = static_cast<std::int8_t>(c + nr);
+        if (ok) {
+          c = static_cast<std::int8_t>(c + nr);
+          hold(p);
+        }
         result(in, ok);
       } else if (name == "set_page_count") {
         c = static_cast<std::int8_t>(arg(1));
       } else {
+        unhold(p);
         c = static_cast<std::int8_t>(c - 1);
         if (c < 0) violate(property::refcount_underflow, reason::underflow);
         if (name == "page_ref_dec_return") result(in, c);
@@ -384,7 +490,12 @@ class executor {
       }
       return true;
     }
-    // pgmap->ref.
+    // pgmap->ref: a NULL ref (pgmap->ref after dev_pagemap_cleanup, v5.10) is an oops.
+    if (name.rfind("percpu_ref_", 0) == 0 && arg(0) == 0) {
+      violate(property::kernel_bug, reason::null_deref);
+      result(in, 0);
+      return true;
+    }
     if (name == "percpu_ref_get" || name == "percpu_ref_get_many") {
       touch_counters();
       ref() = static_cast<std::int8_t>(ref() + (in.nargs > 1 ? arg(1) : 1));
@@ -504,6 +615,89 @@ class executor {
       tflags() = static_cast<std::uint8_t>(tflags() | tf_gp_started);
       return false;
     }
+    if (name == "store_pointer") {
+      auto const target = static_cast<object>(arg(0));
+      bool const null = arg(1) == 0;
+      std::uint8_t const bit = target == object::p2pdma ? wf_p2pdma : target == object::pgmap_ref ? wf_ref_null : 0;
+      bool const set = target == object::pgmap_ref ? null : !null;
+      wflags() = static_cast<std::uint8_t>(set ? (wflags() | bit) : (wflags() & ~bit));
+      return true;
+    }
+    if (name == "kfree") {
+      if (static_cast<object>(arg(0)) == object::p2p_pgmap) wflags() = static_cast<std::uint8_t>(wflags() | wf_struct_freed);
+      return true;
+    }
+    if (name == "xa_store_range") {
+      wflags() = static_cast<std::uint8_t>(arg(1) ? (wflags() | wf_published) : (wflags() & ~wf_published));
+      return true;
+    }
+    if (name == "arch_remove_memory") {
+      wflags() = static_cast<std::uint8_t>(wflags() | wf_pages_freed);
+      return true;
+    }
+    if (name == "gen_pool_destroy") {
+      wflags() = static_cast<std::uint8_t>(wflags() | wf_pool_gone);
+      return true;
+    }
+    if (name == "gen_pool_alloc_owner") {
+      if (wflags() & wf_pool_gone) violate(property::use_after_free, reason::pool_gone);
+      int chosen = 0;
+      for (int p = 0; p < m_.setup_.facts.pages && !chosen; ++p)
+        if (page(p)[p_state] == ps_free) chosen = p + 1;
+      if (chosen) {
+        st_.page = static_cast<std::int8_t>(chosen - 1);
+        page(chosen - 1)[p_state] = ps_pool;
+      }
+      slot(prog_.exprs[in.args[2]].value) = chosen ? static_cast<std::int8_t>(object::pgmap_ref) : 0;
+      result(in, chosen);
+      return true;
+    }
+    if (name == "gen_pool_free_owner" || name == "gen_pool_free") {
+      if (wflags() & wf_pool_gone) violate(property::use_after_free, reason::pool_gone);
+      int p = page_arg(arg(1));
+      if (p >= 0) release_page(p, false);  // the pool frees an address: no struct page is touched
+      if (name == "gen_pool_free_owner") slot(prog_.exprs[in.args[3]].value) = static_cast<std::int8_t>(object::pgmap_ref);
+      return true;
+    }
+    if (name == "pgmapcheck_io_done" || name == "pgmapcheck_share" || name == "pgmapcheck_io_begin" ||
+        name == "pgmapcheck_io_end") {
+      int p = page_arg(arg(0));
+      if (p < 0) return true;
+      if (name == "pgmapcheck_share") page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_shared);
+      if (name == "pgmapcheck_io_done") page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~pf_shared);
+      if (name == "pgmapcheck_io_begin") ++page(p)[p_io];
+      if (name == "pgmapcheck_io_end") --page(p)[p_io];
+      return true;
+    }
+    if (name == "devmem_free_list_add") {
+      int p = page_arg(arg(0));
+      if (p >= 0) release_page(p);
+      return true;
+    }
+    if (name == "devmem_free_list_pop") {
+      int chosen = 0;
+      for (int p = 0; p < m_.setup_.facts.pages && !chosen; ++p)
+        if (page(p)[p_state] == ps_free) chosen = p + 1;
+      if (chosen) {
+        touch_page(chosen - 1);
+        page(chosen - 1)[p_state] = ps_allocated;
+      }
+      result(in, chosen);
+      return true;
+    }
+    if (name == "pgmapcheck_memunmap_returned") {
+      // memunmap_pages returned (checked with its last step): pgmap->ref must
+      // be 0 and no page still in use: mapped, in a file's page cache, held
+      // by a thread, handed to consumers, or a driver's allocated page. A pool
+      // chunk that an allocation is still claiming is not in use: its tryget
+      // fails on the killed ref and gives it back.
+      if (ref() > 0) violate(property::memunmap_early, reason::ref_not_zero);
+      for (int p = 0; p < m_.setup_.facts.pages; ++p)
+        if ((page(p)[p_flags] & (pf_mapped | pf_associated | pf_shared)) || page(p)[p_pins] > 0 ||
+            page(p)[p_state] == ps_allocated)
+          violate(property::memunmap_early, reason::still_used);
+      return true;
+    }
     if (name == "should_fail") {
       if (o == 1) b()[w_failures] = static_cast<std::uint8_t>(b()[w_failures] - 1);
       result(in, o == 1);
@@ -601,6 +795,24 @@ property_set code_model::check_terminal(state const& s) const {
   property_set bad;
   for (std::size_t t = 0; t < threads_.size(); ++t)
     if (!finished(s, static_cast<int>(t))) bad.add(property::deadlock);
+  if (!bad.empty()) return bad;
+  // Every thread has returned: the counts must be back at the era's baseline.
+  auto const* b = s.bytes.data();
+  int const ref = static_cast<std::int8_t>(b[w_ref]);
+  if (b[w_flags] & wf_pages_freed) {
+    if (ref != 0) bad.add(property::ref_leak);
+    return bad;
+  }
+  int want_ref = setup_.initial_pgmap_ref;
+  for (int p = 0; p < setup_.facts.pages; ++p) {
+    auto const* pg = b + pages_at_ + p_size * static_cast<std::size_t>(p);
+    bool const mapped = pg[p_flags] & pf_mapped;
+    int want = pg[p_state] == ps_free ? setup_.free_refcount : mapped ? setup_.mapped_refcount : setup_.free_refcount;
+    if (mapped) want_ref += setup_.mapped_pgmap_ref;
+    if (pg[p_state] != ps_free) want_ref += setup_.allocated_pgmap_ref;
+    if (pg[p_pins] != 0 || static_cast<std::int8_t>(pg[p_refcount]) != want) bad.add(property::ref_leak);
+  }
+  if (ref != want_ref) bad.add(property::ref_leak);
   return bad;
 }
 

@@ -35,6 +35,7 @@ struct spec {
   models::scenario sc;
   models::era declared_kernel = models::era::v5_10;  // as the file says; sc.kernel may be overridden
   property_set checked = property_set::all();
+  bool properties_listed = false;  // the file restricts the check with properties = [...]
   std::vector<patch_entry> patch;
   std::string applied_patch;  // the patch file or variant diff applied over the kernel, if any
   std::optional<expectation> expect;

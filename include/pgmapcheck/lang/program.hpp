@@ -48,6 +48,30 @@ inline constexpr std::array<std::string_view, object_count> object_names{
 // Stored in a thread record as one byte.
 constexpr std::uint8_t page_var(int page) { return static_cast<std::uint8_t>(object_count + page); }
 
+// Fields of the singleton objects and of pages that model code may name.
+// A constant field (page->pgmap, p2pdma->pool) is a fixed object; a mutable
+// pointer field (pdev->p2pdma, and pgmap->ref before v5.17, which
+// dev_pagemap_cleanup sets to NULL) is read as shared state and written
+// through store_pointer. `base` object::null stands for a struct page.
+struct field_rule {
+  object base;
+  std::string_view field;
+  object result;
+  bool addr_only;  // named only as &obj->field (a lock, a completion)
+  bool mutable_ptr;
+};
+inline constexpr std::array<field_rule, 9> field_rules{{
+    {object::pgmap, "ref", object::pgmap_ref, false, true},
+    {object::pgmap, "done", object::pgmap_done, true, false},
+    {object::mm, "mmap_lock", object::mmap_lock, true, false},
+    {object::mm, "page_table_lock", object::page_table_lock, true, false},
+    {object::mapping, "invalidate_lock", object::invalidate_lock, true, false},
+    {object::p2pdma, "pool", object::pool, false, false},
+    {object::p2p_pgmap, "pgmap", object::pgmap, true, false},
+    {object::pdev, "p2pdma", object::p2pdma, false, true},
+    {object::null, "pgmap", object::pgmap, false, false},
+}};
+
 enum class value_type : std::uint8_t { void_, integer, boolean, page, object, any };
 
 // Which kind of operation a primitive is.
@@ -69,10 +93,11 @@ struct primitive {
 
 // A compiled expression node; children are indices into the thread's pool.
 struct cexpr {
-  enum class kind : std::uint8_t { constant, local, unary, binary, logical_and, logical_or, ternary, read };
+  enum class kind : std::uint8_t { constant, local, unary, binary, logical_and, logical_or, ternary, read, member };
   kind k = kind::constant;
-  std::uint8_t op = 0;       // unary: '!', '-', '~'; binary: an operator code
-  std::int16_t value = 0;    // constant value, or local slot
+  std::uint8_t op = 0;       // unary: '!', '-', '~'; binary: an operator code; member: 1 if a mutable pointer
+                             // (a shared read); constant: 1 if an out-parameter (value: the slot)
+  std::int16_t value = 0;    // constant value, local slot, or member: the field rule
   std::uint16_t prim = 0;    // read: the primitive
   std::array<std::uint16_t, 4> args{};
   std::uint8_t nargs = 0;

@@ -36,6 +36,11 @@ enum class reason : std::uint8_t {
   bug_fired,
   unlock_unheld,
   loop_without_step,
+  null_deref,
+  double_free,
+  still_used,
+  ref_not_zero,
+  leak,
 };
 
 // One transition: which thread ran which instruction with which outcome.
@@ -56,7 +61,13 @@ struct code_setup {
   int failures = 1;          // the failure budget: how many should_fail() may say yes
   bool file_mapped = true;   // a process maps the file or device
   bool p2pdma = false;       // pdev->p2pdma published, with its pool
+  // The ref-leak baseline of pages still out of their allocator at the end.
+  int mapped_refcount = 1;      // a mapped page's refcount
+  int mapped_pgmap_ref = 0;     // pgmap->ref each mapped page holds
+  int allocated_pgmap_ref = 0;  // pgmap->ref each allocated page holds
 };
+
+// The state's bytes (docs/language.md, the state): world, pages, threads.
 
 class code_model {
  public:

@@ -1,0 +1,131 @@
+// Running a check on model code: the search, and its counterexample as the
+// trace rows the text, JSON and DOT outputs draw.
+#include "pgmapcheck/lang/check.hpp"
+
+#include "pgmapcheck/lang/scenario.hpp"
+
+#include <fmt/format.h>
+
+namespace pgmapcheck {
+
+namespace {
+
+using lang::code_model;
+using lang::code_state;
+using lang::code_step;
+
+void counters(code_model const& m, code_state const& s, int pages, std::vector<int>& refs, int& ref) {
+  refs.clear();
+  for (int p = 0; p < pages; ++p) refs.push_back(m.page_refcount(s, p));
+  ref = m.pgmap_ref(s);
+}
+
+lang::site const& site_of(code_model const& m, code_step const& st) {
+  auto const& prog = m.threads()[st.thread];
+  return prog.sites[prog.code[st.pc].site];
+}
+
+std::string where_of(code_model const& m, lang::source_set const& files, code_step const& st) {
+  auto const& s = site_of(m, st);
+  return fmt::format("{}:{} {}", files.files()[s.pos.file], s.pos.line, s.function);
+}
+
+std::string explain(property p, lang::reason why, code_step const& st, code_model const& m, code_state const& after) {
+  std::string const page = st.page >= 0 ? fmt::format("page{}", st.page) : std::string("a page");
+  using lang::reason;
+  switch (why) {
+    case reason::underflow:
+      if (st.page >= 0 && m.page_refcount(after, st.page) < 0)
+        return fmt::format("{} refcount {}", page, m.page_refcount(after, st.page));
+      return fmt::format("pgmap->ref {}", m.pgmap_ref(after));
+    case reason::get_from_zero: return fmt::format("get_page on {} at refcount 0 (VM_BUG_ON_PAGE)", page);
+    case reason::struct_pages_freed: return fmt::format("touches struct {} after pageunmap_range freed it", page);
+    case reason::counters_freed: return "touches pgmap->ref's per-CPU counters after percpu_ref_exit";
+    case reason::pgmap_freed: return "reads &p2p_pgmap->ref after kfree(p2p_pgmap)";
+    case reason::pool_gone: return "uses the pool pci_p2pdma_release destroyed";
+    case reason::warn_fired: return fmt::format("WARN fires: {}", site_of(m, st).text);
+    case reason::bug_fired: return fmt::format("BUG fires: {}", site_of(m, st).text);
+    case reason::unlock_unheld: return fmt::format("releases a lock it does not hold: {}", site_of(m, st).text);
+    case reason::loop_without_step: return "a loop runs with no step in it (model code never reaches a primitive)";
+    case reason::null_deref: return fmt::format("NULL pointer dereference: {}", site_of(m, st).text);
+    case reason::double_free: return fmt::format("{} freed twice", page);
+    case reason::still_used:
+      if (p == property::memunmap_early) return "memunmap_pages returns while a page is still in use";
+      return fmt::format("{} freed while still mapped or referenced", page);
+    case reason::ref_not_zero: return fmt::format("memunmap_pages returns with pgmap->ref {}", m.pgmap_ref(after));
+    default: return std::string(name_of(p));
+  }
+}
+
+}  // namespace
+
+check_result run_code_check(spec const& s, limits const& lim) {
+  code_model const m = lang::build_code_model(s);
+  lang::scenario_facts facts;
+  facts.kernel = lang::release_of(s.sc.kernel);
+  auto const files = lang::load_library(facts);  // file names for traces
+  // Model code fires WARN and BUG: checked unless the spec lists its properties.
+  property_set checked = s.checked;
+  if (!s.properties_listed) {
+    checked.add(property::kernel_warn);
+    checked.add(property::kernel_bug);
+  }
+  auto r = explore(m, checked, lim);
+  check_result out;
+  out.scenario = s;
+  out.result = r.result;
+  out.states = r.states;
+  out.transitions = r.transitions;
+  out.depth = r.depth;
+  out.memory_bytes = r.memory_bytes;
+  out.peak_memory_bytes = r.peak_memory_bytes;
+  out.seconds = r.seconds;
+  out.incomplete_reason = r.incomplete_reason;
+  counters(m, r.initial, s.sc.pages, out.initial_page_refs, out.initial_pgmap_ref);
+  for (auto const& e : r.trace) {
+    trace_row row;
+    row.actor = e.step.thread;
+    row.op = e.step.pc;
+    row.page = e.step.page;
+    row.violated = e.step.violated;
+    auto const& site = site_of(m, e.step);
+    row.text = site.text;
+    if (!site.calls.empty()) {
+      std::string path;
+      for (auto it = site.calls.rbegin(); it != site.calls.rend(); ++it) path += (path.empty() ? "in " : " < ") + *it;
+      row.notes.push_back(path);
+    }
+    row.function = where_of(m, files, e.step);
+    counters(m, e.after, s.sc.pages, row.page_refs, row.pgmap_ref);
+    out.trace.push_back(std::move(row));
+  }
+  if (r.result == verdict::violation) {
+    out.violated = r.violated;
+    out.terminal = !r.violation_at_step;
+    out.shortest = r.shortest;
+    std::string const era(name_of(s.sc.kernel));
+    if (r.violation_at_step) {
+      auto const& last = r.trace.back();
+      out.trace.back().violating = true;
+      out.message = explain(r.violated, last.step.why, last.step, m, last.after);
+      out.where = fmt::format("{}, {}", where_of(m, files, last.step), era);
+    } else {
+      code_state const& final_state = r.trace.empty() ? r.initial : r.trace.back().after;
+      std::string what;
+      if (r.violated == property::deadlock) {
+        for (std::size_t t = 0; t < m.threads().size(); ++t) {
+          std::string b = m.blocked_on(final_state, static_cast<int>(t));
+          if (!b.empty()) what += (what.empty() ? "" : "; ") + m.threads()[t].name + " " + b;
+        }
+        what += "; no thread can step";
+      } else {
+        what = fmt::format("pgmap->ref {} at the end", m.pgmap_ref(final_state));
+      }
+      out.message = what;
+      out.where = era;
+    }
+  }
+  return out;
+}
+
+}  // namespace pgmapcheck

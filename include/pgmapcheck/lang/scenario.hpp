@@ -1,0 +1,20 @@
+// A scenario file run on the kernel library: its actors become threads that
+// run the library's harness functions, under the era's model code.
+#pragma once
+
+#include "pgmapcheck/lang/runtime.hpp"
+#include "pgmapcheck/spec.hpp"
+
+namespace pgmapcheck::lang {
+
+// The release an era's model code is preprocessed for (rfc-v3: v5.10's code).
+int release_of(models::era e);
+
+// Every library file, parsed and checked for the spec's era and type.
+source_set load_library(scenario_facts const& facts);
+
+// The spec's scenario as model code: one thread per actor instance, running
+// the harness function of its kind. Throws spec_error on bad model code.
+code_model build_code_model(spec const& s);
+
+}  // namespace pgmapcheck::lang
