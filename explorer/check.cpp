@@ -197,16 +197,7 @@ void counters(scenario const& sc, world const& w, std::vector<int>& pages, int& 
 check_result run_check(spec const& s, limits const& lim) {
   kernel_model const m(s.sc);
   auto r = explore(m, s.checked, lim);
-  check_result out;
-  out.scenario = s;
-  out.result = r.result;
-  out.states = r.states;
-  out.transitions = r.transitions;
-  out.depth = r.depth;
-  out.memory_bytes = r.memory_bytes;
-  out.peak_memory_bytes = r.peak_memory_bytes;
-  out.seconds = r.seconds;
-  out.incomplete_reason = r.incomplete_reason;
+  check_result out = result_of(s, r);
   counters(s.sc, r.initial, out.initial_page_refs, out.initial_pgmap_ref);
   world prev = r.initial;
   for (auto const& e : r.trace) {

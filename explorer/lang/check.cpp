@@ -71,16 +71,7 @@ check_result run_code_check(spec const& s, limits const& lim) {
     checked.add(property::kernel_bug);
   }
   auto r = explore(m, checked, lim);
-  check_result out;
-  out.scenario = s;
-  out.result = r.result;
-  out.states = r.states;
-  out.transitions = r.transitions;
-  out.depth = r.depth;
-  out.memory_bytes = r.memory_bytes;
-  out.peak_memory_bytes = r.peak_memory_bytes;
-  out.seconds = r.seconds;
-  out.incomplete_reason = r.incomplete_reason;
+  check_result out = result_of(s, r);
   counters(m, r.initial, s.sc.pages, out.initial_page_refs, out.initial_pgmap_ref);
   for (auto const& e : r.trace) {
     trace_row row;

@@ -45,6 +45,22 @@ struct check_result {
   bool not_applicable = false;  // the type did not exist in this era (a table cell only)
 };
 
+// A check_result for spec s with a search's verdict and figures (no trace yet).
+template <class M>
+check_result result_of(spec const& s, search_result<M> const& r) {
+  check_result out;
+  out.scenario = s;
+  out.result = r.result;
+  out.states = r.states;
+  out.transitions = r.transitions;
+  out.depth = r.depth;
+  out.memory_bytes = r.memory_bytes;
+  out.peak_memory_bytes = r.peak_memory_bytes;
+  out.seconds = r.seconds;
+  out.incomplete_reason = r.incomplete_reason;
+  return out;
+}
+
 // Explores the spec's scenario exhaustively (BFS) and explains the outcome.
 check_result run_check(spec const& s, limits const& lim);
 
