@@ -615,7 +615,7 @@ class lowerer {
       r.type = prim.result;
       return add_expr(r);
     }
-    if (n == "synchronize_rcu") p_.uses_rcu_gp = true;
+    if (n == "synchronize_rcu" || n == "kill_dax") p_.uses_rcu_gp = true;
     instr in;
     in.k = instr::kind::action;
     in.prim = static_cast<std::uint16_t>(pid);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <stdexcept>
 
 namespace pgmapcheck::lang {
 
@@ -76,12 +77,31 @@ std::vector<primitive> const primitive_table{
   // The pgmap xarray and the memory behind the struct pages (mm/memremap.c).
   {"xa_load",                K::read,     V::object,  {V::object, V::page},            2, "lib/xarray.c:xa_load (pgmap_array)"},
   {"xa_store_range",         K::action,   V::void_,   {V::object, V::any},             2, "lib/xarray.c:xa_store_range (pgmap_array_delete stores NULL)"},
-  {"arch_remove_memory",     K::action,   V::void_,   {V::object},                     1, "mm/memory_hotplug.c:arch_remove_memory (the struct pages are freed)"},
+  {"arch_remove_memory",     K::action,   V::void_,   {V::object},                     1, "mm/memory_hotplug.c:arch_remove_memory (the struct pages are freed: memunmap-early is checked here)"},
   // The p2pdma gen_pool (lib/genalloc.c): one page per allocation.
   {"gen_pool_alloc_owner",   K::action,   V::page,    {V::object, V::integer, V::any}, 3, "lib/genalloc.c:gen_pool_alloc_owner (the lowest free page; owner: &pgmap->ref)"},
   {"gen_pool_free_owner",    K::action,   V::void_,   {V::object, V::page, V::integer, V::any}, 4, "lib/genalloc.c:gen_pool_free_owner"},
   {"gen_pool_free",          K::action,   V::void_,   {V::object, V::page, V::integer}, 3, "lib/genalloc.c:gen_pool_free"},
   {"gen_pool_destroy",       K::action,   V::void_,   {V::object},                     1, "lib/genalloc.c:gen_pool_destroy"},
+  // Page tables (mm/memory.c). Each takes and drops the PTL itself, as one
+  // step: it runs only while no other thread holds &mm->page_table_lock.
+  {"vmf_insert_mixed",       K::action,   V::integer, {V::page},                       1, "mm/memory.c:vmf_insert_mixed (a devmap PTE: no page reference)"},
+  {"dax_insert_pfn",         K::action,   V::integer, {V::page},                       1, "fs/dax.c:dax_insert_pfn (38607c62b34b, v6.15; device-dax vmf_insert_page_mkwrite, aed877c2b425): a PTE holding a page reference and a mapcount; a free 0-based page gets its first reference here"},
+  {"vm_insert_page",         K::action,   V::integer, {V::page},                       1, "mm/memory.c:vm_insert_page (a PTE holding a page reference and a mapcount; -EINVAL on a page at refcount 0: validate_page_before_insert)"},
+  {"set_pte_device_private", K::action,   V::void_,   {V::page},                       1, "mm/migrate.c:migrate_vma_insert_page (the caller's page reference becomes the PTE's)"},
+  {"zap_pte",                K::action,   V::boolean, {V::page},                       1, "mm/memory.c:zap_pte_range (clears the PTE; true iff it held a page reference: vm_normal_page)"},
+  {"mapping_mapped",         K::read,     V::boolean, {V::object},                     1, "include/linux/fs.h:mapping_mapped (a VMA maps the file)"},
+  {"unlink_file_vma",        K::action,   V::void_,   {V::object},                     1, "mm/mmap.c:unlink_file_vma (the VMA goes: mapping_mapped turns false)"},
+  // DAX (fs/dax.c) and the filesystem's blocks.
+  {"fs_block_alloc",         K::action,   V::page,    {},                              0, "the filesystem's block allocator (ext4_iomap_begin): the lowest free block, or NULL"},
+  {"fs_block_free",          K::action,   V::void_,   {V::page},                       1, "the filesystem frees the block (ext4_ext_remove_space): it may be reused at once"},
+  {"dax_associate_entry",    K::action,   V::void_,   {V::page, V::object},            2, "fs/dax.c:dax_associate_entry (page->mapping = mapping; WARN_ON_ONCE if set)"},
+  {"dax_disassociate_entry", K::action,   V::void_,   {V::page, V::object},            2, "fs/dax.c:dax_disassociate_entry (page->mapping = NULL)"},
+  {"page_associated",        K::read,     V::boolean, {V::page},                       1, "page->mapping is set (a file's page cache holds the page)"},
+  {"dax_alive",              K::read,     V::boolean, {},                              0, "drivers/dax/super.c:dax_alive"},
+  {"kill_dax",               K::action,   V::void_,   {},                              0, "drivers/dax/super.c:kill_dax (clears DAXDEV_ALIVE, then synchronize_srcu(&dax_srcu) waits for the readers inside)"},
+  {"dax_read_lock",          K::action,   V::void_,   {},                              0, "drivers/dax/super.c:dax_read_lock (srcu_read_lock(&dax_srcu))"},
+  {"dax_read_unlock",        K::action,   V::void_,   {},                              0, "drivers/dax/super.c:dax_read_unlock"},
   // Page facts for choose_page predicates and harness code.
   {"page_allocated",         K::read,     V::boolean, {V::page},                       1, "the page is out of its allocator (lifecycle cache or pinned)"},
   {"page_mapped",            K::read,     V::boolean, {V::page},                       1, "include/linux/mm.h:page_mapped (a PTE maps it)"},
@@ -92,7 +112,6 @@ std::vector<primitive> const primitive_table{
   {"pgmapcheck_io_done",     K::action,   V::void_,   {V::page},                       1, "harness: the I/O an allocation serves completes (waits until no consumer is in I/O or holds the page)"},
   {"devmem_free_list_add",   K::action,   V::void_,   {V::page},                       1, "a device driver's free list: the page goes back (lib/test_hmm.c:dmirror_devmem_free)"},
   {"devmem_free_list_pop",   K::action,   V::page,    {},                              0, "a device driver's free list: the lowest free page, or NULL"},
-  {"pgmapcheck_memunmap_returned", K::local, V::void_, {V::object},                    1, "harness: memunmap_pages returned (memunmap-early is checked with its last step)"},
   // Checks and choices the compiler emits.
   {"WARN_ON",                K::local,    V::boolean, {V::integer},                    1, "include/asm-generic/bug.h:WARN_ON"},
   {"BUG_ON",                 K::local,    V::boolean, {V::integer},                    1, "include/asm-generic/bug.h:BUG_ON"},
@@ -114,6 +133,7 @@ enum : std::size_t {
   w_done = 3,     // pgmap->done's count
   w_failures = 4, // failure budget left
   w_locks = 5,    // one byte per lock object: 0x80 write-held, else the reader count
+  w_flags2 = 11,  // world_flag2
   w_size = 12,
 };
 enum world_flag : std::uint8_t {
@@ -126,6 +146,9 @@ enum world_flag : std::uint8_t {
   wf_file_mapped = 64,    // a process maps the file
   wf_ref_null = 128,      // pgmap->ref was set to NULL (dev_pagemap_cleanup, before v5.17)
 };
+enum world_flag2 : std::uint8_t {
+  wf2_dax_dead = 1,  // kill_dax cleared DAXDEV_ALIVE
+};
 constexpr std::array<object, 5> lock_objects{object::mmap_lock, object::page_table_lock, object::invalidate_lock,
                                              object::lock_a, object::lock_b};
 int lock_index(int obj) {
@@ -137,14 +160,17 @@ int lock_index(int obj) {
 // Page bytes: pins counts the references threads hold (what each thread
 // holds is a bit in its own record).
 enum : std::size_t { p_refcount = 0, p_mapcount = 1, p_state = 2, p_flags = 3, p_pins = 4, p_io = 5, p_size = 6 };
-enum page_flag : std::uint8_t { pf_mapped = 1, pf_associated = 2, pf_shared = 4 };
-// A page out of its allocator: a driver's page (allocated), or a pool chunk
-// (pool: the gen_pool handed out its address; no struct page is touched).
-enum page_state : std::uint8_t { ps_free = 0, ps_allocated = 1, ps_pool = 2 };
+enum page_flag : std::uint8_t { pf_mapped = 1, pf_associated = 2, pf_shared = 4, pf_pte_ref = 8 };
+// A page out of its allocator: a driver's page (allocated: in use until the
+// driver frees it), or a claimed extent (claimed: a p2pdma pool chunk, whose
+// address the pool handed out with no struct page touched; a filesystem
+// block; a device-dax extent): in use only while mapped, associated, handed
+// out or held.
+enum page_state : std::uint8_t { ps_free = 0, ps_allocated = 1, ps_claimed = 2 };
 
 // Thread record bytes.
 enum : std::size_t { t_pc = 0, t_wait = 2, t_flags = 3, t_rcu = 4, t_held = 5, t_fixed = 7 };
-enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4 };
+enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, tf_gp_srcu = 8 };
 
 }  // namespace
 
@@ -300,12 +326,15 @@ class executor {
     if (name == "is_device_private_page") return m_.setup_.facts.pagemap_type == 1;
     if (name == "pgmap_nr_pages") return m_.setup_.facts.pages;
     if (name == "xa_load") return (wflags() & wf_published) ? static_cast<int>(object::pgmap) : 0;
-    if (name == "page_allocated" || name == "page_mapped" || name == "page_shared") {
+    if (name == "page_allocated" || name == "page_mapped" || name == "page_shared" || name == "page_associated") {
       int p = page_arg(eval(e.args[0]));
       if (p < 0) return 0;
       if (name == "page_allocated") return page(p)[p_state] != ps_free;
-      return (page(p)[p_flags] & (name == "page_mapped" ? pf_mapped : pf_shared)) != 0;
+      std::uint8_t const bit = name == "page_mapped" ? pf_mapped : name == "page_shared" ? pf_shared : pf_associated;
+      return (page(p)[p_flags] & bit) != 0;
     }
+    if (name == "mapping_mapped") return (wflags() & wf_file_mapped) != 0;
+    if (name == "dax_alive") return !(b()[w_flags2] & wf2_dax_dead);
     return 0;
   }
 
@@ -383,7 +412,7 @@ class executor {
       return p < 0 || p >= m_.setup_.facts.pages || (others_pins(p) == 0 && page(p)[p_io] == 0);
     }
     if (name == "wait_for_completion") return b()[w_done] > 0 || !asleep();
-    if (name == "synchronize_rcu") {
+    if (name == "synchronize_rcu" || name == "kill_dax") {
       if (!(tflags() & tf_gp_started)) return true;
       std::uint32_t mask;
       std::memcpy(&mask, b() + lay_.gp, 4);
@@ -392,6 +421,9 @@ class executor {
     int lock = -1;
     if (name == "spin_lock" || name == "mutex_lock" || name == "down_write" || name == "down_read")
       lock = lock_index(eval(in.args[0]));
+    if (name == "vmf_insert_mixed" || name == "dax_insert_pfn" || name == "vm_insert_page" ||
+        name == "set_pte_device_private")
+      return b()[w_locks + static_cast<std::size_t>(lock_index(static_cast<int>(object::page_table_lock)))] == 0;
     if (lock < 0) return true;
     std::uint8_t const v = b()[w_locks + static_cast<std::size_t>(lock)];
     return name == "down_read" ? !(v & 0x80) : v == 0;
@@ -580,19 +612,25 @@ class executor {
       v = writer ? 0 : static_cast<std::uint8_t>(v - 1);
       return true;
     }
-    // RCU.
-    if (name == "rcu_read_lock") {
-      ++trcu();
+    // RCU, and the dax device's SRCU: each a flavour of its own (a grace
+    // period waits for readers of its flavour). The record's RCU byte holds
+    // the RCU nesting in its low nibble, the dax SRCU nesting in its high.
+    if (name == "rcu_read_lock" || name == "dax_read_lock") {
+      trcu() = static_cast<std::uint8_t>(trcu() + (name == "rcu_read_lock" ? 0x01 : 0x10));
       return true;
     }
-    if (name == "rcu_read_unlock") {
-      if (trcu() == 0) {
+    if (name == "rcu_read_unlock" || name == "dax_read_unlock") {
+      bool const rcu = name == "rcu_read_unlock";
+      int const nesting = rcu ? (trcu() & 0x0f) : (trcu() >> 4);
+      if (nesting == 0) {
         violate(property::kernel_bug, reason::unlock_unheld);
         return true;
       }
-      if (--trcu() == 0) {  // this reader leaves: no grace period waits for it any more
-        for (auto const& l : m_.layout_) {
-          if (!l.gp) continue;
+      trcu() = static_cast<std::uint8_t>(trcu() - (rcu ? 0x01 : 0x10));
+      if (nesting == 1) {  // this reader leaves: no grace period of its flavour waits for it any more
+        for (std::size_t u = 0; u < m_.layout_.size(); ++u) {
+          auto const& l = m_.layout_[u];
+          if (!l.gp || ((b()[l.base + t_flags] & tf_gp_srcu) != 0) == rcu) continue;
           std::uint32_t mask;
           std::memcpy(&mask, b() + l.gp, 4);
           mask &= ~(1u << t_);
@@ -601,18 +639,23 @@ class executor {
       }
       return true;
     }
-    if (name == "synchronize_rcu") {
+    if (name == "synchronize_rcu" || name == "kill_dax") {
+      bool const rcu = name == "synchronize_rcu";
       if (tflags() & tf_gp_started) {  // enabled: every reader it waited for has left
-        tflags() = static_cast<std::uint8_t>(tflags() & ~tf_gp_started);
+        tflags() = static_cast<std::uint8_t>(tflags() & ~(tf_gp_started | tf_gp_srcu));
         return true;
       }
+      // kill_dax: clear DAXDEV_ALIVE, then synchronize_srcu(&dax_srcu).
+      if (!rcu) b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_dax_dead);
       // The grace period starts: it waits for the readers inside a section now.
       std::uint32_t mask = 0;
-      for (std::size_t u = 0; u < m_.threads_.size(); ++u)
-        if (u != static_cast<std::size_t>(t_) && b()[m_.layout_[u].base + t_rcu] > 0) mask |= 1u << u;
+      for (std::size_t u = 0; u < m_.threads_.size(); ++u) {
+        std::uint8_t const n = b()[m_.layout_[u].base + t_rcu];
+        if (u != static_cast<std::size_t>(t_) && (rcu ? (n & 0x0f) : (n >> 4)) > 0) mask |= 1u << u;
+      }
       if (mask == 0) return true;
       std::memcpy(b() + lay_.gp, &mask, 4);
-      tflags() = static_cast<std::uint8_t>(tflags() | tf_gp_started);
+      tflags() = static_cast<std::uint8_t>(tflags() | tf_gp_started | (rcu ? 0 : tf_gp_srcu));
       return false;
     }
     if (name == "store_pointer") {
@@ -632,6 +675,16 @@ class executor {
       return true;
     }
     if (name == "arch_remove_memory") {
+      // The memory and its struct pages go: memunmap_pages is done with them,
+      // so pgmap->ref must be 0 and no page still in use: mapped, in a file's
+      // page cache, held by a thread, handed to consumers, or a driver's
+      // allocated page. A claimed pool chunk is not in use: its tryget fails
+      // on the killed ref and gives it back.
+      if (ref() > 0) violate(property::memunmap_early, reason::ref_not_zero);
+      for (int p = 0; p < m_.setup_.facts.pages; ++p)
+        if ((page(p)[p_flags] & (pf_mapped | pf_associated | pf_shared)) || page(p)[p_pins] > 0 ||
+            page(p)[p_state] == ps_allocated)
+          violate(property::memunmap_early, reason::still_used);
       wflags() = static_cast<std::uint8_t>(wflags() | wf_pages_freed);
       return true;
     }
@@ -646,7 +699,7 @@ class executor {
         if (page(p)[p_state] == ps_free) chosen = p + 1;
       if (chosen) {
         st_.page = static_cast<std::int8_t>(chosen - 1);
-        page(chosen - 1)[p_state] = ps_pool;
+        page(chosen - 1)[p_state] = ps_claimed;
       }
       slot(prog_.exprs[in.args[2]].value) = chosen ? static_cast<std::int8_t>(object::pgmap_ref) : 0;
       result(in, chosen);
@@ -685,17 +738,74 @@ class executor {
       result(in, chosen);
       return true;
     }
-    if (name == "pgmapcheck_memunmap_returned") {
-      // memunmap_pages returned (checked with its last step): pgmap->ref must
-      // be 0 and no page still in use: mapped, in a file's page cache, held
-      // by a thread, handed to consumers, or a driver's allocated page. A pool
-      // chunk that an allocation is still claiming is not in use: its tryget
-      // fails on the killed ref and gives it back.
-      if (ref() > 0) violate(property::memunmap_early, reason::ref_not_zero);
-      for (int p = 0; p < m_.setup_.facts.pages; ++p)
-        if ((page(p)[p_flags] & (pf_mapped | pf_associated | pf_shared)) || page(p)[p_pins] > 0 ||
-            page(p)[p_state] == ps_allocated)
-          violate(property::memunmap_early, reason::still_used);
+    if (name == "vmf_insert_mixed" || name == "dax_insert_pfn" || name == "vm_insert_page" ||
+        name == "set_pte_device_private") {
+      int p = page_arg(arg(0));
+      if (p < 0) return true;
+      touch_page(p);
+      if (name == "vm_insert_page" && refcount(p) <= 0) {
+        result(in, -22);  // -EINVAL
+        return true;
+      }
+      page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_mapped);
+      if (name == "dax_insert_pfn" || name == "vm_insert_page") {
+        page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
+        refcount(p) = static_cast<std::int8_t>(refcount(p) + 1);
+        ++page(p)[p_mapcount];
+      }
+      if (name == "vm_insert_page") {
+        result(in, 0);
+        return true;
+      }
+      if (name == "set_pte_device_private") {
+        page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
+        unhold(p);
+      }
+      result(in, 64);  // VM_FAULT_NOPAGE
+      return true;
+    }
+    if (name == "zap_pte") {
+      int p = page_arg(arg(0));
+      if (p < 0) return true;
+      bool const had_ref = page(p)[p_flags] & pf_pte_ref;
+      page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~(pf_mapped | pf_pte_ref));
+      if (had_ref && page(p)[p_mapcount] > 0) --page(p)[p_mapcount];
+      if (had_ref) hold(p);  // the PTE's reference passes to the zapping thread, which puts it
+      result(in, had_ref);
+      return true;
+    }
+    if (name == "unlink_file_vma") {
+      wflags() = static_cast<std::uint8_t>(wflags() & ~wf_file_mapped);
+      return true;
+    }
+    if (name == "fs_block_alloc") {
+      int chosen = 0;
+      for (int p = 0; p < m_.setup_.facts.pages && !chosen; ++p)
+        if (page(p)[p_state] == ps_free) chosen = p + 1;
+      if (chosen) {
+        st_.page = static_cast<std::int8_t>(chosen - 1);
+        page(chosen - 1)[p_state] = ps_claimed;
+      }
+      result(in, chosen);
+      return true;
+    }
+    if (name == "fs_block_free") {
+      int p = page_arg(arg(0));
+      if (p < 0) return true;
+      if (page(p)[p_pins] > 0) violate(property::dax_truncate_busy, reason::still_used);
+      st_.page = static_cast<std::int8_t>(p);
+      if (page(p)[p_state] == ps_free) violate(property::free_while_used, reason::double_free);
+      page(p)[p_state] = ps_free;
+      return true;
+    }
+    if (name == "dax_associate_entry" || name == "dax_disassociate_entry") {
+      int p = page_arg(arg(0));
+      if (p < 0) return true;
+      touch_page(p);
+      bool const assoc = name == "dax_associate_entry";
+      if (assoc && (page(p)[p_flags] & pf_associated)) violate(property::kernel_warn, reason::warn_fired);
+      page(p)[p_flags] = static_cast<std::uint8_t>(assoc ? (page(p)[p_flags] | pf_associated)
+                                                         : (page(p)[p_flags] & ~pf_associated));
       return true;
     }
     if (name == "should_fail") {
@@ -719,7 +829,7 @@ class executor {
       if (chosen) st_.page = static_cast<std::int8_t>(chosen - 1);
       return true;
     }
-    return true;
+    throw std::logic_error("model error: primitive '" + std::string(name) + "' has no semantics");
   }
 
   // Runs the visible instruction at pc with outcome o, then the invisible
@@ -839,7 +949,7 @@ std::string code_model::blocked_on(state const& s, int thread) const {
   std::string on = w == 0 ? "" : w < object_count ? std::string(object_names[w])
                                                   : "&page" + std::to_string(w - object_count) + "->_refcount";
   if (name == "schedule" || name == "wait_for_completion") return "asleep in " + std::string(name) + " on " + on;
-  if (name == "synchronize_rcu") return "in synchronize_rcu, waiting for readers";
+  if (name == "synchronize_rcu" || name == "kill_dax") return "in " + std::string(name) + ", waiting for readers";
   return "blocked in " + std::string(name);
 }
 
