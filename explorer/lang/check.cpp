@@ -52,6 +52,8 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
     case reason::still_used:
       if (p == property::memunmap_early) return "memunmap_pages returns while a page is still in use";
       return fmt::format("{} freed while still mapped or referenced", page);
+    case reason::page_freed_by_other:
+      return fmt::format("uses {}, which its driver's page_free already took back", page);
     case reason::ref_not_zero: return fmt::format("memunmap_pages returns with pgmap->ref {}", m.pgmap_ref(after));
     default: return std::string(name_of(p));
   }

@@ -99,7 +99,8 @@ std::optional<object> global_named(std::string const& n) {
   static const std::map<std::string, object> table{
       {"pgmap", object::pgmap},     {"pgmap_array", object::pgmap_array}, {"mm", object::mm},
       {"mapping", object::mapping}, {"pdev", object::pdev},               {"p2p_pgmap", object::p2p_pgmap},
-      {"lock_a", object::lock_a},   {"lock_b", object::lock_b},           {"var_a", object::var_a},
+      {"lock_a", object::lock_a},   {"lock_b", object::lock_b},           {"devmem_lock", object::lock_a},
+      {"alloc_file_active", object::lock_b},           {"var_a", object::var_a},
       {"var_b", object::var_b},
   };
   auto it = table.find(n);
@@ -806,8 +807,11 @@ class lowerer {
         scopes_.pop_back();
         return;
       case K::expression:
-        if (s.exprs[0].k == expr::kind::call)
-          call(s.exprs[0], false);
+        if (s.exprs[0].k == expr::kind::call) {
+          std::uint16_t v = call(s.exprs[0], false);
+          // A read alone as a statement still reads: it is a step of its own.
+          if (p_.exprs[v].k == cexpr::kind::read) emit_assign(new_slot("(" + s.exprs[0].text + ")", p_.exprs[v].type), v, s.pos);
+        }
         else if (s.exprs[0].k == expr::kind::assign || s.exprs[0].k == expr::kind::postfix)
           value(s.exprs[0]);
         else

@@ -88,7 +88,13 @@ std::vector<primitive> const primitive_table{
   {"vmf_insert_mixed",       K::action,   V::integer, {V::page},                       1, "mm/memory.c:vmf_insert_mixed (a devmap PTE: no page reference)"},
   {"dax_insert_pfn",         K::action,   V::integer, {V::page},                       1, "fs/dax.c:dax_insert_pfn (38607c62b34b, v6.15; device-dax vmf_insert_page_mkwrite, aed877c2b425): a PTE holding a page reference and a mapcount; a free 0-based page gets its first reference here"},
   {"vm_insert_page",         K::action,   V::integer, {V::page},                       1, "mm/memory.c:vm_insert_page (a PTE holding a page reference and a mapcount; -EINVAL on a page at refcount 0: validate_page_before_insert)"},
-  {"set_pte_device_private", K::action,   V::void_,   {V::page},                       1, "mm/migrate.c:migrate_vma_insert_page (the caller's page reference becomes the PTE's)"},
+  {"set_pte_device_private", K::action,   V::void_,   {V::page},                       1, "mm/migrate.c:migrate_vma_insert_page's set_pte_at of a device-private entry, under the caller's PTL (the caller's page reference becomes the PTE's)"},
+  {"dmirror_page_data",      K::read,     V::integer, {V::page},                       1, "lib/test_hmm.c:dmirror_devmem_fault's vmf->page->zone_device_data (a use of a page its driver already freed is a use-after-free)"},
+  {"kernfs_remove_alloc_file", K::action, V::void_,   {},                              0, "fs/kernfs/dir.c:kernfs_remove of the p2pmem allocate file (called with its active references drained)"},
+  {"alloc_file_removed",     K::read,     V::boolean, {},                              0, "the p2pmem allocate file is gone (kernfs_get_active would fail)"},
+  {"driver_stop",            K::action,   V::void_,   {},                              0, "harness: the driver's own 'removing' flag is set (lib/test_hmm.c: the device is going: no new allocation)"},
+  {"driver_stopped",         K::read,     V::boolean, {},                              0, "harness: the driver's 'removing' flag"},
+  {"percpu_ref_is_dying",    K::read,     V::boolean, {V::object},                     1, "include/linux/percpu-refcount.h:percpu_ref_is_dying"},
   {"zap_pte",                K::action,   V::boolean, {V::page},                       1, "mm/memory.c:zap_pte_range (clears the PTE; true iff it held a page reference: vm_normal_page)"},
   {"mapping_mapped",         K::read,     V::boolean, {V::object},                     1, "include/linux/fs.h:mapping_mapped (a VMA maps the file)"},
   {"unlink_file_vma",        K::action,   V::void_,   {V::object},                     1, "mm/mmap.c:unlink_file_vma (the VMA goes: mapping_mapped turns false)"},
@@ -147,7 +153,9 @@ enum world_flag : std::uint8_t {
   wf_ref_null = 128,      // pgmap->ref was set to NULL (dev_pagemap_cleanup, before v5.17)
 };
 enum world_flag2 : std::uint8_t {
-  wf2_dax_dead = 1,  // kill_dax cleared DAXDEV_ALIVE
+  wf2_dax_dead = 1,       // kill_dax cleared DAXDEV_ALIVE
+  wf2_driver_stopped = 2, // the device driver stopped allocating (its teardown began)
+  wf2_file_removed = 4,   // the p2pmem allocate file was removed
 };
 constexpr std::array<object, 5> lock_objects{object::mmap_lock, object::page_table_lock, object::invalidate_lock,
                                              object::lock_a, object::lock_b};
@@ -321,6 +329,16 @@ class executor {
       return refcount(p);
     }
     if (name == "percpu_ref_is_zero") return ref() == 0;
+    if (name == "percpu_ref_is_dying") return b()[w_mode] != 0;
+    if (name == "driver_stopped") return (b()[w_flags2] & wf2_driver_stopped) != 0;
+    if (name == "alloc_file_removed") return (b()[w_flags2] & wf2_file_removed) != 0;
+    if (name == "dmirror_page_data") {
+      int p = page_arg(a0);
+      if (p < 0) return 0;
+      touch_page(p);
+      if (page(p)[p_state] == ps_free) violate(property::use_after_free, reason::page_freed_by_other);
+      return 1;
+    }
     if (name == "rcu_dereference" || name == "unlikely" || name == "likely") return a0;
     if (name == "is_zone_device_page") return 1;
     if (name == "is_device_private_page") return m_.setup_.facts.pagemap_type == 1;
@@ -421,8 +439,7 @@ class executor {
     int lock = -1;
     if (name == "spin_lock" || name == "mutex_lock" || name == "down_write" || name == "down_read")
       lock = lock_index(eval(in.args[0]));
-    if (name == "vmf_insert_mixed" || name == "dax_insert_pfn" || name == "vm_insert_page" ||
-        name == "set_pte_device_private")
+    if (name == "vmf_insert_mixed" || name == "dax_insert_pfn" || name == "vm_insert_page")
       return b()[w_locks + static_cast<std::size_t>(lock_index(static_cast<int>(object::page_table_lock)))] == 0;
     if (lock < 0) return true;
     std::uint8_t const v = b()[w_locks + static_cast<std::size_t>(lock)];
@@ -433,7 +450,7 @@ class executor {
   int outcomes(instr const& in) {
     if (in.k != instr::kind::action) return 1;
     auto const& name = primitive_table[in.prim].name;
-    if (name == "should_fail") return b()[w_failures] > 0 ? 2 : 1;
+    if (name == "should_fail" || name == "vm_insert_page") return b()[w_failures] > 0 ? 2 : 1;
     if (name == "choose_page") {
       int n = 0;
       for (int p = 0; p < m_.setup_.facts.pages; ++p) n += choose_matches(in, p);
@@ -743,8 +760,13 @@ class executor {
       int p = page_arg(arg(0));
       if (p < 0) return true;
       touch_page(p);
+      if (name == "vm_insert_page" && o == 1) {  // a page-table allocation fails: -ENOMEM
+        b()[w_failures] = static_cast<std::uint8_t>(b()[w_failures] - 1);
+        result(in, -12);
+        return true;
+      }
       if (name == "vm_insert_page" && refcount(p) <= 0) {
-        result(in, -22);  // -EINVAL
+        result(in, -22);  // -EINVAL: validate_page_before_insert
         return true;
       }
       page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_mapped);
@@ -772,6 +794,14 @@ class executor {
       if (had_ref && page(p)[p_mapcount] > 0) --page(p)[p_mapcount];
       if (had_ref) hold(p);  // the PTE's reference passes to the zapping thread, which puts it
       result(in, had_ref);
+      return true;
+    }
+    if (name == "kernfs_remove_alloc_file") {
+      b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_file_removed);
+      return true;
+    }
+    if (name == "driver_stop") {
+      b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_driver_stopped);
       return true;
     }
     if (name == "unlink_file_vma") {

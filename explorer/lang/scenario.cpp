@@ -61,6 +61,23 @@ code_model build_code_model(spec const& s) {
   setup.free_refcount = s.sc.rule.free_refcount;
   setup.initial_pgmap_ref = 1 + (s.sc.rule.memremap_pgmap_refs ? s.sc.pages : 0);
   setup.p2pdma = s.sc.type == models::pagemap::p2pdma;
+  // The ref-leak baseline of pages still out of their allocator at the end.
+  auto const& rule = s.sc.rule;
+  bool const device = s.sc.type == models::pagemap::device_private || s.sc.type == models::pagemap::device_coherent;
+  switch (s.sc.type) {
+    case models::pagemap::device_private:
+    case models::pagemap::device_coherent:
+      setup.mapped_refcount = 1 + (s.sc.type == models::pagemap::device_private && rule.private_free_at == 1 ? 1 : 0);
+      break;
+    case models::pagemap::p2pdma: setup.mapped_refcount = 1; break;
+    case models::pagemap::fs_dax: setup.mapped_refcount = rule.free_refcount + (rule.fs_dax_map_ref ? 1 : 0); break;
+    case models::pagemap::generic:
+      setup.mapped_refcount = rule.free_refcount + (s.sc.kernel == models::era::v6_15 ? 1 : 0);
+      break;
+  }
+  setup.mapped_pgmap_ref = s.sc.type == models::pagemap::p2pdma && rule.p2p_mmap_ref ? 1 : 0;
+  setup.allocated_pgmap_ref =
+      device && rule.private_alloc == static_cast<std::int8_t>(models::private_alloc::zone_device_page_init) ? 1 : 0;
   setup.file_mapped = false;
   std::vector<program> threads;
   std::array<int, models::actor_names.size()> seen{};

@@ -41,6 +41,7 @@ enum class reason : std::uint8_t {
   still_used,
   ref_not_zero,
   leak,
+  page_freed_by_other,
 };
 
 // One transition: which thread ran which instruction with which outcome.
