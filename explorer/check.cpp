@@ -1,6 +1,7 @@
 // Running a check: the kernel model's initial and terminal states, the search,
 // and the counterexample explained in kernel terms.
 #include "explorer/kernel_model.hpp"
+#include "pgmapcheck/lang/check.hpp"
 #include "pgmapcheck/trace.hpp"
 
 #include <fmt/format.h>
@@ -195,6 +196,7 @@ void counters(scenario const& sc, world const& w, std::vector<int>& pages, int& 
 }  // namespace
 
 check_result run_check(spec const& s, limits const& lim) {
+  if (s.needs_code()) return run_code_check(s, lim);  // threads, functions or function patches: model code only
   kernel_model const m(s.sc);
   auto r = explore(m, s.checked, lim);
   check_result out = result_of(s, r);

@@ -148,6 +148,7 @@ struct check_options {
   std::uint64_t max_memory_mib = 0;
   std::string search = "bfs";
   std::string engine = "actors";
+  int failures = -1;  // -1: the spec's own (default 1)
 };
 
 int run_check_command(check_options const& o) {
@@ -210,7 +211,10 @@ int run_check_command(check_options const& o) {
       }
       check_result r;
       try {
-        r = o.engine == "code" ? run_code_check(s, lim) : run_check(s, lim);
+        spec run = s;
+        if (o.engine == "code") run.code_engine = true;
+        if (o.failures >= 0) run.failures = o.failures;
+        r = run_check(run, lim);
       } catch (spec_error const& e) {  // model code that does not load for this scenario
         std::cerr << "error: " << e.what() << "\n";
         return bad_input;
@@ -370,7 +374,13 @@ int run_diff_command(diff_options const& o) {
   limits lim;
   lim.max_states = o.max_states;
   lim.cancel = &interrupted;
-  diff_report d = run_diff(specs, base, patched, lim);
+  diff_report d;
+  try {
+    d = run_diff(specs, base, patched, lim);
+  } catch (spec_error const& e) {  // a patch's function that does not apply, or bad model code
+    std::cerr << "error: " << e.what() << "\n";
+    return bad_input;
+  }
   if (interrupted) return sigint;
 
   std::filesystem::path const dir = o.out.empty() ? std::filesystem::path("out") / "diff" : std::filesystem::path(o.out);
@@ -393,7 +403,7 @@ int run_diff_command(diff_options const& o) {
       auto const& e = *row.evidence;
       evidence += o.evidence ? render_replay(row) + "\n"
                              : fmt::format("{} {}: fixed: {}{}\n", row.scenario, name_of(row.prop),
-                                           e.diverges_at ? e.what : "every step replays the same",
+                                           e.diverges_at || !e.what.empty() ? e.what : "every step replays the same",
                                            e.why.empty() ? "" : fmt::format(" [{}]", fmt::join(e.why, "; ")));
     }
   }
@@ -458,6 +468,10 @@ int run_cli(int argc, char** argv) {
                     "actors (the default) or code: run the scenario on the kernel library's model code "
                     "(while the library replaces the actors, type by type)")
       ->check(CLI::IsMember({"actors", "code"}));
+  check->add_option("--failures", co.failures,
+                    "failure budget on model code: how many operations may fail for reasons outside the model "
+                    "(an allocation, vm_insert_page); default the spec's failures, else 1")
+      ->check(CLI::Range(0, 4));
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties and knobs");

@@ -92,8 +92,9 @@ class parser {
     s.path = path_;
     s.name = std::filesystem::path(path_).stem().string();
 
-    static constexpr std::array<std::string_view, 8> top_keys{"title",  "kernel", "pagemap", "pages",
-                                                              "actors", "patch",  "expect",  "properties"};
+    static constexpr std::array<std::string_view, 12> top_keys{"title",  "kernel", "pagemap", "pages",
+                                                               "actors", "patch",  "expect",  "properties",
+                                                               "threads", "functions", "engine", "failures"};
     for (auto const& [key, node] : root)
       if (std::find(top_keys.begin(), top_keys.end(), key.str()) == top_keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "': expected " + one_of(top_keys));
@@ -121,6 +122,13 @@ class parser {
     if (auto const* n = root.get("pages"))
       s.sc.pages = static_cast<int>(integer_at(*n, "pages", 1, models::max_pages));
 
+    if (auto const* n = root.get("engine")) {
+      auto e = string_at(*n, "engine");
+      if (e != "code" && e != "actors") fail(*n, "unknown engine '" + e + "': expected 'code' (the kernel library) or 'actors'");
+      s.code_engine = e == "code";
+    }
+    if (auto const* n = root.get("failures")) s.failures = static_cast<int>(integer_at(*n, "failures", 0, 4));
+    parse_code(root, s, text);
     parse_actors(root, s);
     if (auto const* n = root.get("patch")) parse_patch(*n, s);
     if (auto const* n = root.get("properties")) parse_properties(*n, s);
@@ -131,9 +139,54 @@ class parser {
   }
 
  private:
+  // The line a string's text starts on: a multi-line string that opens with a
+  // newline starts on the next line.
+  int text_line(toml::node const& n, std::string_view text) const {
+    auto const& b = n.source().begin;
+    int const line = static_cast<int>(b.line);
+    std::size_t at = 0;
+    for (int l = 1; l < line; ++l) {
+      auto nl = text.find('\n', at);
+      if (nl == std::string_view::npos) return line;
+      at = nl + 1;
+    }
+    std::string_view rest = text.substr(at);
+    rest = rest.substr(0, rest.find('\n'));
+    std::size_t const col = b.column > 0 ? b.column - 1 : 0;
+    if (col < rest.size() && rest.substr(col).rfind("\"\"\"", 0) == 0 &&
+        rest.find_first_not_of(" \t\r", col + 3) == std::string_view::npos)
+      return line + 1;
+    return line;
+  }
+
+  // [threads.NAME] code = "..." and [functions] NAME = "...": model code of the spec's own.
+  void parse_code(toml::table const& root, spec& s, std::string_view text) const {
+    if (auto const* n = root.get("threads")) {
+      auto const* t = n->as_table();
+      if (!t) fail(*n, "'threads' must be a table of [threads.NAME] tables, each with code = \"...\"");
+      for (auto const& [name, node] : *t) {
+        auto const* th = node.as_table();
+        if (!th) fail(node, "[threads." + std::string(name.str()) + "] must be a table with code = \"...\"");
+        for (auto const& [k, v] : *th)
+          if (k.str() != "code") fail(v, "unknown key '" + std::string(k.str()) + "' in a thread: expected 'code'");
+        auto const* code = th->get("code");
+        if (!code) fail(node, "[threads." + std::string(name.str()) + "] needs code = \"...\"");
+        s.threads.push_back({std::string(name.str()), string_at(*code, "code"), text_line(*code, text)});
+      }
+      if (s.threads.empty()) fail(*n, "'threads' is empty");
+    }
+    if (auto const* n = root.get("functions")) {
+      auto const* t = n->as_table();
+      if (!t) fail(*n, "'functions' must be a table of NAME = \"function text\"");
+      for (auto const& [name, node] : *t)
+        s.functions.push_back({std::string(name.str()), string_at(node, "a function"), text_line(node, text)});
+    }
+  }
+
   void parse_actors(toml::table const& root, spec& s) const {
     auto const* node = root.get("actors");
-    if (!node) fail_top("missing table [actors]: expected at least one of " + one_of(models::actor_names));
+    if (!node && !s.threads.empty()) return;  // model code of its own alone
+    if (!node) fail_top("missing table [actors]: expected at least one of " + one_of(models::actor_names) + ", or [threads.NAME]");
     auto const* table = node->as_table();
     if (!table) fail(*node, "'actors' must be a table of kind = count");
     // Columns follow the file's order, not the table's (sorted) order.
@@ -218,7 +271,8 @@ class parser {
     patch_file p;
     p.path = path_;
     p.name = std::filesystem::path(path_).stem().string();
-    static constexpr std::array<std::string_view, 6> keys{"title", "base", "link", "scenarios", "variants", "knobs"};
+    static constexpr std::array<std::string_view, 7> keys{"title", "base", "link", "scenarios", "variants", "knobs",
+                                                          "functions"};
     for (auto const& [key, node] : root)
       if (std::find(keys.begin(), keys.end(), key.str()) == keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "' in a patch file: expected " + one_of(keys));
@@ -248,8 +302,27 @@ class parser {
         p.variants = static_cast<std::uint8_t>(p.variants | models::bit(*v));
       }
     }
+    if (auto const* n = root.get("functions")) {
+      auto const* t = n->as_table();
+      if (!t) fail(*n, "'functions' must be a table of [functions.NAME] tables with replaces and with");
+      for (auto const& [name, node] : *t) {
+        auto const* f = node.as_table();
+        if (!f) fail(node, "[functions." + std::string(name.str()) + "] must be a table: replaces = \"...\" (the function as the patch found it), with = \"...\"");
+        for (auto const& [k, v] : *f)
+          if (k.str() != "replaces" && k.str() != "with")
+            fail(v, "unknown key '" + std::string(k.str()) + "' in [functions." + std::string(name.str()) + "]: expected 'replaces' or 'with'");
+        auto const* with = f->get("with");
+        if (!with) fail(node, "[functions." + std::string(name.str()) + "] needs with = \"...\": the function after the patch");
+        function_patch fp;
+        fp.patch = path_;
+        fp.with = {std::string(name.str()), string_at(*with, "with"), text_line(*with, text)};
+        if (auto const* r = f->get("replaces"))
+          fp.replaces = code_source{std::string(name.str()), string_at(*r, "replaces"), text_line(*r, text)};
+        p.functions.push_back(std::move(fp));
+      }
+    }
     auto const* knobs = root.get("knobs");
-    if (!knobs && p.variants) return p;
+    if (!knobs && (p.variants || !p.functions.empty())) return p;
     if (!knobs) fail_top("missing table [knobs]: a patch overrides at least one knob or names a variant");
     auto const* table = knobs->as_table();
     if (!table) fail(*knobs, "'knobs' must be a table of knob = value");
@@ -439,7 +512,8 @@ std::optional<patch_file> variant_patch(std::string_view name, models::era base)
 spec with_patch(spec s, patch_file const& p) {
   s = with_kernel(std::move(s), p.base);
   s.sc.variants = static_cast<std::uint8_t>(s.sc.variants | p.variants);
-  s.applied_patch = p.name;
+  s.applied_patch = s.applied_patch.empty() ? p.name : s.applied_patch + " + " + p.name;
+  s.function_patches.insert(s.function_patches.end(), p.functions.begin(), p.functions.end());
   auto apply = [&](patch_entry const& e) {
     auto const* k = models::find_knob(e.knob);
     if (models::concerns(*k, s.sc.type)) s.sc.rule.*(k->field) = e.value;

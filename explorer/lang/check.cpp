@@ -65,7 +65,9 @@ check_result run_code_check(spec const& s, limits const& lim) {
   code_model const m = lang::build_code_model(s);
   lang::scenario_facts facts;
   facts.kernel = lang::release_of(s.sc.kernel);
-  auto const files = lang::load_library(facts);  // file names for traces
+  facts.pagemap_type = 0;
+  auto files = lang::load_library(facts);  // file names for traces
+  lang::add_scenario_code(files, s, facts);
   // Model code fires WARN and BUG: checked unless the spec lists its properties.
   property_set checked = s.checked;
   if (!s.properties_listed) {
@@ -74,6 +76,8 @@ check_result run_code_check(spec const& s, limits const& lim) {
   }
   auto r = explore(m, checked, lim);
   check_result out = result_of(s, r);
+  out.scenario.actor_labels.clear();  // one column per thread: actors, then the spec's own threads
+  for (auto const& t : m.threads()) out.scenario.actor_labels.push_back(t.name);
   counters(m, r.initial, s.sc.pages, out.initial_page_refs, out.initial_pgmap_ref);
   for (auto const& e : r.trace) {
     trace_row row;
@@ -89,6 +93,14 @@ check_result run_code_check(spec const& s, limits const& lim) {
       row.notes.push_back(path);
     }
     row.function = where_of(m, files, e.step);
+    auto const& in = m.threads()[e.step.thread].code[e.step.pc];
+    if (in.k == lang::instr::kind::action) {
+      auto const name = lang::primitives()[in.prim].name;
+      if ((name == "should_fail" || name == "vm_insert_page") && e.step.outcome == 1)
+        row.notes.push_back("fails here (the failure budget: an operation that fails for reasons outside the model)");
+      if (name == "choose_page")
+        row.notes.push_back(e.step.page >= 0 ? fmt::format("chooses page{}", e.step.page) : "finds no page: NULL");
+    }
     counters(m, e.after, s.sc.pages, row.page_refs, row.pgmap_ref);
     out.trace.push_back(std::move(row));
   }

@@ -336,6 +336,7 @@ class converter {
     }
     f.body = block_of(*n.children[i]);
     f.comment = comment_before(prev_end, n.m_begin.byte);
+    f.text = std::string(text_.substr(n.m_begin.byte, n.m_end.byte - n.m_begin.byte));
     return f;
   }
 

@@ -177,7 +177,8 @@ enum page_flag : std::uint8_t { pf_mapped = 1, pf_associated = 2, pf_shared = 4,
 enum page_state : std::uint8_t { ps_free = 0, ps_allocated = 1, ps_claimed = 2 };
 
 // Thread record bytes.
-enum : std::size_t { t_pc = 0, t_wait = 2, t_flags = 3, t_rcu = 4, t_held = 5, t_fixed = 7 };
+// held: two bits a page, the references this thread holds on it (0 to 3).
+enum : std::size_t { t_pc = 0, t_wait = 2, t_flags = 3, t_rcu = 4, t_held = 5, t_fixed = 9 };
 enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, tf_gp_srcu = 8 };
 
 }  // namespace
@@ -211,6 +212,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
                      "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
                          std::to_string(max_state_bytes) + " fit (fewer threads, pages or locals)");
   if (threads_.size() > 32) throw spec_error("<scenario>", 1, 1, "at most 32 threads");
+  if (setup_.facts.pages > 16) throw spec_error("<scenario>", 1, 1, "at most 16 pages");
 }
 
 // Executes instructions of one thread on one state: the interpreter.
@@ -357,27 +359,31 @@ class executor {
   }
 
   // --- what threads hold ------------------------------------------------
-  std::uint16_t held() {
-    return static_cast<std::uint16_t>(b()[lay_.base + t_held] | (b()[lay_.base + t_held + 1] << 8));
+  std::uint32_t held() {
+    std::uint32_t h;
+    std::memcpy(&h, b() + lay_.base + t_held, 4);
+    return h;
   }
-  void set_held(std::uint16_t h) {
-    b()[lay_.base + t_held] = static_cast<std::uint8_t>(h & 0xff);
-    b()[lay_.base + t_held + 1] = static_cast<std::uint8_t>(h >> 8);
+  int held_on(int p) { return static_cast<int>((held() >> (2 * p)) & 3u); }
+  void set_held_on(int p, int n) {
+    std::uint32_t h = held();
+    h = (h & ~(3u << (2 * p))) | (static_cast<std::uint32_t>(n) << (2 * p));
+    std::memcpy(b() + lay_.base + t_held, &h, 4);
   }
-  // This thread took a reference on page p: it holds p.
+  // This thread took a reference on page p: it holds one more.
   void hold(int p) {
-    if (held() & (1u << p)) return;
-    set_held(static_cast<std::uint16_t>(held() | (1u << p)));
+    if (held_on(p) == 3) return;
+    set_held_on(p, held_on(p) + 1);
     ++page(p)[p_pins];
   }
-  // This thread dropped a reference on page p: if it held p, no longer.
+  // This thread dropped a reference on page p: if it held one, one fewer.
   void unhold(int p) {
-    if (!(held() & (1u << p))) return;
-    set_held(static_cast<std::uint16_t>(held() & ~(1u << p)));
+    if (held_on(p) == 0) return;
+    set_held_on(p, held_on(p) - 1);
     --page(p)[p_pins];
   }
   // References on p held by threads other than this one.
-  int others_pins(int p) { return page(p)[p_pins] - ((held() & (1u << p)) ? 1 : 0); }
+  int others_pins(int p) { return page(p)[p_pins] - held_on(p); }
 
   // A page goes back to its allocator: free-while-used if it is still mapped
   // or another thread holds it, or if it is already free (a double free).

@@ -4,6 +4,7 @@
 #include "pgmapcheck/error.hpp"
 #include "pgmapcheck/lang/library.hpp"
 #include "pgmapcheck/lang/parse.hpp"
+#include "pgmapcheck/lang/compile.hpp"
 
 namespace pgmapcheck::lang {
 
@@ -41,26 +42,102 @@ source_set load_library(scenario_facts const& facts) {
   return src;
 }
 
+namespace {
+
+// The function a [threads.NAME] table's code runs as.
+std::string thread_function(std::string const& name) { return "thread_" + name; }
+
+// Model code written `line` lines down a file: blank lines before it, so
+// errors and traces name the file's own line numbers.
+std::string at_line(int line, std::string const& text) { return std::string(static_cast<std::size_t>(std::max(line - 1, 0)), '\n') + text; }
+
+// Text without comments, white space collapsed: what a patch's replaces is
+// compared on.
+std::string normalized(std::string const& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 2, "/*") == 0) {
+      auto e = text.find("*/", i + 2);
+      i = e == std::string::npos ? text.size() : e + 1;
+      out += ' ';
+      continue;
+    }
+    if (text.compare(i, 2, "//") == 0) {
+      auto e = text.find('\n', i);
+      i = e == std::string::npos ? text.size() : e;
+      out += ' ';
+      continue;
+    }
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+void add_scenario_code(source_set& src, spec const& s, scenario_facts const& facts) {
+  // A patch's functions, in order: each replaces what it says it replaces.
+  for (auto const& fp : s.function_patches) {
+    function const* now = src.find(fp.with.name);
+    if (fp.replaces) {
+      if (!now)
+        throw spec_error(fp.patch, fp.replaces->line, 1,
+                         "the patch replaces '" + fp.with.name + "', which the library does not define for " +
+                             std::string(models::name_of(s.sc.kernel)));
+      if (normalized(preprocess(fp.replaces->text, fp.patch, facts.kernel)) != normalized(now->text))
+        throw spec_error(fp.patch, fp.replaces->line, 1,
+                         "the function '" + fp.with.name + "' has changed since the patch was written against it; for " +
+                             std::string(models::name_of(s.sc.kernel)) + " it reads:\n" + now->text);
+    } else if (now) {
+      throw spec_error(fp.patch, fp.with.line, 1,
+                       "the patch adds '" + fp.with.name + "', which the library already defines: give replaces = "
+                       "\"...\" with the function as the patch found it");
+    }
+    src.add(fp.patch, at_line(fp.with.line, fp.with.text), facts, true);
+    if (!src.find(fp.with.name))
+      throw spec_error(fp.patch, fp.with.line, 1, "[functions." + fp.with.name + "] defines no function of that name");
+  }
+  // The spec's own functions override the library's.
+  for (auto const& f : s.functions) {
+    src.add(s.path, at_line(f.line, f.text), facts, true);
+    if (!src.find(f.name)) throw spec_error(s.path, f.line, 1, "[functions] " + f.name + " defines no function of that name");
+  }
+  for (auto const& t : s.threads) {
+    if (src.find(thread_function(t.name)))
+      throw spec_error(s.path, t.line, 1, "two threads are named '" + t.name + "'");
+    src.add(s.path, at_line(t.line - 1, "void " + thread_function(t.name) + "(void) {\n" + t.text + "\n}\n"), facts);
+  }
+  check_all(src, facts);
+}
+
 code_model build_code_model(spec const& s) {
   if (s.sc.kernel == models::era::rfc_v3)
     throw spec_error(s.path, 1, 1,
                      "kernel 'rfc-v3' is a patch stack on v5.10 in the kernel library, not written yet: run it with "
                      "--engine actors");
-  if (!s.patch.empty() || !s.applied_patch.empty() || s.sc.variants)
+  if (!s.patch.empty() || s.sc.variants || !(s.sc.rule == models::preset(s.sc.kernel, s.sc.type)))
     throw spec_error(s.path, 1, 1,
                      "knob patches and model variants change the actor model; the kernel library takes patches as "
-                     "functions (not yet): run it with --engine actors");
+                     "functions ([functions.NAME] in a patch file): run this one with --engine actors");
   scenario_facts facts;
   facts.kernel = release_of(s.sc.kernel);
   facts.pagemap_type = type_code(s.sc.type);
   facts.pages = s.sc.pages;
-  source_set const src = load_library(facts);
+  source_set src = load_library(facts);
+  add_scenario_code(src, s, facts);
 
   code_setup setup;
   setup.facts = facts;
   setup.free_refcount = s.sc.rule.free_refcount;
   setup.initial_pgmap_ref = 1 + (s.sc.rule.memremap_pgmap_refs ? s.sc.pages : 0);
   setup.p2pdma = s.sc.type == models::pagemap::p2pdma;
+  setup.failures = s.failures;
   // The ref-leak baseline of pages still out of their allocator at the end.
   auto const& rule = s.sc.rule;
   bool const device = s.sc.type == models::pagemap::device_private || s.sc.type == models::pagemap::device_coherent;
@@ -81,6 +158,10 @@ code_model build_code_model(spec const& s) {
   setup.file_mapped = false;
   std::vector<program> threads;
   std::array<int, models::actor_names.size()> seen{};
+  for (auto const& t : s.threads) {
+    if (t.name.empty() || s.sc.actor_count + static_cast<int>(threads.size()) >= 32)
+      throw spec_error(s.path, t.line, 1, "at most 32 threads");
+  }
   for (int a = 0; a < s.sc.actor_count; ++a) {
     auto const kind = s.sc.actors[static_cast<std::size_t>(a)];
     auto const k = static_cast<std::size_t>(kind);
@@ -93,6 +174,10 @@ code_model build_code_model(spec const& s) {
                        "actor kind '" + std::string(models::actor_names[k]) +
                            "' has no harness in the kernel library yet (models/harness/actors.kc): run it with --engine actors");
     threads.push_back(compile_thread(src, std::string(models::actor_names[k]), name, facts));
+  }
+  for (auto const& t : s.threads) {
+    threads.push_back(compile_thread(src, thread_function(t.name), t.name, facts));
+    if (t.text.find("mapping") != std::string::npos) setup.file_mapped = true;
   }
   return code_model(std::move(threads), setup);
 }

@@ -28,6 +28,21 @@ struct patch_entry {
   int line = 0, column = 0;
 };
 
+// Model code a spec or a patch carries: a thread's code, or a function.
+struct code_source {
+  std::string name;  // the thread's or the function's name
+  std::string text;
+  int line = 0;      // the file's line the text's first line stands on
+};
+
+// A patch's change to one library function: what it replaces (as the patch
+// author saw it; empty for a new function) and what replaces it.
+struct function_patch {
+  std::string patch;  // the patch file
+  std::optional<code_source> replaces;
+  code_source with;
+};
+
 struct spec {
   std::string path;
   std::string name;  // the file's stem
@@ -40,6 +55,16 @@ struct spec {
   std::string applied_patch;  // the patch file or variant diff applied over the kernel, if any
   std::optional<expectation> expect;
   std::vector<std::string> actor_labels;  // "memunmap#0", in column order
+  std::vector<code_source> threads;    // [threads.NAME]: code of the spec's own, run after the actors
+  std::vector<code_source> functions;  // [functions]: functions the spec defines or overrides
+  std::vector<function_patch> function_patches;  // from the patch files applied, in order
+  bool code_engine = false;  // engine = "code": run on the kernel library's model code
+  int failures = 1;          // the failure budget: operations that may fail for reasons outside the model
+
+  // Returns true iff the scenario runs on model code (engine = "code", threads, functions or function patches).
+  bool needs_code() const {
+    return code_engine || !threads.empty() || !functions.empty() || !function_patches.empty();
+  }
 };
 
 // Returns true iff property p applies to pagemap type t.
@@ -67,6 +92,7 @@ struct patch_file {
   std::array<std::vector<patch_entry>, 5> per_type;             // [knobs.TYPE]
   std::vector<std::filesystem::path> scenarios;                 // default scenarios, resolved
   std::uint8_t variants = 0;                                    // models::variant bits (code-order changes)
+  std::vector<function_patch> functions;                        // [functions.NAME]: replaces, with
 };
 
 // A patch that is one registered model variant over `base` (diff --patch NAME).

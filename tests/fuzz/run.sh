@@ -13,6 +13,7 @@ mkdir -p "$out/corpus" "$out/crashes"
 clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -DTOML_HEADER_ONLY=1 '-DTOML_ASSERT(expr)=((void)0)' -I"$src/include" -I"$src" \
   "$src/tests/fuzz/spec_fuzz.cpp" "$src/explorer/spec.cpp" "$src/explorer/check.cpp" \
+  "$src"/explorer/lang/*.cpp "$2/library_files.cpp" \
   -lfmt -o "$out/spec_fuzz"
 shopt -s nullglob
 regressions=("$src"/tests/fuzz/regressions/*)

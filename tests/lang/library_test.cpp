@@ -37,7 +37,11 @@ struct difference {
   verdict result;
   std::string_view source;
 };
-constexpr std::array<difference, 3> differences{{
+constexpr std::array<difference, 4> differences{{
+    {"p2pdma/p2p-mmap-v6.15.toml", verdict::violation,
+     "v6.15's p2pmem_alloc_mmap keeps the tryget's pgmap reference when vm_insert_page fails (7e9c7ef83d78, v6.2; "
+     "fixed by 6220694c52a5): with the default failure budget memunmap_pages waits for ever "
+     "(p2pdma/mmap-error-leak-v6.15, specs/patches/p2pdma-mmap-put-on-error-on-v6.15.toml)"},
     {"device_private/v4-migrate-to-ram-uaf-v5.10.toml", verdict::holds,
      "munmap holds mmap_lock for write and do_swap_page runs under it for read (mm/mmap.c, mm/memory.c, v5.10): "
      "the user actor cannot race the fault; the race is with a second fault: device_private/v4-two-faults-v5.10"},

@@ -83,6 +83,7 @@ struct function {
   stmt body;
   source_pos pos;
   std::string comment;  // the comment block right above it: its kernel source
+  std::string text;     // the definition as written, for show and for a patch's replaces check
   bool is_static = false;
 };
 

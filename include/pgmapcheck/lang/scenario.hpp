@@ -13,6 +13,11 @@ int release_of(models::era e);
 // Every library file, parsed and checked for the spec's era and type.
 source_set load_library(scenario_facts const& facts);
 
+// Adds what the spec brings to the library: its patches' functions (each
+// refused when the function it replaces has changed), its own functions, and
+// its threads' code. Throws spec_error on bad model code.
+void add_scenario_code(source_set& src, spec const& s, scenario_facts const& facts);
+
 // The spec's scenario as model code: one thread per actor instance, running
 // the harness function of its kind. Throws spec_error on bad model code.
 code_model build_code_model(spec const& s);
