@@ -1,6 +1,8 @@
 // The command line: check, list, test (exit codes as in docs/user-guide.md).
 #include "explorer/cli.hpp"
 #include "pgmapcheck/lang/check.hpp"
+#include "pgmapcheck/lang/program.hpp"
+#include "pgmapcheck/lang/scenario.hpp"
 
 #include "pgmapcheck/diff.hpp"
 #include "pgmapcheck/dot.hpp"
@@ -300,6 +302,24 @@ int run_list_command(bool json) {
   for (auto const& v : models::variants)
     vars.push_back({{"name", v.name}, {"meaning", v.meaning}, {"changes", v.changes}, {"applies_to", models::name_of(v.concerns)}});
   j["variants"] = vars;
+  auto prims = ordered_json::array();
+  for (auto const& p : lang::primitives()) {
+    std::string_view const kind = p.kind == lang::prim_kind::read     ? "read"
+                                  : p.kind == lang::prim_kind::action ? "step"
+                                  : p.kind == lang::prim_kind::local  ? "no step"
+                                                                      : "constant";
+    prims.push_back({{"name", p.name}, {"kind", kind}, {"models", p.models}});
+  }
+  j["primitives"] = prims;
+  // The functions a thread can run (no parameters), from the newest era's library.
+  lang::scenario_facts facts;
+  facts.kernel = lang::release_of(models::era::v6_15);
+  auto const lib = lang::load_library(facts);
+  auto roots = ordered_json::array();
+  for (auto const& [name, f] : lib.functions())
+    if (f.params.empty())
+      roots.push_back({{"name", name}, {"file", lib.files()[f.pos.file]}, {"line", f.pos.line}});
+  j["thread_functions"] = roots;
   if (json) {
     std::cout << j.dump(2) << "\n";
     return ok;
@@ -325,6 +345,41 @@ int run_list_command(bool json) {
   std::cout << "model variants (code-order patches: diff --patch NAME, or variants = [...] in a patch file):\n";
   for (auto const& v : models::variants)
     std::cout << fmt::format("  {:<28} {}\n  {:<28} {}\n", v.name, v.meaning, "", v.changes);
+  std::cout << "primitives (model code's atomic kernel operations; docs/language.md):\n";
+  for (auto const& p : j["primitives"])
+    std::cout << fmt::format("  {:<28} {:<9} {}\n", p["name"].get<std::string>(), p["kind"].get<std::string>(),
+                             p["models"].get<std::string>());
+  std::cout << "thread functions (the harness and any function with no parameters; pgmapcheck show NAME):\n";
+  for (auto const& f : j["thread_functions"])
+    std::cout << fmt::format("  {:<28} {}:{}\n", f["name"].get<std::string>(), f["file"].get<std::string>(),
+                             f["line"].get<int>());
+  return ok;
+}
+
+// pgmapcheck show FUNCTION: the function's model code for an era and type,
+// with its kernel source comment, as the checker loads it.
+int run_show_command(std::string const& name, std::string const& kernel, std::string const& type) {
+  auto e = models::parse_era(kernel);
+  if (!e) throw usage_error("unknown kernel '" + kernel + "': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15");
+  auto t = models::parse_pagemap(type);
+  if (!t) throw usage_error("unknown pagemap '" + type + "'");
+  lang::scenario_facts facts;
+  facts.kernel = lang::release_of(*e);
+  auto const lib = lang::load_library(facts);
+  auto const* f = lib.find(name);
+  if (!f) throw usage_error("no function '" + name + "' in the kernel library for " + kernel +
+                            " (pgmapcheck list shows the thread functions)");
+  std::cout << fmt::format("{}:{} ({})\n", lib.files()[f->pos.file], f->pos.line, kernel);
+  if (!f->comment.empty()) std::cout << f->comment << "\n";
+  // Lines another era's #if left out are blank runs of spaces: drop them.
+  std::size_t at = 0;
+  while (at <= f->text.size()) {
+    std::size_t eol = f->text.find('\n', at);
+    if (eol == std::string::npos) eol = f->text.size();
+    std::string_view line(f->text.data() + at, eol - at);
+    if (line.empty() || line.find_first_not_of(" \t") != std::string_view::npos) std::cout << line << "\n";
+    at = eol + 1;
+  }
   return ok;
 }
 
@@ -474,8 +529,13 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(0, 4));
 
   bool list_json = false;
-  auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties and knobs");
+  auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties, knobs, primitives and thread functions");
   list->add_flag("--json", list_json, "as JSON");
+
+  std::string show_name, show_kernel = "v6.15", show_type = "p2pdma";
+  auto* show = app.add_subcommand("show", "a kernel library function's model code for an era");
+  show->add_option("function", show_name, "the function")->required();
+  show->add_option("--kernel", show_kernel, "the era (default v6.15)");
 
   diff_options dopt;
   auto* diff = app.add_subcommand("diff", "check scenarios under a base kernel and a patch: what it fixes, what it breaks");
@@ -515,6 +575,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (*check) return run_check_command(co);
     if (*list) return run_list_command(list_json);
+    if (*show) return run_show_command(show_name, show_kernel, show_type);
     if (*draw) return run_draw_command(draw_type, draw_out);
     if (*diff) return run_diff_command(dopt);
     if (*test) return run_test_command(test_paths, test_max_states);

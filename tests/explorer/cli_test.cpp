@@ -3,10 +3,14 @@
 #include "pgmapcheck/spec.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <iostream>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -129,4 +133,43 @@ TEST_CASE("cli: test compares expectations; list answers", "[cli]") {
   CHECK(std::filesystem::exists(out / "p2pdma.svg"));
   CHECK(cli({"draw", "device_private", "--out", out.string()}) == 0);
   CHECK(cli({"draw", "zone_normal"}) == 2);
+}
+
+namespace {
+
+// Runs the command line and returns what it printed on stdout.
+std::string cli_output(std::initializer_list<std::string> args, int& rc) {
+  std::ostringstream captured;
+  auto* old = std::cout.rdbuf(captured.rdbuf());
+  rc = cli(args);
+  std::cout.rdbuf(old);
+  return captured.str();
+}
+
+}  // namespace
+
+TEST_CASE("cli: show prints a library function's model code for an era", "[cli][lang]") {
+  int rc = 0;
+  auto v510 = cli_output({"show", "memunmap_pages", "--kernel", "v5.10"}, rc);
+  CHECK(rc == 0);
+  CHECK(v510.find("models/kernel/mm/memremap.kc:") == 0);
+  CHECK(v510.find("for_each_device_pfn(page, pgmap)") != std::string::npos);
+  CHECK(v510.find("\tpercpu_ref_put_many(") == std::string::npos);  // only in the comment
+  auto v61 = cli_output({"show", "memunmap_pages", "--kernel", "v6.1"}, rc);
+  CHECK(v61.find("percpu_ref_put_many(&pgmap->ref, pgmap_nr_pages(pgmap));") != std::string::npos);
+  CHECK(v61.find("for_each_device_pfn") == std::string::npos);
+  CHECK(cli({"show", "no_such_function"}) == 2);
+  CHECK(cli({"show", "put_page", "--kernel", "v9.9"}) == 2);
+}
+
+TEST_CASE("cli: list names the primitives and the functions a thread can run", "[cli][lang]") {
+  int rc = 0;
+  auto j = nlohmann::json::parse(cli_output({"list", "--json"}, rc));
+  CHECK(rc == 0);
+  std::set<std::string> prims, roots;
+  for (auto const& p : j["primitives"]) prims.insert(p["name"].get<std::string>());
+  for (auto const& f : j["thread_functions"]) roots.insert(f["name"].get<std::string>());
+  for (auto const* p : {"percpu_ref_tryget_live", "wake_up_var", "synchronize_rcu", "should_fail", "choose_page"})
+    CHECK(prims.count(p) == 1);
+  for (auto const& a : pgmapcheck::models::actor_names) CHECK(roots.count(std::string(a)) == 1);
 }
