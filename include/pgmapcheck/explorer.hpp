@@ -84,7 +84,12 @@ class state_store {
  public:
   static constexpr std::size_t chunk_records = 4096;
 
-  explicit state_store(std::uint64_t max_bytes = 0) : max_bytes_(max_bytes) {}
+  // state_bytes: how much of a State is the state (a model whose states are
+  // sized at load keeps the rest zero); only that much is hashed, compared
+  // and stored.
+  explicit state_store(std::uint64_t max_bytes = 0, std::size_t state_bytes = sizeof(State))
+      : max_bytes_(max_bytes), state_bytes_(state_bytes), stride_(state_bytes + 2 * sizeof(std::uint32_t)),
+        chunk_bytes_(chunk_records * stride_) {}
 
   // Inserts s; returns its index and whether it was new, or nothing when
   // storing it would pass the memory limit.
@@ -92,41 +97,48 @@ class state_store {
     if (slots_.empty() && !grow_slots(1u << 10)) return std::nullopt;
     if ((size_ + 1) * 4 > slots_.size() * 3 && !grow_slots(slots_.size() * 2)) return std::nullopt;
     std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash_bytes(&s, sizeof s) & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = hash_bytes(&s, state_bytes_) & mask;; i = (i + 1) & mask) {
       std::uint32_t slot = slots_[i];
       if (slot == 0) {
         if (size_ == chunks_.size() * chunk_records) {
-          if (!fits(chunk_bytes)) return std::nullopt;
-          chunks_.push_back(std::make_unique<record[]>(chunk_records));
-          allocated_ += chunk_bytes;
+          if (!fits(chunk_bytes_)) return std::nullopt;
+          chunks_.push_back(std::make_unique<unsigned char[]>(chunk_bytes_));
+          allocated_ += chunk_bytes_;
           peak_ = std::max(peak_, allocated_);
         }
-        at(size_) = record{s, parent, via};
+        unsigned char* r = at(size_);
+        std::memcpy(r, &s, state_bytes_);
+        std::memcpy(r + state_bytes_, &parent, sizeof parent);
+        std::memcpy(r + state_bytes_ + sizeof parent, &via, sizeof via);
         slots_[i] = static_cast<std::uint32_t>(++size_);
         return std::pair{static_cast<std::uint32_t>(size_ - 1), true};
       }
-      if (std::memcmp(&at(slot - 1).state, &s, sizeof s) == 0) return std::pair{slot - 1, false};
+      if (std::memcmp(at(slot - 1), &s, state_bytes_) == 0) return std::pair{slot - 1, false};
     }
   }
 
-  State const& operator[](std::uint32_t i) const { return at(i).state; }
-  std::uint32_t parent(std::uint32_t i) const { return at(i).parent; }
-  std::uint32_t via(std::uint32_t i) const { return at(i).via; }
+  State operator[](std::uint32_t i) const {
+    State s{};
+    std::memcpy(&s, at(i), state_bytes_);
+    return s;
+  }
+  std::uint32_t parent(std::uint32_t i) const { return field(i, 0); }
+  std::uint32_t via(std::uint32_t i) const { return field(i, 1); }
   std::size_t size() const { return size_; }
   // Bytes held now, and the most ever held at once.
   std::uint64_t memory_bytes() const { return allocated_; }
   std::uint64_t peak_bytes() const { return peak_; }
 
  private:
-  struct record {
-    State state;
-    std::uint32_t parent;
-    std::uint32_t via;
-  };
-  static constexpr std::uint64_t chunk_bytes = chunk_records * sizeof(record);
-
-  record& at(std::size_t i) { return chunks_[i / chunk_records][i % chunk_records]; }
-  record const& at(std::size_t i) const { return chunks_[i / chunk_records][i % chunk_records]; }
+  unsigned char* at(std::size_t i) { return chunks_[i / chunk_records].get() + (i % chunk_records) * stride_; }
+  unsigned char const* at(std::size_t i) const {
+    return chunks_[i / chunk_records].get() + (i % chunk_records) * stride_;
+  }
+  std::uint32_t field(std::size_t i, std::size_t k) const {
+    std::uint32_t v;
+    std::memcpy(&v, at(i) + state_bytes_ + k * sizeof v, sizeof v);
+    return v;
+  }
   // Returns true iff `more` bytes fit beside what is held.
   bool fits(std::uint64_t more) const { return max_bytes_ == 0 || allocated_ + more <= max_bytes_; }
 
@@ -137,7 +149,7 @@ class state_store {
     peak_ = std::max(peak_, allocated_ + bytes);
     std::size_t mask = count - 1;
     for (std::uint32_t k = 0; k < size_; ++k) {
-      std::size_t i = hash_bytes(&at(k).state, sizeof(State)) & mask;
+      std::size_t i = hash_bytes(at(k), state_bytes_) & mask;
       while (bigger[i] != 0) i = (i + 1) & mask;
       bigger[i] = k + 1;
     }
@@ -147,12 +159,25 @@ class state_store {
   }
 
   std::uint64_t max_bytes_;
+  std::size_t state_bytes_;
+  std::size_t stride_;
+  std::uint64_t chunk_bytes_;
   std::uint64_t allocated_ = 0;
   std::uint64_t peak_ = 0;
   std::size_t size_ = 0;
-  std::vector<std::unique_ptr<record[]>> chunks_;
+  std::vector<std::unique_ptr<unsigned char[]>> chunks_;
   std::vector<std::uint32_t> slots_;
 };
+
+// How many bytes of a model's state are the state: state_bytes() where the
+// model sizes its states at load, else the whole type.
+template <class M>
+std::size_t state_size(M const& m) {
+  if constexpr (requires { m.state_bytes(); })
+    return m.state_bytes();
+  else
+    return sizeof(typename M::state);
+}
 
 // Rebuilds the labelled path to state `at` (and one more step, if ordinal > 0).
 template <model M>
@@ -184,7 +209,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   auto last_progress = start;
   search_result<M> r;
   r.initial = m.initial();
-  detail::state_store<state> store(lim.max_memory_bytes);
+  detail::state_store<state> store(lim.max_memory_bytes, detail::state_size(m));
 
   struct found {
     std::uint32_t at;        // the state expanded (step violation) or the terminal state
@@ -280,7 +305,7 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
   auto const start = std::chrono::steady_clock::now();
   search_result<M> r;
   r.initial = m.initial();
-  detail::state_store<state> store(lim.max_memory_bytes);
+  detail::state_store<state> store(lim.max_memory_bytes, detail::state_size(m));
   if (!store.insert(r.initial, 0, 0)) {
     r.result = verdict::incomplete;
     r.incomplete_reason = "memory limit reached";
