@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -253,9 +254,11 @@ int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_st
   lim.max_states = max_states;
   lim.cancel = &interrupted;
   int passed = 0, failed = 0;
+  std::map<std::string, bool> model_lines;  // over every spec run on model code: did the line ever run
   for (auto const& s : specs) {
     if (!s.expect) continue;
     check_result r = run_check(s, lim);
+    for (auto const& l : r.code_lines) model_lines[l] = model_lines[l] || std::find(r.never_ran.begin(), r.never_ran.end(), l) == r.never_ran.end();
     bool met = r.result == s.expect->result && (!s.expect->violated || r.violated == s.expect->violated);
     std::string expected(name_of(s.expect->result));
     if (s.expect->violated) expected += " " + std::string(name_of(*s.expect->violated));
@@ -264,6 +267,14 @@ int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_st
     if (!met && r.result == verdict::violation) std::cout << render_text(r);
     (met ? passed : failed)++;
     if (interrupted) return sigint;
+  }
+  if (!model_lines.empty()) {
+    std::vector<std::string> never;
+    for (auto const& [l, ran] : model_lines)
+      if (!ran) never.push_back(l);
+    std::cout << fmt::format("model code: {} of {} lines the specs' threads could run ran in some spec\n",
+                             model_lines.size() - never.size(), model_lines.size());
+    for (auto const& l : never) std::cout << "  never ran: " << l << "\n";
   }
   std::cout << fmt::format("{} passed, {} failed\n", passed, failed);
   return failed ? violated : ok;

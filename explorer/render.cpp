@@ -33,9 +33,35 @@ std::string headline(check_result const& r) {
   return fmt::format("{}: {} (shortest: {} step{})", name, name_of(*r.violated), n, n == 1 ? "" : "s");
 }
 
+namespace {
+
+// A list of model lines, shortened past eight.
+std::string some(std::vector<std::string> const& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size() && i < 8; ++i) out += (i ? ", " : "") + v[i];
+  if (v.size() > 8) out += fmt::format(" (+{} more)", v.size() - 8);
+  return out;
+}
+
+}  // namespace
+
+// Model code only: which lines ran, and what a holds says nothing about.
+std::string render_coverage(check_result const& r) {
+  if (r.code_lines.empty()) return "";
+  std::string out = fmt::format("  model code: {} of {} lines ran{}\n", r.code_lines.size() - r.never_ran.size(),
+                                r.code_lines.size(),
+                                r.result == verdict::holds ? "" : " (the search stopped early: it covers less)");
+  if (r.result != verdict::holds) return out;
+  if (!r.never_ran.empty()) out += "  never ran (this holds says nothing about them): " + some(r.never_ran) + "\n";
+  if (!r.failures_never_taken.empty())
+    out += "  failure branches never taken (failures = 0?): " + some(r.failures_never_taken) + "\n";
+  if (!r.wakeups_never_ran.empty()) out += "  wake-ups never run: " + some(r.wakeups_never_ran) + "\n";
+  return out;
+}
+
 std::string render_text(check_result const& r) {
   std::string out = headline(r) + "\n";
-  if (r.result != verdict::violation) return out;
+  if (r.result != verdict::violation) return out + render_coverage(r);
   auto const& labels = r.scenario.actor_labels;
   std::vector<std::size_t> width(labels.size());
   for (std::size_t a = 0; a < labels.size(); ++a) width[a] = labels[a].size();
@@ -121,6 +147,11 @@ std::string render_json(check_result const& r) {
                      {"violating", row.violating}});
   }
   j["trace"] = steps;
+  if (!r.code_lines.empty())
+    j["coverage"] = {{"lines", r.code_lines.size()},
+                     {"never_ran", r.never_ran},
+                     {"failures_never_taken", r.failures_never_taken},
+                     {"wakeups_never_ran", r.wakeups_never_ran}};
   j["timing"] = {{"seconds", r.seconds}};
   return j.dump(2) + "\n";
 }

@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <set>
+
 namespace pgmapcheck {
 
 namespace {
@@ -59,6 +62,38 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
   }
 }
 
+// Which model lines ran: a line ran if any instruction of it ran in any thread.
+void coverage(code_model const& m, lang::source_set const& files, check_result& out) {
+  std::map<std::string, bool> lines;  // "file:line" -> ran
+  std::set<std::string> fail_missed, wake_missed, fail_hit, wake_hit;
+  for (std::size_t t = 0; t < m.threads().size(); ++t) {
+    auto const& prog = m.threads()[t];
+    for (std::size_t pc = 0; pc < prog.code.size(); ++pc) {
+      auto const& in = prog.code[pc];
+      if (in.k == lang::instr::kind::clear || in.k == lang::instr::kind::finish || in.k == lang::instr::kind::jump)
+        continue;
+      auto const& site = prog.sites[in.site];
+      std::string const key = fmt::format("{}:{}", files.files()[site.pos.file], site.pos.line);
+      bool const ran = m.ran(static_cast<int>(t), pc);
+      lines[key] = lines[key] || ran;
+      if (in.k != lang::instr::kind::action) continue;
+      auto const name = lang::primitives()[in.prim].name;
+      if (name == "should_fail" || name == "vm_insert_page")
+        (m.failed(static_cast<int>(t), pc) ? fail_hit : fail_missed).insert(key);
+      if (name == "wake_up_var" || name == "wake_up" || name == "complete")
+        (ran ? wake_hit : wake_missed).insert(key);
+    }
+  }
+  for (auto const& [key, ran] : lines) {
+    out.code_lines.push_back(key);
+    if (!ran) out.never_ran.push_back(key);
+  }
+  for (auto const& k : fail_missed)
+    if (!fail_hit.count(k)) out.failures_never_taken.push_back(k);
+  for (auto const& k : wake_missed)
+    if (!wake_hit.count(k)) out.wakeups_never_ran.push_back(k);
+}
+
 }  // namespace
 
 check_result run_code_check(spec const& s, limits const& lim) {
@@ -104,6 +139,7 @@ check_result run_code_check(spec const& s, limits const& lim) {
     counters(m, e.after, s.sc.pages, row.page_refs, row.pgmap_ref);
     out.trace.push_back(std::move(row));
   }
+  coverage(m, files, out);
   if (r.result == verdict::violation) {
     out.violated = r.violated;
     out.terminal = !r.violation_at_step;

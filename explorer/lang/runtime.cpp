@@ -207,6 +207,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
     layout_.push_back(l);
   }
   state_bytes_ = at;
+  for (auto const& t : threads_) ran_.emplace_back(t.code.size(), 0);
   if (state_bytes_ > max_state_bytes)
     throw spec_error("<scenario>", 1, 1,
                      "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
@@ -475,6 +476,8 @@ class executor {
   // --- instructions -----------------------------------------------------
   // Runs instruction `in` with outcome `o`; returns false iff the thread stays at it (went to sleep).
   bool run(instr const& in, int o) {
+    auto& mark = m_.ran_[static_cast<std::size_t>(t_)][static_cast<std::size_t>(&in - prog_.code.data())];
+    mark = static_cast<std::uint8_t>(mark | 1 | (o == 1 ? 2 : 0));
     switch (in.k) {
       case instr::kind::assign: slot(in.dest) = static_cast<std::int8_t>(eval(in.a)); return true;
       case instr::kind::branch:

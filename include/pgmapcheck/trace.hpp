@@ -43,6 +43,13 @@ struct check_result {
   double seconds = 0;
   std::string incomplete_reason;
   bool not_applicable = false;  // the type did not exist in this era (a table cell only)
+  // Model code only: the model lines the threads could run ("file:line"),
+  // those that never ran, and the failure branches and wake-ups that never
+  // did. A search cut short (a violation, a limit) covers less.
+  std::vector<std::string> code_lines;
+  std::vector<std::string> never_ran;
+  std::vector<std::string> failures_never_taken;
+  std::vector<std::string> wakeups_never_ran;
 };
 
 // A check_result for spec s with a search's verdict and figures (no trace yet).
@@ -71,6 +78,10 @@ std::string headline(check_result const& r);
 // The interleaving as kernel commit messages draw races: one column per actor,
 // refcounts and pgmap->ref after every step.
 std::string render_text(check_result const& r);
+
+// Model code only: how many model lines ran, and for a holds the lines, the
+// failure branches and the wake-ups that never ran ("" for the actor model).
+std::string render_coverage(check_result const& r);
 
 // report.json; timing figures live under "timing" only.
 std::string render_json(check_result const& r);

@@ -108,3 +108,21 @@ TEST_CASE("library: V5 in v5.10 is get_dev_pagemap dereferencing the NULL pgmap-
   auto v518 = run_code_check(with_kernel(s, models::era::v5_18), {});
   CHECK(v518.result == verdict::holds);
 }
+
+TEST_CASE("library: a holds says which model lines, failure branches and wake-ups never ran", "[library]") {
+  spec s = load_spec(std::string(PGMAPCHECK_SOURCE_DIR) + "/specs/p2pdma/mmap-error-leak-v6.15.toml");
+  s.failures = 0;
+  auto r = run_code_check(s, {});
+  REQUIRE(r.result == verdict::holds);
+  REQUIRE_FALSE(r.code_lines.empty());
+  CHECK(r.never_ran.size() < r.code_lines.size());
+  // With no failure budget, vm_insert_page's failing branch never ran: the holds says nothing about it.
+  REQUIRE(r.failures_never_taken.size() == 1);
+  CHECK(r.failures_never_taken[0].find("models/kernel/drivers/pci/p2pdma.kc:") == 0);
+  CHECK(render_coverage(r).find("failure branches never taken") != std::string::npos);
+  // With one, it ran (and the leak shows).
+  s.failures = 1;
+  auto leaky = run_code_check(s, {});
+  CHECK(leaky.result == verdict::violation);
+  CHECK(leaky.failures_never_taken.empty());
+}

@@ -101,6 +101,11 @@ class code_model {
   // What a thread that cannot step waits for, or "" if it can step or has finished.
   std::string blocked_on(state const& s, int thread) const;
 
+  // Coverage: whether thread t's instruction pc ran in a search so far, and
+  // whether its failure branch (outcome 1 of should_fail, vm_insert_page) did.
+  bool ran(int thread, std::size_t pc) const { return ran_[static_cast<std::size_t>(thread)][pc] & 1; }
+  bool failed(int thread, std::size_t pc) const { return ran_[static_cast<std::size_t>(thread)][pc] & 2; }
+
  private:
   using emit_fn = void (*)(void*, step const&, state const&);
   void successors(state const& s, emit_fn emit, void* ctx) const;
@@ -113,6 +118,7 @@ class code_model {
   friend class executor;
 
   std::vector<program> threads_;
+  mutable std::vector<std::vector<std::uint8_t>> ran_;  // per thread, per pc: bit 0 ran, bit 1 failed
   code_setup setup_;
   std::vector<thread_layout> layout_;
   std::size_t pages_at_ = 0;
