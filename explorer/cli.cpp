@@ -593,6 +593,9 @@ int run_cli(int argc, char** argv) {
   } catch (usage_error const& e) {
     std::cerr << "error: " << e.what() << "\n";
     return bad_input;
+  } catch (spec_error const& e) {  // bad model code in a spec or patch, found when it is compiled
+    std::cerr << "error: " << e.what() << "\n";
+    return bad_input;
   } catch (std::exception const& e) {
     std::cerr << "internal error: " << e.what() << "\n";
     return 4;
