@@ -16,9 +16,7 @@ kernel_model::state kernel_model::initial() const {
   w.flags = gf_published;
   bool process_maps_file = false;
   for (int a = 0; a < sc_.actor_count; ++a) {
-    auto k = sc_.actors[static_cast<std::size_t>(a)];
-    if (k == actor_kind::fault || k == actor_kind::user || k == actor_kind::driver || k == actor_kind::p2p_mmap)
-      process_maps_file = true;
+    if (maps_file(sc_.actors[static_cast<std::size_t>(a)])) process_maps_file = true;
     w.actors[static_cast<std::size_t>(a)].page = -1;
   }
   if (process_maps_file) w.flags |= gf_file_mapped;

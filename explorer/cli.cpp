@@ -367,13 +367,11 @@ int run_list_command(bool json) {
   return ok;
 }
 
-// pgmapcheck show FUNCTION: the function's model code for an era and type,
+// pgmapcheck show FUNCTION: the function's model code for an era,
 // with its kernel source comment, as the checker loads it.
-int run_show_command(std::string const& name, std::string const& kernel, std::string const& type) {
+int run_show_command(std::string const& name, std::string const& kernel) {
   auto e = models::parse_era(kernel);
   if (!e) throw usage_error("unknown kernel '" + kernel + "': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15");
-  auto t = models::parse_pagemap(type);
-  if (!t) throw usage_error("unknown pagemap '" + type + "'");
   lang::scenario_facts facts;
   facts.kernel = lang::release_of(*e);
   auto const lib = lang::load_library(facts);
@@ -543,7 +541,7 @@ int run_cli(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties, knobs, primitives and thread functions");
   list->add_flag("--json", list_json, "as JSON");
 
-  std::string show_name, show_kernel = "v6.15", show_type = "p2pdma";
+  std::string show_name, show_kernel = "v6.15";
   auto* show = app.add_subcommand("show", "a kernel library function's model code for an era");
   show->add_option("function", show_name, "the function")->required();
   show->add_option("--kernel", show_kernel, "the era (default v6.15)");
@@ -586,7 +584,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (*check) return run_check_command(co);
     if (*list) return run_list_command(list_json);
-    if (*show) return run_show_command(show_name, show_kernel, show_type);
+    if (*show) return run_show_command(show_name, show_kernel);
     if (*draw) return run_draw_command(draw_type, draw_out);
     if (*diff) return run_diff_command(dopt);
     if (*test) return run_test_command(test_paths, test_max_states);

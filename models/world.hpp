@@ -121,6 +121,12 @@ constexpr bool applies(actor_kind k, pagemap t) {
   return false;
 }
 
+// Returns true iff actor kind k needs the process to map the file or device:
+// a scenario with one starts with a VMA (mapping_mapped), one without has none.
+constexpr bool maps_file(actor_kind k) {
+  return k == actor_kind::fault || k == actor_kind::user || k == actor_kind::driver || k == actor_kind::p2p_mmap;
+}
+
 // A scenario, resolved: what the model runs.
 struct scenario {
   pagemap type = pagemap::p2pdma;

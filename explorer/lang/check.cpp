@@ -28,9 +28,9 @@ lang::site const& site_of(code_model const& m, code_step const& st) {
   return prog.sites[prog.code[st.pc].site];
 }
 
-std::string where_of(code_model const& m, lang::source_set const& files, code_step const& st) {
+std::string where_of(code_model const& m, code_step const& st) {
   auto const& s = site_of(m, st);
-  return fmt::format("{}:{} {}", files.files()[s.pos.file], s.pos.line, s.function);
+  return fmt::format("{}:{} {}", m.files()[s.pos.file], s.pos.line, s.function);
 }
 
 std::string explain(property p, lang::reason why, code_step const& st, code_model const& m, code_state const& after) {
@@ -63,7 +63,7 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
 }
 
 // Which model lines ran: a line ran if any instruction of it ran in any thread.
-void coverage(code_model const& m, lang::source_set const& files, check_result& out) {
+void coverage(code_model const& m, check_result& out) {
   std::map<std::string, bool> lines;  // "file:line" -> ran
   std::set<std::string> fail_missed, wake_missed, fail_hit, wake_hit;
   for (std::size_t t = 0; t < m.threads().size(); ++t) {
@@ -73,7 +73,7 @@ void coverage(code_model const& m, lang::source_set const& files, check_result& 
       if (in.k == lang::instr::kind::clear || in.k == lang::instr::kind::finish || in.k == lang::instr::kind::jump)
         continue;
       auto const& site = prog.sites[in.site];
-      std::string const key = fmt::format("{}:{}", files.files()[site.pos.file], site.pos.line);
+      std::string const key = fmt::format("{}:{}", m.files()[site.pos.file], site.pos.line);
       bool const ran = m.ran(static_cast<int>(t), pc);
       lines[key] = lines[key] || ran;
       if (in.k != lang::instr::kind::action) continue;
@@ -98,11 +98,6 @@ void coverage(code_model const& m, lang::source_set const& files, check_result& 
 
 check_result run_code_check(spec const& s, limits const& lim) {
   code_model const m = lang::build_code_model(s);
-  lang::scenario_facts facts;
-  facts.kernel = lang::release_of(s.sc.kernel);
-  facts.pagemap_type = 0;
-  auto files = lang::load_library(facts);  // file names for traces
-  lang::add_scenario_code(files, s, facts);
   // Model code fires WARN and BUG: checked unless the spec lists its properties.
   property_set checked = s.checked;
   if (!s.properties_listed) {
@@ -127,7 +122,7 @@ check_result run_code_check(spec const& s, limits const& lim) {
       for (auto it = site.calls.rbegin(); it != site.calls.rend(); ++it) path += (path.empty() ? "in " : " < ") + *it;
       row.notes.push_back(path);
     }
-    row.function = where_of(m, files, e.step);
+    row.function = where_of(m, e.step);
     auto const& in = m.threads()[e.step.thread].code[e.step.pc];
     if (in.k == lang::instr::kind::action) {
       auto const name = lang::primitives()[in.prim].name;
@@ -139,7 +134,7 @@ check_result run_code_check(spec const& s, limits const& lim) {
     counters(m, e.after, s.sc.pages, row.page_refs, row.pgmap_ref);
     out.trace.push_back(std::move(row));
   }
-  coverage(m, files, out);
+  coverage(m, out);
   if (r.result == verdict::violation) {
     out.violated = r.violated;
     out.terminal = !r.violation_at_step;
@@ -149,7 +144,7 @@ check_result run_code_check(spec const& s, limits const& lim) {
       auto const& last = r.trace.back();
       out.trace.back().violating = true;
       out.message = explain(r.violated, last.step.why, last.step, m, last.after);
-      out.where = fmt::format("{}, {}", where_of(m, files, last.step), era);
+      out.where = fmt::format("{}, {}", where_of(m, last.step), era);
     } else {
       code_state const& final_state = r.trace.empty() ? r.initial : r.trace.back().after;
       std::string what;

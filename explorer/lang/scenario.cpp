@@ -155,19 +155,13 @@ code_model build_code_model(spec const& s) {
   setup.mapped_pgmap_ref = s.sc.type == models::pagemap::p2pdma && rule.p2p_mmap_ref ? 1 : 0;
   setup.allocated_pgmap_ref =
       device && rule.private_alloc == static_cast<std::int8_t>(models::private_alloc::zone_device_page_init) ? 1 : 0;
-  setup.file_mapped = false;
+  setup.file_mapped = false;  // a VMA exists iff an actor maps the file; threads of a spec's own add none
   std::vector<program> threads;
   std::array<int, models::actor_names.size()> seen{};
-  for (auto const& t : s.threads) {
-    if (t.name.empty() || s.sc.actor_count + static_cast<int>(threads.size()) >= 32)
-      throw spec_error(s.path, t.line, 1, "at most 32 threads");
-  }
   for (int a = 0; a < s.sc.actor_count; ++a) {
     auto const kind = s.sc.actors[static_cast<std::size_t>(a)];
     auto const k = static_cast<std::size_t>(kind);
-    if (kind == models::actor_kind::fault || kind == models::actor_kind::user ||
-        kind == models::actor_kind::driver || kind == models::actor_kind::p2p_mmap)
-      setup.file_mapped = true;
+    if (models::maps_file(kind)) setup.file_mapped = true;
     std::string const name = std::string(models::actor_names[k]) + "#" + std::to_string(seen[k]++);
     if (!src.find(std::string(models::actor_names[k])))
       throw spec_error(s.path, 1, 1,
@@ -175,11 +169,10 @@ code_model build_code_model(spec const& s) {
                            "' has no harness in the kernel library yet (models/harness/actors.kc): run it with --engine actors");
     threads.push_back(compile_thread(src, std::string(models::actor_names[k]), name, facts));
   }
-  for (auto const& t : s.threads) {
-    threads.push_back(compile_thread(src, thread_function(t.name), t.name, facts));
-    if (t.text.find("mapping") != std::string::npos) setup.file_mapped = true;
-  }
-  return code_model(std::move(threads), setup);
+  for (auto const& t : s.threads) threads.push_back(compile_thread(src, thread_function(t.name), t.name, facts));
+  code_model m(std::move(threads), setup);
+  m.set_files(src.files());
+  return m;
 }
 
 }  // namespace pgmapcheck::lang

@@ -40,7 +40,6 @@ enum class reason : std::uint8_t {
   double_free,
   still_used,
   ref_not_zero,
-  leak,
   page_freed_by_other,
 };
 
@@ -91,6 +90,9 @@ class code_model {
   property_set check_terminal(state const& s) const;
 
   std::size_t state_bytes() const { return state_bytes_; }
+  // The model files the threads' code came from, by source_pos.file: what traces name.
+  std::vector<std::string> const& files() const { return files_; }
+  void set_files(std::vector<std::string> files) { files_ = std::move(files); }
   std::vector<program> const& threads() const { return threads_; }
 
   // Reading a state, for traces and tests.
@@ -118,6 +120,7 @@ class code_model {
   friend class executor;
 
   std::vector<program> threads_;
+  std::vector<std::string> files_;
   mutable std::vector<std::vector<std::uint8_t>> ran_;  // per thread, per pc: bit 0 ran, bit 1 failed
   code_setup setup_;
   std::vector<thread_layout> layout_;
