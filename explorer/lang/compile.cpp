@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <set>
 
@@ -255,6 +256,25 @@ class lowerer {
     in.dest = static_cast<std::int16_t>(slot);
     in.a = value;
     emit(in, pos);
+  }
+
+  // Emits a call of primitive `prim` on `args` (expression ids); its result
+  // goes to a new slot named after it when `result` is a type, and that
+  // slot is returned (-1 otherwise).
+  int emit_action(std::string_view prim, std::initializer_list<std::uint16_t> args, source_pos const& pos,
+                  std::optional<value_type> result = std::nullopt, std::uint16_t wait_cond = 0xffff) {
+    instr in;
+    in.k = instr::kind::action;
+    in.prim = static_cast<std::uint16_t>(find_primitive(prim));
+    for (auto a : args) in.args[in.nargs++] = a;
+    in.wait_cond = wait_cond;
+    int slot = -1;
+    if (result) {
+      slot = new_slot("(" + std::string(prim) + ")", *result);
+      in.dest = static_cast<std::int16_t>(slot);
+    }
+    emit(in, pos);
+    return slot;
   }
 
   std::uint16_t add_expr(cexpr e) {
@@ -529,14 +549,10 @@ class lowerer {
                               p_.slot_types[static_cast<std::size_t>(*lookup(lhs.kids[0].text))] == value_type::object;
       field_rule const* r = b || local_base ? find_field(lhs.text, b, false) : nullptr;
       if (!r || !r->mutable_ptr) fail(lhs.pos, "expected a pointer field model code may store to (pdev->p2pdma, pgmap->ref)");
-      instr in;
-      in.k = instr::kind::action;
-      in.prim = static_cast<std::uint16_t>(find_primitive("store_pointer"));
-      in.args[0] = constant(static_cast<int>(r->result), value_type::object);
-      in.args[1] = value(e.kids[1]);
-      in.nargs = 2;
-      emit(in, e.pos);
-      return in.args[1];
+      std::uint16_t const target = constant(static_cast<int>(r->result), value_type::object);
+      std::uint16_t const v = value(e.kids[1]);
+      emit_action("store_pointer", {target, v}, e.pos);
+      return v;
     }
     if (lhs.k != expr::kind::name || !lookup(lhs.text))
       fail(lhs.pos, "expected a local variable to assign to (shared state changes through primitives)");
@@ -570,15 +586,7 @@ class lowerer {
         fail(e.pos, n + " takes " + std::to_string(want) + " argument" + (want == 1 ? "" : "s") + ", not " +
                         std::to_string(e.kids.size()));
       std::uint16_t c = value(e.kids[0]);
-      instr in;
-      in.k = instr::kind::action;
-      in.prim = static_cast<std::uint16_t>(find_primitive(n.rfind("WARN", 0) == 0 ? "WARN_ON" : "BUG_ON"));
-      in.args[0] = c;
-      in.nargs = 1;
-      int t = new_slot("(" + n + ")", value_type::boolean);
-      in.dest = static_cast<std::int16_t>(t);
-      emit(in, e.pos);
-      return local(t);
+      return local(emit_action(n.rfind("WARN", 0) == 0 ? "WARN_ON" : "BUG_ON", {c}, e.pos, value_type::boolean));
     }
     if (n == "choose_page") return choose_page(e);
     if (n == "wait_var_event" || n == "wait_event" || n == "___wait_var_event") return wait_loop(e);
@@ -661,16 +669,8 @@ class lowerer {
     std::uint16_t pred = value(body[0].exprs[0]);
     scopes_.pop_back();
     frames_.pop_back();
-    instr in;
-    in.k = instr::kind::action;
-    in.prim = static_cast<std::uint16_t>(find_primitive("choose_page"));
-    in.args[0] = pred;
-    in.args[1] = static_cast<std::uint16_t>(page_slot);
-    in.nargs = 2;
-    int t = new_slot("(choose_page)", value_type::page);
-    in.dest = static_cast<std::int16_t>(t);
-    emit(in, e.pos);
-    return local(t);
+    // The second argument is the slot the predicate reads its page from.
+    return local(emit_action("choose_page", {pred, static_cast<std::uint16_t>(page_slot)}, e.pos, value_type::page));
   }
 
   // wait_var_event(var, cond), wait_event(wq, cond) and
@@ -687,12 +687,7 @@ class lowerer {
     std::uint16_t var = value(e.kids[0]);
     if (p_.exprs[var].type != value_type::object) fail(e.kids[0].pos, "expected the address a waker names");
     std::uint16_t top = here();
-    instr prep;
-    prep.k = instr::kind::action;
-    prep.prim = static_cast<std::uint16_t>(find_primitive("prepare_to_wait_event"));
-    prep.args[0] = var;
-    prep.nargs = 1;
-    emit(prep, e.pos);
+    emit_action("prepare_to_wait_event", {var}, e.pos);
     std::uint16_t cond = value(e.kids[1]);
     cexpr n;
     n.k = cexpr::kind::unary;
@@ -707,21 +702,12 @@ class lowerer {
       if (e.kids[5].k != expr::kind::call) fail(e.kids[5].pos, "expected the command to run: a call");
       call(e.kids[5], false);
     } else {
-      instr sched;
-      sched.k = instr::kind::action;
-      sched.prim = static_cast<std::uint16_t>(find_primitive("schedule"));
-      sched.wait_cond = cond;
-      emit(sched, e.pos);
+      emit_action("schedule", {}, e.pos, std::nullopt, cond);
     }
     wait_cond_ = saved;
     patch(emit_jump(e.pos), top);
     patch(to_done, here());
-    instr fin;
-    fin.k = instr::kind::action;
-    fin.prim = static_cast<std::uint16_t>(find_primitive("finish_wait"));
-    fin.args[0] = var;
-    fin.nargs = 1;
-    emit(fin, e.pos);
+    emit_action("finish_wait", {var}, e.pos);
     return constant(0);
   }
 
@@ -871,9 +857,7 @@ class lowerer {
         }
         std::uint16_t end = here();
         if (exit_branch) patch(*exit_branch, end);
-        for (auto b : loops_.back().breaks) patch(b, end);
-        for (auto c : loops_.back().continues) patch(c, cont);
-        loops_.pop_back();
+        close_loop(end, cont);
         scopes_.pop_back();
         return;
       }
@@ -953,6 +937,11 @@ class lowerer {
     patch(emit_jump(s.pos), top);
     std::uint16_t end = here();
     patch(exit_branch, end);
+    close_loop(end, cont);
+  }
+
+  // The innermost loop ends: its breaks go to `end`, its continues to `cont`.
+  void close_loop(std::uint16_t end, std::uint16_t cont) {
     for (auto b : loops_.back().breaks) patch(b, end);
     for (auto c : loops_.back().continues) patch(c, cont);
     loops_.pop_back();
