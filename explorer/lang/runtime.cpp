@@ -584,6 +584,10 @@ class executor {
       return true;
     }
     // Completions and waits.
+    // complete() wakes one waiter in the kernel (swake_up_locked); waking
+    // every thread queued on the completion only adds wake-ups after which
+    // wait_for_completion finds done at 0 and sleeps again, which its loop
+    // allows: no behaviour the kernel lacks.
     if (name == "complete") {
       b()[w_done] = static_cast<std::uint8_t>(std::min(b()[w_done] + 1, 255));
       wake_all(static_cast<std::uint8_t>(arg(0)));
