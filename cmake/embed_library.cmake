@@ -1,9 +1,10 @@
 # Writes OUT: a C++ source holding every model file under SRC/models (*.kc)
-# as a string, named by its path from SRC, so the checker carries its kernel
-# library and needs no file at run time.
-file(GLOB_RECURSE files RELATIVE ${SRC} ${SRC}/models/*.kc)
+# and the library's patch stacks (models/patches/**/*.toml) as strings, named
+# by their paths from SRC, so the checker carries its kernel library and needs
+# no file at run time.
+file(GLOB_RECURSE files RELATIVE ${SRC} ${SRC}/models/*.kc ${SRC}/models/patches/*.toml)
 list(SORT files)
-set(body "// Generated from models/**/*.kc by cmake/embed_library.cmake: do not edit.\n")
+set(body "// Generated from models/**/*.kc and models/patches/**/*.toml by cmake/embed_library.cmake: do not edit.\n")
 string(APPEND body "#include \"pgmapcheck/lang/library.hpp\"\n\nnamespace pgmapcheck::lang {\n\n")
 string(APPEND body "std::vector<library_file> const& library_files() {\n  static std::vector<library_file> const files{\n")
 foreach(f ${files})

@@ -374,7 +374,12 @@ int run_show_command(std::string const& name, std::string const& kernel) {
   if (!e) throw usage_error("unknown kernel '" + kernel + "': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15");
   lang::scenario_facts facts;
   facts.kernel = lang::release_of(*e);
-  auto const lib = lang::load_library(facts);
+  auto lib = lang::load_library(facts);
+  spec era_only;  // the era's patch stack on its release, and nothing of a spec's own
+  era_only.sc.kernel = *e;
+  for (auto const& p : era_patch_stack(*e))
+    era_only.era_patches.insert(era_only.era_patches.end(), p.functions.begin(), p.functions.end());
+  lang::add_scenario_code(lib, era_only, facts);
   auto const* f = lib.find(name);
   if (!f) throw usage_error("no function '" + name + "' in the kernel library for " + kernel +
                             " (pgmapcheck list shows the thread functions)");

@@ -1,6 +1,8 @@
 // Scenario files: TOML in, a validated scenario out; every error names file, line and column.
 #include "pgmapcheck/spec.hpp"
 
+#include "pgmapcheck/lang/library.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -38,6 +40,12 @@ bool applies(property p, models::pagemap t) {
 namespace {
 
 using models::actor_kind;
+
+std::vector<function_patch> era_functions(models::era e) {
+  std::vector<function_patch> out;
+  for (auto const& p : era_patch_stack(e)) out.insert(out.end(), p.functions.begin(), p.functions.end());
+  return out;
+}
 
 template <std::size_t N>
 std::string one_of(std::array<std::string_view, N> const& names) {
@@ -118,6 +126,7 @@ class parser {
     s.sc.kernel = *era;
     s.declared_kernel = *era;
     s.sc.rule = models::preset(*era, *pm);
+    s.era_patches = era_functions(*era);
 
     if (auto const* n = root.get("pages"))
       s.sc.pages = static_cast<int>(integer_at(*n, "pages", 1, models::max_pages));
@@ -497,6 +506,19 @@ std::string read_file(std::filesystem::path const& path) {
 
 patch_file load_patch(std::filesystem::path const& path) { return parse_patch_file(read_file(path), path.string()); }
 
+std::vector<patch_file> const& era_patch_stack(models::era e) {
+  static std::array<std::vector<patch_file>, models::era_names.size()> const stacks = [] {
+    std::array<std::vector<patch_file>, models::era_names.size()> out;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      std::string const dir = "models/patches/" + std::string(models::era_names[i]) + "/";
+      for (auto const& f : lang::library_files())  // sorted by path: the stack's order
+        if (f.path.starts_with(dir)) out[i].push_back(parse_patch_file(f.text, std::string(f.path)));
+    }
+    return out;
+  }();
+  return stacks[static_cast<std::size_t>(e)];
+}
+
 std::optional<patch_file> variant_patch(std::string_view name, models::era base) {
   auto v = models::find_variant(name);
   if (!v) return std::nullopt;
@@ -561,6 +583,7 @@ spec with_kernel(spec s, models::era e) {
       throw spec_error(s.path, 1, 1, "actor kind 'p2p_mmap' needs kernel 'v6.15' (p2pmem_alloc_mmap came in v6.2)");
   s.sc.kernel = e;
   s.sc.rule = models::preset(e, s.sc.type);
+  s.era_patches = era_functions(e);
   for (auto const& p : s.patch) s.sc.rule.*(models::find_knob(p.knob)->field) = p.value;
   return s;
 }

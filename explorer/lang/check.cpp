@@ -96,15 +96,18 @@ void coverage(code_model const& m, check_result& out) {
 
 }  // namespace
 
-check_result run_code_check(spec const& s, limits const& lim) {
-  code_model const m = lang::build_code_model(s);
-  // Model code fires WARN and BUG: checked unless the spec lists its properties.
+property_set checked_on_code(spec const& s) {
   property_set checked = s.checked;
   if (!s.properties_listed) {
     checked.add(property::kernel_warn);
     checked.add(property::kernel_bug);
   }
-  auto r = explore(m, checked, lim);
+  return checked;
+}
+
+check_result run_code_check(spec const& s, limits const& lim) {
+  code_model const m = lang::build_code_model(s);
+  auto r = explore(m, checked_on_code(s), lim);
   check_result out = result_of(s, r);
   out.scenario.actor_labels.clear();  // one column per thread: actors, then the spec's own threads
   for (auto const& t : m.threads()) out.scenario.actor_labels.push_back(t.name);

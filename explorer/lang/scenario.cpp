@@ -37,7 +37,8 @@ int type_code(models::pagemap t) {
 
 source_set load_library(scenario_facts const& facts) {
   source_set src;
-  for (auto const& f : library_files()) src.add(std::string(f.path), std::string(f.text), facts);
+  for (auto const& f : library_files())
+    if (f.path.ends_with(".kc")) src.add(std::string(f.path), std::string(f.text), facts);
   check_all(src, facts);
   return src;
 }
@@ -82,8 +83,13 @@ std::string normalized(std::string const& text) {
 }  // namespace
 
 void add_scenario_code(source_set& src, spec const& s, scenario_facts const& facts) {
-  // A patch's functions, in order: each replaces what it says it replaces.
-  for (auto const& fp : s.function_patches) {
+  // The era's patch stack, then the patches applied, in order: each function
+  // replaces what it says it replaces.
+  std::vector<function_patch const*> patches;
+  for (auto const& fp : s.era_patches) patches.push_back(&fp);
+  for (auto const& fp : s.function_patches) patches.push_back(&fp);
+  for (auto const* p : patches) {
+    auto const& fp = *p;
     function const* now = src.find(fp.with.name);
     if (fp.replaces) {
       if (!now)
@@ -117,10 +123,6 @@ void add_scenario_code(source_set& src, spec const& s, scenario_facts const& fac
 }
 
 code_model build_code_model(spec const& s) {
-  if (s.sc.kernel == models::era::rfc_v3)
-    throw spec_error(s.path, 1, 1,
-                     "kernel 'rfc-v3' is a patch stack on v5.10 in the kernel library, not written yet: run it with "
-                     "--engine actors");
   if (!s.patch.empty() || s.sc.variants || !(s.sc.rule == models::preset(s.sc.kernel, s.sc.type)))
     throw spec_error(s.path, 1, 1,
                      "knob patches and model variants change the actor model; the kernel library takes patches as "

@@ -57,6 +57,7 @@ struct spec {
   std::vector<std::string> actor_labels;  // "memunmap#0", in column order
   std::vector<code_source> threads;    // [threads.NAME]: code of the spec's own, run after the actors
   std::vector<code_source> functions;  // [functions]: functions the spec defines or overrides
+  std::vector<function_patch> era_patches;       // the era's patch stack on its release (rfc-v3 on v5.10)
   std::vector<function_patch> function_patches;  // from the patch files applied, in order
   bool code_engine = false;  // engine = "code": run on the kernel library's model code
   int failures = 1;          // the failure budget: operations that may fail for reasons outside the model
@@ -94,6 +95,11 @@ struct patch_file {
   std::uint8_t variants = 0;                                    // models::variant bits (code-order changes)
   std::vector<function_patch> functions;                        // [functions.NAME]: replaces, with
 };
+
+// The kernel library's patch stack that makes era e from its release
+// (models/patches/ERA/*.toml, in file order): rfc-v3 is two patches on
+// v5.10; a release has none.
+std::vector<patch_file> const& era_patch_stack(models::era e);
 
 // A patch that is one registered model variant over `base` (diff --patch NAME).
 std::optional<patch_file> variant_patch(std::string_view name, models::era base);

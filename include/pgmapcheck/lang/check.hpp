@@ -9,4 +9,9 @@ namespace pgmapcheck {
 // same form as run_check: trace rows name each step's model file:line.
 check_result run_code_check(spec const& s, limits const& lim);
 
+// The properties a check of s on model code covers: the spec's, plus
+// kernel-warn and kernel-bug (WARN and BUG in model code) unless the spec
+// lists its own.
+property_set checked_on_code(spec const& s);
+
 }  // namespace pgmapcheck
