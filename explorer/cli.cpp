@@ -399,8 +399,8 @@ int run_show_command(std::string const& name, std::string const& kernel) {
 
 struct diff_options {
   std::vector<std::string> specs;
-  std::string base;
-  std::string patch;
+  std::vector<std::string> base;   // an era, then patches stacked on it
+  std::vector<std::string> patch;  // an era alone, or patches stacked on the base
   std::string out;
   bool json = false;
   bool all = false;
@@ -408,30 +408,43 @@ struct diff_options {
   std::uint64_t max_states = 0;
 };
 
+// A patch named on the command line: a PATCH.toml, or a model variant on `era`.
+patch_file named_patch(std::string const& name, models::era era) {
+  if (auto v = variant_patch(name, era); v && !std::filesystem::exists(name)) return *v;
+  return load_patch(name);
+}
+
 int run_diff_command(diff_options const& o) {
-  auto base_era = models::parse_era(o.base);
+  auto base_era = models::parse_era(o.base.front());
   if (!base_era) {
-    std::cerr << fmt::format("error: --base '{}': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15\n", o.base);
+    std::cerr << fmt::format("error: --base '{}': expected a kernel first (v5.10, rfc-v3, v5.18, v6.1 or v6.15), then "
+                             "any patches stacked on it\n",
+                             o.base.front());
     return bad_input;
   }
-  semantics base{o.base, base_era, std::nullopt};
+  semantics base = on_era(*base_era);
   semantics patched;
   std::vector<spec> specs;
   try {
-    if (auto e = models::parse_era(o.patch))
-      patched = {o.patch, e, std::nullopt};
-    else if (auto v = variant_patch(o.patch, *base_era); v && !std::filesystem::exists(o.patch))
-      patched = {o.patch, std::nullopt, *v};
-    else
-      patched = {std::filesystem::path(o.patch).stem().string(), std::nullopt, load_patch(o.patch)};
+    for (std::size_t i = 1; i < o.base.size(); ++i) base.patches.push_back(named_patch(o.base[i], *base_era));
+    if (auto e = models::parse_era(o.patch.front())) {
+      if (o.patch.size() > 1) throw usage_error("--patch " + o.patch.front() + " is a kernel: it stands alone, with no patches after it");
+      patched = on_era(*e);
+    } else {
+      patched = base;
+      for (auto const& name : o.patch) patched.patches.push_back(named_patch(name, *base_era));
+    }
     std::vector<std::filesystem::path> files = expand(o.specs);
-    if (files.empty() && patched.patch) files = patched.patch->scenarios;
+    if (files.empty())
+      for (std::size_t i = base.patches.size(); i < patched.patches.size(); ++i)
+        for (auto const& f : patched.patches[i].scenarios)
+          if (std::find(files.begin(), files.end(), f) == files.end()) files.push_back(f);
     if (files.empty()) {
       std::cerr << "error: no scenarios: name SPEC files or folders, or give the patch file a 'scenarios' list\n";
       return bad_input;
     }
     if (!load_all(files, specs)) return bad_input;
-    if (patched.patch) check_patch_applies(*patched.patch, specs);
+    for (auto const& p : patched.patches) check_patch_applies(p, specs);
     for (auto const& s : specs) {
       (void)base.apply(s);
       (void)patched.apply(s);
@@ -554,8 +567,19 @@ int run_cli(int argc, char** argv) {
   diff_options dopt;
   auto* diff = app.add_subcommand("diff", "check scenarios under a base kernel and a patch: what it fixes, what it breaks");
   diff->add_option("spec", dopt.specs, "scenario files or folders (default: the patch file's scenarios)");
-  diff->add_option("--base", dopt.base, "the base kernel era")->required();
-  diff->add_option("--patch", dopt.patch, "a kernel era, a PATCH.toml, or a model variant (pgmapcheck list)")->required();
+  diff->add_option("--base", dopt.base,
+                   "the base kernel era; repeat it to stack patches on the base (--base v5.10 --base a.toml)")
+      ->required()
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  diff->add_option("--patch", dopt.patch,
+                   "a kernel era, or a PATCH.toml or model variant (pgmapcheck list) stacked on the base; repeat it "
+                   "to stack several, in order")
+      ->required()
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   diff->add_option("--out", dopt.out, "evidence folder (default out/diff)");
   diff->add_flag("--json", dopt.json, "print the JSON report");
   diff->add_flag("--all", dopt.all, "list (scenario, property) pairs that hold on both sides too");

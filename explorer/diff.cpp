@@ -3,6 +3,8 @@
 // patched model to the first step that can no longer happen or ends differently.
 #include "pgmapcheck/diff.hpp"
 
+#include "pgmapcheck/lang/check.hpp"
+
 #include "explorer/kernel_model.hpp"
 
 #include <fmt/format.h>
@@ -156,10 +158,23 @@ replay replay_on(check_result const& base, spec const& patched_spec) {
   return rp;
 }
 
+std::string semantics::name() const {
+  if (patches.size() == 1) return patches.front().name;
+  std::string n(models::name_of(era));
+  for (auto const& p : patches) n += " + " + p.name;
+  return n;
+}
+
+semantics on_era(models::era e) { return {e, {}}; }
+semantics on_patch(patch_file p) {
+  auto const base = p.base;
+  return {base, {std::move(p)}};
+}
+
 diff_report run_diff(std::vector<spec> const& specs, semantics const& base, semantics const& patched, limits const& lim) {
   diff_report d;
-  d.base_name = base.name;
-  d.patch_name = patched.name;
+  d.base_name = base.name();
+  d.patch_name = patched.name();
   for (auto const& s : specs) {
     spec b = base.apply(s);
     spec const p = patched.apply(s);
@@ -167,9 +182,10 @@ diff_report run_diff(std::vector<spec> const& specs, semantics const& base, sema
     std::string label = scenario_label(s);
     bool const shared = std::count_if(specs.begin(), specs.end(), [&](spec const& o) { return scenario_label(o) == label; }) > 1;
     if (shared) label = std::string(name_of(s.sc.type)) + "/" + s.name;
+    property_set const props = p.needs_code() ? checked_on_code(p) : s.checked;
     for (std::size_t i = 0; i < property_count; ++i) {
       auto const prop = static_cast<property>(i);
-      if (!s.checked.has(prop)) continue;
+      if (!props.has(prop)) continue;
       diff_row row;
       row.scenario = label;
       row.prop = prop;

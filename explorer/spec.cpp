@@ -59,6 +59,23 @@ std::string one_of(std::array<std::string_view, N> const& names) {
   return s;
 }
 
+// Stacks patch p on s, whose kernel is p's base: its variants, functions and
+// the knobs that concern s's type. `own`: the spec names the patch, so its
+// knobs join the spec's own [patch] (another era re-applies them).
+void stack(spec& s, patch_file const& p, bool own) {
+  s.sc.variants = static_cast<std::uint8_t>(s.sc.variants | p.variants);
+  s.applied_patch = s.applied_patch.empty() ? p.name : s.applied_patch + " + " + p.name;
+  s.function_patches.insert(s.function_patches.end(), p.functions.begin(), p.functions.end());
+  auto apply = [&](patch_entry const& e) {
+    auto const* k = models::find_knob(e.knob);
+    if (!models::concerns(*k, s.sc.type)) return;
+    s.sc.rule.*(k->field) = e.value;
+    if (own) s.patch.push_back(e);
+  };
+  for (auto const& e : p.common) apply(e);
+  for (auto const& e : p.per_type[static_cast<std::size_t>(s.sc.type)]) apply(e);
+}
+
 class parser {
  public:
   explicit parser(std::string path) : path_(std::move(path)) {}
@@ -100,9 +117,10 @@ class parser {
     s.path = path_;
     s.name = std::filesystem::path(path_).stem().string();
 
-    static constexpr std::array<std::string_view, 12> top_keys{"title",  "kernel", "pagemap", "pages",
-                                                               "actors", "patch",  "expect",  "properties",
-                                                               "threads", "functions", "engine", "failures"};
+    static constexpr std::array<std::string_view, 13> top_keys{"title",   "kernel",    "pagemap", "pages",
+                                                               "actors",  "patch",     "patches", "expect",
+                                                               "properties", "threads", "functions", "engine",
+                                                               "failures"};
     for (auto const& [key, node] : root)
       if (std::find(top_keys.begin(), top_keys.end(), key.str()) == top_keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "': expected " + one_of(top_keys));
@@ -139,6 +157,7 @@ class parser {
     if (auto const* n = root.get("failures")) s.failures = static_cast<int>(integer_at(*n, "failures", 0, 4));
     parse_code(root, s, text);
     parse_actors(root, s);
+    if (auto const* n = root.get("patches")) parse_patches(*n, s);
     if (auto const* n = root.get("patch")) parse_patch(*n, s);
     if (auto const* n = root.get("properties")) parse_properties(*n, s);
     for (std::size_t i = 0; i < property_count; ++i)
@@ -227,6 +246,26 @@ class parser {
         s.sc.actors[static_cast<std::size_t>(s.sc.actor_count++)] = kc.first;
         s.actor_labels.push_back(std::string(name_of(kc.first)) + "#" + std::to_string(i));
       }
+  }
+
+  // patches = ["../patches/fix.toml", ...]: the patch files the scenario runs
+  // under, stacked in order on its kernel (each written for that kernel).
+  // Their knobs join the spec's own, so another era re-applies them.
+  void parse_patches(toml::node const& node, spec& s) const {
+    auto const* arr = node.as_array();
+    if (!arr || arr->empty()) fail(node, "'patches' must be a non-empty array of patch file paths");
+    auto const dir = std::filesystem::path(path_).parent_path();
+    for (auto const& item : *arr) {
+      auto const file = (dir / string_at(item, "a patch file path")).lexically_normal();
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(file, ec))
+        fail(item, "no patch file '" + file.string() + "' (paths are relative to this spec's folder)");
+      patch_file const p = load_patch(file);
+      if (p.base != s.sc.kernel)
+        fail(item, "patch '" + p.name + "' is written for " + std::string(models::name_of(p.base)) +
+                       ", and this spec's kernel is " + std::string(models::name_of(s.sc.kernel)));
+      stack(s, p, true);
+    }
   }
 
   void parse_patch(toml::node const& node, spec& s) const {
@@ -531,21 +570,21 @@ std::optional<patch_file> variant_patch(std::string_view name, models::era base)
   return p;
 }
 
-spec with_patch(spec s, patch_file const& p) {
-  s = with_kernel(std::move(s), p.base);
-  s.sc.variants = static_cast<std::uint8_t>(s.sc.variants | p.variants);
-  s.applied_patch = s.applied_patch.empty() ? p.name : s.applied_patch + " + " + p.name;
-  s.function_patches.insert(s.function_patches.end(), p.functions.begin(), p.functions.end());
-  auto apply = [&](patch_entry const& e) {
-    auto const* k = models::find_knob(e.knob);
-    if (models::concerns(*k, s.sc.type)) s.sc.rule.*(k->field) = e.value;
-  };
-  for (auto const& e : p.common) apply(e);
-  for (auto const& e : p.per_type[static_cast<std::size_t>(s.sc.type)]) apply(e);
+spec with_patches(spec s, models::era base, std::vector<patch_file> const& patches) {
+  for (auto const& p : patches)
+    if (p.base != base)
+      throw spec_error(p.path, 1, 1,
+                       "the patch is written for " + std::string(models::name_of(p.base)) + ", and the stack it joins is on " +
+                           std::string(models::name_of(base)));
+  s = with_kernel(std::move(s), base);
+  for (auto const& p : patches) stack(s, p, false);
   return s;
 }
 
+spec with_patch(spec s, patch_file const& p) { return with_patches(std::move(s), p.base, {p}); }
+
 void check_patch_applies(patch_file const& p, std::vector<spec> const& specs) {
+  if (!p.functions.empty()) return;  // its functions are the change; its knobs are the values they imply
   for (std::size_t v = 0; v < models::variants.size(); ++v) {
     if (!(p.variants & (1u << v))) continue;
     auto const t = models::variants[v].concerns;

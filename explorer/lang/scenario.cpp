@@ -6,6 +6,8 @@
 #include "pgmapcheck/lang/parse.hpp"
 #include "pgmapcheck/lang/compile.hpp"
 
+#include <algorithm>
+
 namespace pgmapcheck::lang {
 
 int release_of(models::era e) {
@@ -122,11 +124,24 @@ void add_scenario_code(source_set& src, spec const& s, scenario_facts const& fac
   check_all(src, facts);
 }
 
+bool value_on_code(models::knob const& k) {
+  static constexpr std::array<std::string_view, 6> values{"free_refcount", "memremap_pgmap_refs", "private_free_at",
+                                                          "private_alloc", "fs_dax_map_ref", "p2p_mmap_ref"};
+  return std::find(values.begin(), values.end(), k.name) != values.end();
+}
+
 code_model build_code_model(spec const& s) {
-  if (!s.patch.empty() || s.sc.variants || !(s.sc.rule == models::preset(s.sc.kernel, s.sc.type)))
+  if (s.sc.variants)
     throw spec_error(s.path, 1, 1,
-                     "knob patches and model variants change the actor model; the kernel library takes patches as "
-                     "functions ([functions.NAME] in a patch file): run this one with --engine actors");
+                     "model variants change the actor model; the kernel library takes patches as functions "
+                     "([functions.NAME] in a patch file): run this one with --engine actors");
+  auto const preset = models::preset(s.sc.kernel, s.sc.type);
+  for (auto const& k : models::knobs)
+    if (s.sc.rule.*(k.field) != preset.*(k.field) && !value_on_code(k))
+      throw spec_error(s.path, 1, 1,
+                       "knob '" + std::string(k.name) +
+                           "' stands for code the kernel library writes as code: patch the function instead "
+                           "([functions.NAME] in a patch file), or run this one with --engine actors");
   scenario_facts facts;
   facts.kernel = release_of(s.sc.kernel);
   facts.pagemap_type = type_code(s.sc.type);

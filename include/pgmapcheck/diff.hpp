@@ -40,13 +40,19 @@ struct diff_report {
   std::vector<diff_row> rows;
 };
 
-// The two semantics of a diff: an era, or a patch file over its base era.
+// One side of a diff: an era, and the patches stacked on it in order.
 struct semantics {
-  std::string name;
-  std::optional<models::era> era;
-  std::optional<patch_file> patch;
-  spec apply(spec const& s) const { return era ? with_kernel(s, *era) : with_patch(s, *patch); }
+  models::era era = models::era::v5_10;
+  std::vector<patch_file> patches;
+
+  // "v5.10", "fix" (one patch: its name), "v5.10 + a + b".
+  std::string name() const;
+  spec apply(spec const& s) const { return with_patches(s, era, patches); }
 };
+
+// An era alone, or one patch on its base.
+semantics on_era(models::era e);
+semantics on_patch(patch_file p);
 
 // What a change of semantics did to one check: fixed, introduced, unchanged,
 // or unknown when either side was incomplete.

@@ -52,7 +52,7 @@ struct spec {
   property_set checked = property_set::all();
   bool properties_listed = false;  // the file restricts the check with properties = [...]
   std::vector<patch_entry> patch;
-  std::string applied_patch;  // the patch file or variant diff applied over the kernel, if any
+  std::string applied_patch;  // the patch files or variants applied over the kernel, if any ("a + b")
   std::optional<expectation> expect;
   std::vector<std::string> actor_labels;  // "memunmap#0", in column order
   std::vector<code_source> threads;    // [threads.NAME]: code of the spec's own, run after the actors
@@ -108,11 +108,17 @@ std::optional<patch_file> variant_patch(std::string_view name, models::era base)
 patch_file parse_patch_file(std::string_view text, std::string const& path);
 patch_file load_patch(std::filesystem::path const& path);
 
-// The spec under the patch: the patch's base era, the spec's own [patch],
-// then the patch's knobs that concern the spec's type.
+// The spec under patches stacked on `base`: the era (the spec's own [patch]
+// re-applied), then each patch in order, its knobs that concern the spec's
+// type and its functions. Throws spec_error for a patch written for another
+// base.
+spec with_patches(spec s, models::era base, std::vector<patch_file> const& patches);
+
+// The spec under one patch, on the patch's base.
 spec with_patch(spec s, patch_file const& p);
 
-// Throws spec_error for a knob of p that concerns no pagemap type in specs.
+// Throws spec_error for a knob of p that concerns no pagemap type in specs
+// (a patch of knobs alone that would change nothing).
 void check_patch_applies(patch_file const& p, std::vector<spec> const& specs);
 
 }  // namespace pgmapcheck

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -24,9 +25,7 @@ std::vector<spec> scenarios_of(patch_file const& p) {
 }
 
 diff_report diff_of(patch_file const& p) {
-  semantics base{std::string(models::name_of(p.base)), p.base, std::nullopt};
-  semantics patched{p.name, std::nullopt, p};
-  return run_diff(scenarios_of(p), base, patched, {});
+  return run_diff(scenarios_of(p), on_era(p.base), on_patch(p), {});
 }
 
 std::string patch_error(std::string const& text) {
@@ -90,7 +89,7 @@ TEST_CASE("diff: the era patches restate their era, type by type (the knobs each
 TEST_CASE("diff: a fixed counterexample replays to the step the fix changes", "[diff]") {
   patch_file p = load_patch(patches / "fault-page-ref-on-v5.18.toml");
   spec v4 = load_spec(root / "specs/device_private/v4-migrate-to-ram-uaf-v5.18.toml");
-  semantics base{"v5.18", models::era::v5_18, std::nullopt}, patched{p.name, std::nullopt, p};
+  semantics base = on_era(models::era::v5_18), patched = on_patch(p);
   auto d = run_diff({v4}, base, patched, {});
   auto it = std::find_if(d.rows.begin(), d.rows.end(), [](diff_row const& r) { return r.prop == property::use_after_free; });
   REQUIRE(it != d.rows.end());
@@ -103,7 +102,7 @@ TEST_CASE("diff: a fixed counterexample replays to the step the fix changes", "[
 
   patch_file rfc = load_patch(patches / "rfc-v3-on-v5.10.toml");
   spec v9 = load_spec(root / "specs/device_private/v9-page-free-under-mapping-v5.10.toml");
-  semantics v510{"v5.10", models::era::v5_10, std::nullopt}, rfc_side{rfc.name, std::nullopt, rfc};
+  semantics v510 = on_era(models::era::v5_10), rfc_side = on_patch(rfc);
   auto e = run_diff({v9}, v510, rfc_side, {});
   auto fw = std::find_if(e.rows.begin(), e.rows.end(), [](diff_row const& r) { return r.prop == property::free_while_used; });
   REQUIRE(fw != e.rows.end());
@@ -150,7 +149,50 @@ TEST_CASE("diff: the CLI exits 1 when a patch introduces a violation, 0 when not
   CHECK(run({"diff", "--base", "v5.10", "--patch", "v9.9", (root / "specs/p2pdma").string(), "--out", out}) == 2);
   CHECK(run({"diff", "--base", "v5.10", "--patch", "rfc-v3", "--out", out}) == 2);  // no scenarios
   CHECK(run({"diff", "--base", "v5.10", "--patch", "v6.1", (root / "specs/device_coherent").string(), "--out", out}) == 2);
+  // Stacks: --base repeated takes patches on the base era, --patch repeated stacks in order.
+  auto const rfc = root / "models/patches/rfc-v3";
+  auto const gup = (root / "specs/fs_dax/gup-vs-truncate-v5.10.toml").string();
+  CHECK(run({"diff", "--base", "v5.10", "--base", (rfc / "0001-ext4-xfs-add-page-refcount-helper.toml").string(), "--patch",
+             (rfc / "0002-mm-remove-extra-ZONE_DEVICE-struct-page-refcount.toml").string(), gup, "--out", out}) == 1);
+  CHECK(run({"diff", "--base", "v5.10", "--patch", (rfc / "0001-ext4-xfs-add-page-refcount-helper.toml").string(), gup,
+             "--out", out}) == 0);
+  CHECK(run({"diff", "--base", "v5.10", "--patch", "v5.18", "--patch", "v6.1", gup, "--out", out}) == 2);
+  CHECK(run({"diff", "--base", "v5.18", "--patch", (rfc / "0001-ext4-xfs-add-page-refcount-helper.toml").string(), gup,
+             "--out", out}) == 2);  // written for v5.10
   CHECK(std::filesystem::exists(std::filesystem::path(out) / "report.json"));
+}
+
+TEST_CASE("diff: patches stack, on either side, in order", "[diff]") {
+  auto const rfc = root / "models/patches/rfc-v3";
+  patch_file const helper = load_patch(rfc / "0001-ext4-xfs-add-page-refcount-helper.toml");
+  patch_file const remove = load_patch(rfc / "0002-mm-remove-extra-ZONE_DEVICE-struct-page-refcount.toml");
+  spec const gup = load_spec(root / "specs/fs_dax/gup-vs-truncate-v5.10.toml");
+  // v5.10 + both patches is the rfc-v3 era, on model code.
+  semantics both = on_era(models::era::v5_10);
+  both.patches = {helper, remove};
+  CHECK(both.name() == "v5.10 + 0001-ext4-xfs-add-page-refcount-helper + 0002-mm-remove-extra-ZONE_DEVICE-struct-page-refcount");
+  spec const stacked = both.apply(gup);
+  CHECK(stacked.function_patches.size() == helper.functions.size() + remove.functions.size());
+  spec era = with_kernel(gup, models::era::rfc_v3);
+  era.code_engine = true;
+  auto const a = run_check(stacked, {}), b = run_check(era, {});
+  CHECK(a.result == verdict::violation);
+  CHECK(a.result == b.result);
+  CHECK(a.violated == b.violated);
+  CHECK(a.states == b.states);
+  // The helper alone changes nothing on v5.10; the base may carry it.
+  semantics with_helper = on_era(models::era::v5_10);
+  with_helper.patches = {helper};
+  auto const d = run_diff({gup}, on_era(models::era::v5_10), with_helper, {});
+  CHECK(std::all_of(d.rows.begin(), d.rows.end(), [](diff_row const& r) { return r.what == change::unchanged; }));
+  auto const e = run_diff({gup}, with_helper, both, {});
+  auto const warn = std::find_if(e.rows.begin(), e.rows.end(), [](diff_row const& r) { return r.prop == property::kernel_warn; });
+  REQUIRE(warn != e.rows.end());
+  CHECK(warn->what == change::introduced);  // try_grab_page WARNs on a page mapped at 0
+  // A patch written for another base does not join the stack.
+  semantics wrong = on_era(models::era::v5_18);
+  wrong.patches = {remove};
+  CHECK_THROWS_WITH(wrong.apply(gup), Catch::Contains("is written for v5.10, and the stack it joins is on v5.18"));
 }
 
 TEST_CASE("diff: the JSON report is valid and stable", "[diff]") {

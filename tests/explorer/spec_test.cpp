@@ -126,6 +126,10 @@ TEST_CASE("spec: bad input names file, line, column and what was expected", "[sp
       {std::string("\xff\xfe\x00garbage", 10), "specs/x.toml:1:1", "non-ASCII text outside a comment"},
       {"", "specs/x.toml:1:1", "missing key 'kernel'"},
       {"kernel = \"v6.1\"\npagemap = \"p2pdma\"\n[actors]\np2p_mmap = 1\n", "specs/x.toml:4:12", "needs the P2PDMA mmap path"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\npatches = []\n[actors]\nmemunmap = 1\n", "specs/x.toml:3:11",
+       "'patches' must be a non-empty array"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\npatches = [\"nowhere.toml\"]\n[actors]\nmemunmap = 1\n",
+       "specs/x.toml:3:12", "no patch file 'specs/nowhere.toml'"},
   };
   for (auto const& c : cases) {
     INFO(c.text);
@@ -166,4 +170,19 @@ TEST_CASE("spec: every input the fuzzer once crashed on is handled", "[spec][fuz
 TEST_CASE("spec: unreadable paths are errors too", "[spec]") {
   CHECK_THROWS_AS(load_spec("/nonexistent/spec.toml"), spec_error);
   CHECK_THROWS_AS(load_spec("/"), spec_error);
+}
+
+TEST_CASE("spec: patches = [...] stacks patch files on the spec's kernel", "[spec]") {
+  std::filesystem::path const root(PGMAPCHECK_SOURCE_DIR);
+  spec s = load_spec(root / "specs/p2pdma/mmap-error-fixed-v6.15.toml");
+  CHECK(s.applied_patch == "p2pdma-mmap-put-on-error-on-v6.15");
+  REQUIRE(s.function_patches.size() == 1);
+  CHECK(s.function_patches.front().with.name == "p2pmem_alloc_mmap");
+  CHECK(s.needs_code());
+  // A patch written for another kernel is refused where the spec names it.
+  std::string const text = "kernel = \"v6.1\"\npagemap = \"p2pdma\"\npatches = [\"../patches/p2pdma-mmap-put-on-error-on-v6.15.toml\"]\n"
+                           "[actors]\nmemunmap = 1\n";
+  CHECK_THROWS_WITH(parse_spec(text, (root / "specs/p2pdma/x.toml").string()),
+                    Catch::Contains("x.toml:3:12: patch 'p2pdma-mmap-put-on-error-on-v6.15' is written for v6.15, and "
+                                    "this spec's kernel is v6.1"));
 }
