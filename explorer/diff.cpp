@@ -177,8 +177,8 @@ diff_report run_diff(std::vector<spec> const& specs, semantics const& base, sema
   d.patch_name = patched.name();
   for (auto const& s : specs) {
     spec b = base.apply(s);
-    spec const p = patched.apply(s);
-    if (p.needs_code()) b.code_engine = true;  // a function patch: both sides on model code
+    spec p = patched.apply(s);
+    if (b.needs_code() || p.needs_code()) b.code_engine = p.code_engine = true;  // function patches: both sides on model code
     std::string label = scenario_label(s);
     bool const shared = std::count_if(specs.begin(), specs.end(), [&](spec const& o) { return scenario_label(o) == label; }) > 1;
     if (shared) label = std::string(name_of(s.sc.type)) + "/" + s.name;
@@ -200,11 +200,7 @@ diff_report run_diff(std::vector<spec> const& specs, semantics const& base, sema
       row.what = compare(row.base, row.patched);
       if (row.what == change::fixed) {
         if (ps.needs_code()) {
-          // Step-by-step replay aligns the actor model's operations; on model
-          // code each side's trace is the evidence (written under --out).
-          replay rp;
-          rp.what = "replay on model code is not available yet: compare the two traces";
-          row.evidence = rp;
+          row.evidence = replay_on_code(bs, row.base, ps);
         } else {
           row.evidence = replay_on(row.base, ps);
         }

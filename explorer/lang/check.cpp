@@ -5,6 +5,11 @@
 #include "pgmapcheck/lang/scenario.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
 
 #include <map>
 #include <set>
@@ -62,6 +67,88 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
   }
 }
 
+// A step's label: what replay matches across two versions of the code. The
+// primitive it runs (or the first shared state its statement reads), the
+// function it is in, its page and whether it took a failure branch.
+std::string label_of(code_model const& m, code_step const& st) {
+  auto const& prog = m.threads()[st.thread];
+  auto const& in = prog.code[st.pc];
+  std::string what = "a read";
+  if (in.k == lang::instr::kind::action) {
+    what = std::string(lang::primitives()[in.prim].name);
+  } else if (in.k == lang::instr::kind::assign || in.k == lang::instr::kind::branch) {
+    std::vector<std::uint16_t> todo{in.a};
+    while (!todo.empty()) {
+      auto const& x = prog.exprs[todo.back()];
+      todo.pop_back();
+      if (x.k == lang::cexpr::kind::read) {
+        what = std::string(lang::primitives()[x.prim].name);
+        break;
+      }
+      if (x.k == lang::cexpr::kind::member && x.op == 1) {
+        what = "a field read";
+        break;
+      }
+      if (x.k == lang::cexpr::kind::constant || x.k == lang::cexpr::kind::local) continue;
+      for (int i = x.nargs - 1; i >= 0; --i) todo.push_back(x.args[static_cast<std::size_t>(i)]);
+    }
+  }
+  std::string label = fmt::format("{} in {}", what, site_of(m, st).function);
+  if (st.page >= 0) label += fmt::format(" (page{})", st.page);
+  if (st.outcome == 1) label += " (fails)";
+  return label;
+}
+
+// Why a replay diverged: the patched functions (those the base does not
+// carry) on the call paths of `near`, else all of them; then the knobs and
+// the kernel that differ.
+std::vector<std::string> patched_functions(spec const& base, spec const& patched, std::vector<std::string> const& near) {
+  auto all = [](spec const& s) {
+    std::vector<function_patch const*> out;
+    for (auto const& f : s.era_patches) out.push_back(&f);
+    for (auto const& f : s.function_patches) out.push_back(&f);
+    return out;
+  };
+  auto const on_base = all(base);
+  std::vector<std::string> names;
+  for (auto const* f : all(patched)) {
+    bool const shared = std::any_of(on_base.begin(), on_base.end(), [&](function_patch const* g) {
+      return g->with.name == f->with.name && g->with.text == f->with.text;
+    });
+    if (!shared && std::find(names.begin(), names.end(), f->with.name) == names.end()) names.push_back(f->with.name);
+  }
+  std::vector<std::string> close;
+  for (auto const& n : names)
+    if (std::find(near.begin(), near.end(), n) != near.end()) close.push_back(n);
+  if (!close.empty()) names = close;
+  std::vector<std::string> why;
+  if (!names.empty()) why.push_back(fmt::format("the patch changes {}", fmt::join(names, ", ")));
+  auto text = [](models::knob const& k, int v) {
+    return k.kind == models::knob_kind::choice  ? std::string(k.choices[static_cast<std::size_t>(v)])
+           : k.kind == models::knob_kind::boolean ? std::string(v ? "true" : "false")
+                                                  : std::to_string(v);
+  };
+  for (auto const& k : models::knobs)
+    if (base.sc.rule.*(k.field) != patched.sc.rule.*(k.field))
+      why.push_back(fmt::format("{}: {} -> {}", k.name, text(k, base.sc.rule.*(k.field)), text(k, patched.sc.rule.*(k.field))));
+  if (base.sc.kernel != patched.sc.kernel)
+    why.push_back(fmt::format("kernel {} -> {}", name_of(base.sc.kernel), name_of(patched.sc.kernel)));
+  return why;
+}
+
+// The functions a site runs in: its call path and its own.
+std::vector<std::string> path_of(lang::site const& s) {
+  std::vector<std::string> out = s.calls;
+  out.push_back(s.function);
+  return out;
+}
+
+std::string counters_text(code_model const& m, code_state const& s, int pages) {
+  std::string out;
+  for (int p = 0; p < pages; ++p) out += fmt::format("page{} {}  ", p, m.page_refcount(s, p));
+  return out + fmt::format("pgmap {}", m.pgmap_ref(s));
+}
+
 // Which model lines ran: a line ran if any instruction of it ran in any thread.
 void coverage(code_model const& m, check_result& out) {
   std::map<std::string, bool> lines;  // "file:line" -> ran
@@ -117,6 +204,7 @@ check_result run_code_check(spec const& s, limits const& lim) {
     row.actor = e.step.thread;
     row.op = e.step.pc;
     row.page = e.step.page;
+    row.outcome = e.step.outcome;
     row.violated = e.step.violated;
     auto const& site = site_of(m, e.step);
     row.text = site.text;
@@ -165,6 +253,107 @@ check_result run_code_check(spec const& s, limits const& lim) {
     }
   }
   return out;
+}
+
+replay replay_on_code(spec const& base, check_result const& base_result, spec const& patched) {
+  replay rp;
+  code_model const mb = lang::build_code_model(base), mp = lang::build_code_model(patched);
+  int const pages = patched.sc.pages;
+  // The base counterexample's concrete steps, rebuilt on its own model from
+  // the trace rows (thread, pc, page); then each is looked for, by label, on
+  // the patch.
+  code_state sb = mb.initial(), sp = mp.initial();
+  if (counters_text(mb, sb, pages) != counters_text(mp, sp, pages))
+    rp.steps.push_back(fmt::format("initial: {} (base: {})", counters_text(mp, sp, pages), counters_text(mb, sb, pages)));
+  auto const& names = base_result.scenario.actor_labels;
+  for (std::size_t i = 0; i < base_result.trace.size(); ++i) {
+    auto const& row = base_result.trace[i];
+    std::optional<std::pair<code_step, code_state>> b;
+    mb.for_each_successor(sb, [&](code_step const& st, code_state const& next) {
+      if (!b && st.thread == row.actor && st.pc == row.op && st.page == row.page && st.outcome == row.outcome)
+        b = std::pair{st, next};
+    });
+    if (!b) throw std::logic_error("replay: the base trace does not rebuild on its own model at step " + std::to_string(i + 1));
+    std::string const want = label_of(mb, b->first);
+    std::string const who = names.at(static_cast<std::size_t>(row.actor));
+    std::optional<std::pair<code_step, code_state>> match;
+    std::vector<std::string> instead;
+    std::vector<std::string> near = path_of(site_of(mb, b->first));  // the functions the step runs in, either side
+    mp.for_each_successor(sp, [&](code_step const& st, code_state const& next) {
+      if (st.thread != b->first.thread) return;
+      std::string const l = label_of(mp, st);
+      if (l == want && !match) match = std::pair{st, next};
+      instead.push_back(l);
+      for (auto const& f : path_of(site_of(mp, st))) near.push_back(f);
+    });
+    if (!match) {
+      std::string const reason = instead.empty() ? "the thread cannot step here (asleep, blocked or finished)"
+                                                 : fmt::format("it can only do {}", fmt::join(instead, ", "));
+      rp.steps.push_back(fmt::format("{:>3}  {}: {} [{}] cannot happen: {}", i + 1, who, row.text, want, reason));
+      rp.diverges_at = static_cast<int>(i + 1);
+      rp.cannot_happen = true;
+      rp.what = fmt::format("step {} ({}: {}, {}) cannot happen under the patch: {}", i + 1, who, row.text, want, reason);
+      rp.why = patched_functions(base, patched, near);
+      return rp;
+    }
+    // What the step does (its change to the counters, what it violates), not
+    // where the counters stand: the two sides may start from different counts.
+    std::vector<std::string> diffs;
+    for (int q = 0; q < pages; ++q) {
+      int const d_base = mb.page_refcount(b->second, q) - mb.page_refcount(sb, q);
+      int const d_patch = mp.page_refcount(match->second, q) - mp.page_refcount(sp, q);
+      if (d_base != d_patch) diffs.push_back(fmt::format("page{} {:+} (base: {:+})", q, d_patch, d_base));
+    }
+    int const r_base = mb.pgmap_ref(b->second) - mb.pgmap_ref(sb), r_patch = mp.pgmap_ref(match->second) - mp.pgmap_ref(sp);
+    if (r_base != r_patch) diffs.push_back(fmt::format("pgmap->ref {:+} (base: {:+})", r_patch, r_base));
+    if (match->first.violated != b->first.violated) {
+      auto text = [](std::uint16_t bits) {
+        std::string t;
+        for (std::size_t q = 0; q < property_count; ++q)
+          if (bits >> q & 1u) t += (t.empty() ? "" : ", ") + std::string(name_of(static_cast<property>(q)));
+        return t.empty() ? std::string("nothing") : t;
+      };
+      diffs.push_back(fmt::format("violates {} (base: {})", text(match->first.violated), text(b->first.violated)));
+    }
+    std::string const at = where_of(mp, match->first);
+    rp.steps.push_back(fmt::format("{:>3}  {}: {}{} -> {}{}", i + 1, who, site_of(mp, match->first).text,
+                                   match->first.outcome == 1 ? " (fails)" : "", counters_text(mp, match->second, pages),
+                                   diffs.empty() ? "" : "   <- differs"));
+    if (!diffs.empty() && !rp.diverges_at) {
+      rp.diverges_at = static_cast<int>(i + 1);
+      rp.what = fmt::format("step {} ({}: {}, {}) ends differently under the patch: {}", i + 1, who,
+                            site_of(mp, match->first).text, at, fmt::join(diffs, "; "));
+      rp.why = patched_functions(base, patched, near);
+    }
+    sb = b->second;
+    sp = match->second;
+  }
+  if (base_result.terminal && base_result.violated) {
+    bool stuck = true;
+    mp.for_each_successor(sp, [&](code_step const&, code_state const&) { stuck = false; });
+    property_set const bad = mp.check_terminal(sp);
+    std::string end;
+    if (stuck && bad.has(*base_result.violated)) {
+      end = fmt::format("the final state still violates {}", name_of(*base_result.violated));
+    } else {
+      std::string next;
+      if (!stuck) {
+        std::vector<std::string> can;
+        mp.for_each_successor(sp, [&](code_step const& st, code_state const&) {
+          can.push_back(fmt::format("{}: {} ({})", names[st.thread], site_of(mp, st).text, where_of(mp, st)));
+        });
+        next = fmt::format(": a thread can still step, {}", fmt::join(can, "; "));
+      }
+      end = fmt::format("the final state is no {} under the patch{}", name_of(*base_result.violated), next);
+    }
+    rp.steps.push_back("  =  " + end);
+    if (!rp.diverges_at) {
+      rp.diverges_at = static_cast<int>(base_result.trace.size());
+      rp.what = end;
+      rp.why = patched_functions(base, patched, {});
+    }
+  }
+  return rp;
 }
 
 }  // namespace pgmapcheck

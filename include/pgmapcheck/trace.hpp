@@ -15,6 +15,7 @@ struct trace_row {
   int actor = 0;
   int op = 0;     // the model's operation id (models::op), for replay
   int page = -1;  // the page the step acted on, or -1
+  int outcome = 0;  // model code: the branch a nondeterministic primitive took (1: it failed)
   std::string text;                // "put_page(page0) 1->0"
   std::vector<std::string> notes;  // side effects: "put_dev_pagemap", "wake_up_var"
   std::string function;            // the kernel function it models

@@ -111,6 +111,42 @@ TEST_CASE("diff: a fixed counterexample replays to the step the fix changes", "[
   CHECK(fw->evidence->cannot_happen);
 }
 
+TEST_CASE("diff: on model code, a fixed counterexample replays by step labels", "[diff][lang]") {
+  // 6220694c52a5: the error path of vm_insert_page now puts the pgmap reference.
+  patch_file const fix = load_patch(patches / "p2pdma-mmap-put-on-error-on-v6.15.toml");
+  spec const leak = load_spec(root / "specs/p2pdma/mmap-error-leak-v6.15.toml");
+  auto d = run_diff({leak}, on_era(models::era::v6_15), on_patch(fix), {});
+  auto it = std::find_if(d.rows.begin(), d.rows.end(), [](diff_row const& r) { return r.prop == property::deadlock; });
+  REQUIRE(it != d.rows.end());
+  REQUIRE(it->what == change::fixed);
+  REQUIRE(it->evidence);
+  auto const& e = *it->evidence;
+  CHECK(e.cannot_happen);
+  REQUIRE(e.diverges_at > 0);
+  CHECK(e.what.find("it can only do percpu_ref_put in p2pmem_alloc_mmap") != std::string::npos);
+  CHECK(e.why == std::vector<std::string>{"the patch changes p2pmem_alloc_mmap"});
+  // The steps before it replay: the failed vm_insert_page is among them.
+  CHECK(e.steps[static_cast<std::size_t>(e.diverges_at) - 2].find("gen_pool_free") != std::string::npos);
+  CHECK(std::any_of(e.steps.begin(), e.steps.end(), [](std::string const& l) { return l.find("vm_insert_page(page); (fails)") != std::string::npos; }));
+
+  // The RFC on v5.10: memunmap's put_page loop is gone, put_many instead.
+  auto const rfc = root / "models/patches/rfc-v3";
+  semantics both = on_era(models::era::v5_10);
+  both.patches = {load_patch(rfc / "0001-ext4-xfs-add-page-refcount-helper.toml"),
+                  load_patch(rfc / "0002-mm-remove-extra-ZONE_DEVICE-struct-page-refcount.toml")};
+  spec const v1 = load_spec(root / "specs/p2pdma/v1-balanced-get-put-v5.10.toml");
+  auto r = run_diff({v1}, on_era(models::era::v5_10), both, {});
+  auto under = std::find_if(r.rows.begin(), r.rows.end(), [](diff_row const& x) { return x.prop == property::refcount_underflow; });
+  REQUIRE(under != r.rows.end());
+  REQUIRE(under->what == change::fixed);
+  REQUIRE(under->evidence);
+  CHECK(under->evidence->cannot_happen);
+  CHECK(under->evidence->what.find("put_page_testzero in put_page") != std::string::npos);
+  CHECK(under->evidence->what.find("percpu_ref_put_many in memunmap_pages") != std::string::npos);
+  REQUIRE_FALSE(under->evidence->why.empty());
+  CHECK(under->evidence->why.front() == "the patch changes memunmap_pages, put_page");
+}
+
 TEST_CASE("diff: bad patch files name the problem", "[diff]") {
   struct bad_case {
     std::string text, says;
