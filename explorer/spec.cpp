@@ -30,10 +30,11 @@ std::optional<pagemap> parse_pagemap(std::string_view name) {
 }
 }  // namespace models
 
-// kernel-warn and kernel-bug fire only in model code (lang/); the actor
-// model has no WARN or BUG to fire, so they do not apply to its scenarios.
+// kernel-warn, kernel-bug and lifecycle fire only in model code (lang/): the
+// actor model has no WARN or BUG, and no monitor, so they do not apply to its
+// scenarios.
 bool applies(property p, models::pagemap t) {
-  if (p == property::kernel_warn || p == property::kernel_bug) return false;
+  if (code_only(p)) return false;
   return p != property::dax_truncate_busy || t == models::pagemap::fs_dax;
 }
 
@@ -406,7 +407,9 @@ class parser {
     for (auto const& n : *arr) {
       auto p = parse_property(string_at(n, "a property"));
       if (!p) fail(n, "unknown property '" + string_at(n, "a property") + "': expected " + one_of(property_names));
-      if (!applies(*p, s.sc.type))
+      if (code_only(*p) && !s.needs_code())
+        fail(n, "property '" + std::string(name_of(*p)) + "' only model code can violate: engine = \"code\"");
+      if (!code_only(*p) && !applies(*p, s.sc.type))
         fail(n, "property '" + std::string(name_of(*p)) + "' does not apply to pagemap '" +
                     std::string(name_of(s.sc.type)) + "'");
       s.checked.add(*p);
@@ -429,7 +432,9 @@ class parser {
       } else if (key.str() == "property") {
         auto p = parse_property(string_at(n, "property"));
         if (!p) fail(n, "unknown property '" + string_at(n, "property") + "': expected " + one_of(property_names));
-        if (!s.checked.has(*p)) fail(n, "expected property '" + std::string(name_of(*p)) + "' is not checked here");
+        if (!s.checked.has(*p) && !(code_only(*p) && s.needs_code()))
+          fail(n, "expected property '" + std::string(name_of(*p)) + "' is not checked here" +
+                      (code_only(*p) ? " (only model code can violate it: engine = \"code\")" : ""));
         e.violated = *p;
       } else {
         fail(n, "unknown key '" + std::string(key.str()) + "' in [expect]: expected 'verdict' or 'property'");

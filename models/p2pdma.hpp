@@ -14,6 +14,7 @@ using machine::event;
 using enum page_state;
 using namespace events;
 using namespace rows;
+using monitor_rows::held_by_others;
 
 // gen_pool_free_owner (pci_free_p2pmem): the page goes back to the pool;
 // freeing a page another actor still references is free-while-used.
@@ -48,5 +49,34 @@ inline constexpr auto table = machine::make_table(
 static_assert(machine::validate_unique(machine::describe(table)), "p2pdma: duplicate (src, event, guard) row");
 static_assert(machine::validate_reachable(machine::describe(table)), "p2pdma: a state is unreachable from free");
 static_assert(machine::validate_allowed(machine::describe(table)), "p2pdma: a forbidden edge or event");
+
+// The lifecycle as model code drives it (docs/language.md, Lifecycle
+// monitors): the primitives fire these events and change the kernel counters
+// themselves; the rows say which moves a page of this type may make, and a
+// move with no row is a `lifecycle` violation. No action: the monitor keeps
+// only the page's state.
+// clang-format off
+inline constexpr auto monitor = machine::make_table(
+  free   + event<alloc>                     = cache,    // gen_pool_alloc_owner
+  cache  + event<release>                   = free,     // gen_pool_free(_owner), p2pdma_page_free (v6.15)
+  pinned + event<release>                   = free,     // ... under a consumer's ref: free-while-used
+  cache  + event<map>                       = cache,    // p2pmem_alloc_mmap: vm_insert_page
+  pinned + event<map>                       = pinned,
+  cache  + event<unmap>                     = cache,    // zap_pte
+  pinned + event<unmap>                     = pinned,
+  cache  + event<get_page>                  = pinned,   // a consumer's get_page(sg_page())
+  pinned + event<get_page>                  = pinned,
+  pinned + event<put_page> [held_by_others] = pinned,
+  pinned + event<put_page>                  = cache,
+  free   + event<put_page>                  = free,     // a pin that outlived a free at 0
+  free   + event<put_base>                  = free,     // memunmap's put loop (v5.10)
+  cache  + event<put_base>                  = cache,    // V1: an unbalanced put_page
+  pinned + event<put_base>                  = pinned
+);
+// clang-format on
+
+static_assert(machine::validate_unique(machine::describe(monitor)), "p2pdma: duplicate (src, event, guard) monitor row");
+static_assert(machine::validate_reachable(machine::describe(monitor)), "p2pdma: a monitor state is unreachable from free");
+static_assert(machine::validate_allowed(machine::describe(monitor)), "p2pdma: a forbidden monitor edge or event");
 
 }  // namespace pgmapcheck::models::p2pdma

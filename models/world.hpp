@@ -3,6 +3,7 @@
 #pragma once
 
 #include "models/kernels.hpp"
+#include "models/lifecycle.hpp"
 #include "models/mutants.hpp"
 #include "models/variants.hpp"
 #include "pgmapcheck/machine.hpp"
@@ -17,8 +18,6 @@ namespace pgmapcheck::models {
 inline constexpr int max_pages = 4;
 inline constexpr int max_actors = 8;
 
-// A page's lifecycle: (a) free, (b) cache, (c) pinned (docs/kernel-model.md, Objects).
-enum class page_state : std::uint8_t { free, cache, pinned };
 // pgmap->ref's percpu_ref mode.
 enum class pgmap_mode : std::uint8_t { live, killed, exited };
 
@@ -266,30 +265,6 @@ struct step {
 };
 static_assert(std::has_unique_object_representations_v<step>);
 
-// The events a page lifecycle machine takes (each an empty struct).
-namespace events {
-struct alloc {
-  static constexpr std::string_view name = "alloc";
-};
-struct release {
-  static constexpr std::string_view name = "release";
-};
-struct map {
-  static constexpr std::string_view name = "map";
-};
-struct unmap {
-  static constexpr std::string_view name = "unmap";
-};
-struct get_page {
-  static constexpr std::string_view name = "get_page";
-};
-struct put_page {  // a holder drops the reference it took
-  static constexpr std::string_view name = "put_page";
-};
-struct put_base {  // a put that drops no holder's reference: memunmap's loop, a stray put
-  static constexpr std::string_view name = "put_page(base)";
-};
-}  // namespace events
 
 // A transition under construction: the next state, its step, and the kernel
 // primitives that act on them. Page-table guards and actions take (ctx&, page).
@@ -465,14 +440,3 @@ class ctx {
 };
 
 }  // namespace pgmapcheck::models
-
-template <>
-struct pgmapcheck::machine::state_traits<pgmapcheck::models::page_state> {
-  using S = pgmapcheck::models::page_state;
-  static constexpr std::array<std::string_view, 3> names{"free", "cache", "pinned"};
-  static constexpr S initial = S::free;
-  // A free page cannot be pinned: gup needs a mapping, get_page an owner.
-  static constexpr std::array<std::pair<S, S>, 1> forbidden_edges{{{S::free, S::pinned}}};
-  // A free callback with no preceding alloc is a double free.
-  static constexpr std::array<std::pair<S, std::string_view>, 1> forbidden_events{{{S::free, "release"}}};
-};

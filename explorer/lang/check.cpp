@@ -2,6 +2,7 @@
 // trace rows the text, JSON and DOT outputs draw.
 #include "pgmapcheck/lang/check.hpp"
 
+#include "models/lifecycle.hpp"
 #include "pgmapcheck/lang/scenario.hpp"
 
 #include <fmt/format.h>
@@ -63,6 +64,11 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
     case reason::page_freed_by_other:
       return fmt::format("uses {}, which its driver's page_free already took back", page);
     case reason::ref_not_zero: return fmt::format("memunmap_pages returns with pgmap->ref {}", m.pgmap_ref(after));
+    case reason::no_lifecycle_row:
+      return fmt::format("{}: {}'s lifecycle has no row for {} from {} ({})", page,
+                         models::pagemap_names[static_cast<std::size_t>(m.pagemap_type() - 1)],
+                         models::event_names[st.life >> 2],
+                         machine::state_traits<models::page_state>::names[st.life & 3u], site_of(m, st).text);
     default: return std::string(name_of(p));
   }
 }
@@ -185,10 +191,9 @@ void coverage(code_model const& m, check_result& out) {
 
 property_set checked_on_code(spec const& s) {
   property_set checked = s.checked;
-  if (!s.properties_listed) {
-    checked.add(property::kernel_warn);
-    checked.add(property::kernel_bug);
-  }
+  if (!s.properties_listed)
+    for (std::size_t i = 0; i < property_count; ++i)
+      if (code_only(static_cast<property>(i))) checked.add(static_cast<property>(i));
   return checked;
 }
 

@@ -4,6 +4,10 @@
 // visible one.
 #include "pgmapcheck/lang/runtime.hpp"
 
+#include "models/device_coherent.hpp"
+#include "models/fs_dax.hpp"
+#include "models/generic.hpp"
+#include "models/p2pdma.hpp"
 #include "pgmapcheck/error.hpp"
 
 #include <algorithm>
@@ -167,7 +171,8 @@ int lock_index(int obj) {
 
 // Page bytes: pins counts the references threads hold (what each thread
 // holds is a bit in its own record).
-enum : std::size_t { p_refcount = 0, p_mapcount = 1, p_state = 2, p_flags = 3, p_pins = 4, p_io = 5, p_size = 6 };
+// life: the page's state in its type's lifecycle monitor (models::page_state).
+enum : std::size_t { p_refcount = 0, p_mapcount = 1, p_state = 2, p_flags = 3, p_pins = 4, p_io = 5, p_life = 6, p_size = 7 };
 enum page_flag : std::uint8_t { pf_mapped = 1, pf_associated = 2, pf_shared = 4, pf_pte_ref = 8 };
 // A page out of its allocator: a driver's page (allocated: in use until the
 // driver frees it), or a claimed extent (claimed: a p2pdma pool chunk, whose
@@ -371,6 +376,39 @@ class executor {
     h = (h & ~(3u << (2 * p))) | (static_cast<std::uint32_t>(n) << (2 * p));
     std::memcpy(b() + lay_.base + t_held, &h, 4);
   }
+  // --- the lifecycle monitor ----------------------------------------------
+  // Fires event E on page p's lifecycle table (models/<type>.hpp, monitor):
+  // a move the table has no row for is a lifecycle violation.
+  template <class E>
+  void life(int p) {
+    models::page_view const v{page(p)[p_pins], (page(p)[p_flags] & pf_mapped) != 0};
+    auto s = static_cast<models::page_state>(page(p)[p_life]);
+    auto const from = s;
+    bool fired = false;
+    switch (m_.setup_.facts.pagemap_type) {
+      case 1: fired = machine::fire<E>(models::device_private::monitor, s, v); break;
+      case 2: fired = machine::fire<E>(models::device_coherent::monitor, s, v); break;
+      case 3: fired = machine::fire<E>(models::fs_dax::monitor, s, v); break;
+      case 4: fired = machine::fire<E>(models::generic::monitor, s, v); break;
+      default: fired = machine::fire<E>(models::p2pdma::monitor, s, v); break;
+    }
+    if (!fired) {
+      st_.page = static_cast<std::int8_t>(p);
+      if (st_.why == reason::none) st_.life = static_cast<std::uint8_t>(E::id << 2 | static_cast<unsigned>(from));
+      violate(property::lifecycle, reason::no_lifecycle_row);
+      return;
+    }
+    page(p)[p_life] = static_cast<std::uint8_t>(s);
+  }
+  // A thread's put on page p: its own reference if it holds one, else one no
+  // thread holds (memunmap's loop, a stray put).
+  void life_put(int p) {
+    if (held_on(p) > 0)
+      life<models::events::put_page>(p);
+    else
+      life<models::events::put_base>(p);
+  }
+
   // This thread took a reference on page p: it holds one more.
   void hold(int p) {
     if (held_on(p) == 3) return;
@@ -397,6 +435,8 @@ class executor {
       violate(property::free_while_used, reason::double_free);
     else if ((page(p)[p_flags] & pf_mapped) || others_pins(p) > 0)
       violate(property::free_while_used, reason::still_used);
+    else
+      life<models::events::release>(p);
     page(p)[p_state] = ps_free;
   }
 
@@ -515,10 +555,12 @@ class executor {
       std::int8_t& c = refcount(p);
       if (name == "page_ref_inc") {
         c = static_cast<std::int8_t>(c + 1);
+        life<models::events::get_page>(p);
         hold(p);
       } else if (name == "get_page") {
         if (c <= 0) violate(property::get_from_zero, reason::get_from_zero);
         c = static_cast<std::int8_t>(c + 1);
+        life<models::events::get_page>(p);
         hold(p);
       } else if (name == "try_get_page") {
         if (c <= 0) {
@@ -526,6 +568,7 @@ class executor {
           result(in, 0);
         } else {
           c = static_cast<std::int8_t>(c + 1);
+          life<models::events::get_page>(p);
           hold(p);
           result(in, 1);
         }
@@ -534,12 +577,14 @@ class executor {
         bool ok = c != u;
         if (ok) {
           c = static_cast<std::int8_t>(c + nr);
+          life<models::events::get_page>(p);
           hold(p);
         }
         result(in, ok);
       } else if (name == "set_page_count") {
         c = static_cast<std::int8_t>(arg(1));
       } else {
+        life_put(p);
         unhold(p);
         c = static_cast<std::int8_t>(c - 1);
         if (c < 0) violate(property::refcount_underflow, reason::underflow);
@@ -730,6 +775,7 @@ class executor {
       if (chosen) {
         st_.page = static_cast<std::int8_t>(chosen - 1);
         page(chosen - 1)[p_state] = ps_claimed;
+        life<models::events::alloc>(chosen - 1);
       }
       slot(prog_.exprs[in.args[2]].value) = chosen ? static_cast<std::int8_t>(object::pgmap_ref) : 0;
       result(in, chosen);
@@ -764,6 +810,7 @@ class executor {
       if (chosen) {
         touch_page(chosen - 1);
         page(chosen - 1)[p_state] = ps_allocated;
+        life<models::events::alloc>(chosen - 1);
       }
       result(in, chosen);
       return true;
@@ -782,6 +829,7 @@ class executor {
         result(in, -22);  // -EINVAL: validate_page_before_insert
         return true;
       }
+      life<models::events::map>(p);
       page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_mapped);
       if (name == "dax_insert_pfn" || name == "vm_insert_page") {
         page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
@@ -794,6 +842,7 @@ class executor {
       }
       if (name == "set_pte_device_private") {
         page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
+        if (held_on(p) > 0) life<models::events::put_page>(p);  // the thread's reference becomes the PTE's
         unhold(p);
       }
       result(in, 64);  // VM_FAULT_NOPAGE
@@ -803,9 +852,13 @@ class executor {
       int p = page_arg(arg(0));
       if (p < 0) return true;
       bool const had_ref = page(p)[p_flags] & pf_pte_ref;
+      if (page(p)[p_flags] & pf_mapped) life<models::events::unmap>(p);
       page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~(pf_mapped | pf_pte_ref));
       if (had_ref && page(p)[p_mapcount] > 0) --page(p)[p_mapcount];
-      if (had_ref) hold(p);  // the PTE's reference passes to the zapping thread, which puts it
+      if (had_ref) {  // the PTE's reference passes to the zapping thread, which puts it
+        life<models::events::get_page>(p);
+        hold(p);
+      }
       result(in, had_ref);
       return true;
     }
@@ -828,6 +881,7 @@ class executor {
       if (chosen) {
         st_.page = static_cast<std::int8_t>(chosen - 1);
         page(chosen - 1)[p_state] = ps_claimed;
+        life<models::events::alloc>(chosen - 1);
       }
       result(in, chosen);
       return true;
@@ -837,7 +891,10 @@ class executor {
       if (p < 0) return true;
       if (page(p)[p_pins] > 0) violate(property::dax_truncate_busy, reason::still_used);
       st_.page = static_cast<std::int8_t>(p);
-      if (page(p)[p_state] == ps_free) violate(property::free_while_used, reason::double_free);
+      if (page(p)[p_state] == ps_free)
+        violate(property::free_while_used, reason::double_free);
+      else
+        life<models::events::release>(p);
       page(p)[p_state] = ps_free;
       return true;
     }

@@ -22,13 +22,14 @@ enum class property : std::uint8_t {
   ref_leak,
   kernel_warn,
   kernel_bug,
+  lifecycle,
 };
-inline constexpr std::size_t property_count = 10;
+inline constexpr std::size_t property_count = 11;
 
 inline constexpr std::array<std::string_view, property_count> property_names{
     "refcount-underflow", "get-from-zero",     "memunmap-early", "use-after-free",
     "free-while-used",    "dax-truncate-busy", "deadlock",       "ref-leak",
-    "kernel-warn",        "kernel-bug",
+    "kernel-warn",        "kernel-bug",        "lifecycle",
 };
 
 inline constexpr std::array<std::string_view, property_count> property_meanings{
@@ -42,9 +43,16 @@ inline constexpr std::array<std::string_view, property_count> property_meanings{
     "a final state where refcounts or pgmap->ref are not back at the era's baseline",
     "a WARN_ON / WARN_ON_ONCE / WARN in model code fires (a kernel warning splat)",
     "a BUG_ON / VM_BUG_ON in model code fires, or a lock is released that is not held",
+    "a primitive moves a page in a way its pagemap type's lifecycle table has no row for",
 };
 
 constexpr std::string_view name_of(property p) { return property_names[static_cast<std::size_t>(p)]; }
+
+// Returns true iff only model code can violate p: WARN and BUG in the code,
+// and the lifecycle tables the code's primitives fire as monitors.
+constexpr bool code_only(property p) {
+  return p == property::kernel_warn || p == property::kernel_bug || p == property::lifecycle;
+}
 
 std::optional<property> parse_property(std::string_view name);
 

@@ -108,7 +108,7 @@ TEST_CASE("catalog: every property is violated by one spec and holds in another"
     auto p = static_cast<property>(i);
     bool any_type = false;
     for (auto t : models::all_types) any_type = any_type || applies(p, t);
-    if (!any_type) continue;  // kernel-warn, kernel-bug: model code only (tests/lang)
+    if (!any_type) continue;  // kernel-warn, kernel-bug, lifecycle: model code only (tests/lang)
     INFO(name_of(p));
     CHECK_FALSE(violated[p].empty());
     CHECK_FALSE(held[p].empty());

@@ -30,6 +30,7 @@ mutant const mutants[] = {
   {"swap two teardown lines",         "p2pdma_devm_release",  "kfree(p2p_pgmap);\n\tpci_p2pdma_release(pdev);", "pci_p2pdma_release(pdev);\n\tkfree(p2p_pgmap);"},
   {"skip the put on gup's way out",   "get_user_page",        "if (found)\n\t\tput_dev_pagemap(found);", ";"},
   {"take a lock late",                "truncate",             "down_write(&mapping->invalidate_lock);\n\text4_break_layouts(mapping);", "ext4_break_layouts(mapping);\n\tdown_write(&mapping->invalidate_lock);"},
+  {"give a page back before mapping it", "p2pmem_alloc_mmap",   "ret = vm_insert_page(page);",          "gen_pool_free(p2pdma->pool, page, PAGE_SIZE);\n\tret = vm_insert_page(page);"},
 };
 // clang-format on
 
@@ -85,4 +86,28 @@ TEST_CASE("library mutants: each seeded bug is killed by the catalog on model co
     CHECK(killed(m, specs, base, by));
     if (!by.empty()) WARN(m.what << ": killed by " << by);
   }
+}
+
+TEST_CASE("library mutants: a move the lifecycle table has no row for is caught as lifecycle", "[library][mutation]") {
+  // The seeded bug: p2pmem_alloc_mmap gives its page back to the pool, then
+  // maps it. No counter goes wrong at the map; the P2PDMA table has no row
+  // for map from free.
+  spec s = load_spec(std::string(PGMAPCHECK_SOURCE_DIR) + "/specs/p2pdma/p2p-mmap-v6.15.toml");
+  s.code_engine = true;
+  s.failures = 0;
+  REQUIRE(run_code_check(s, {}).result == verdict::holds);
+  auto const& m = mutants[std::size(mutants) - 1];
+  lang::scenario_facts facts;
+  facts.kernel = lang::release_of(s.sc.kernel);
+  auto const lib = lang::load_library(facts);
+  REQUIRE(lib.find(m.function));
+  std::string text = lib.find(m.function)->text;
+  auto at = text.find(m.from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, std::string(m.from).size(), m.to);
+  s.functions.push_back({m.function, text, 1});
+  auto r = run_code_check(s, {});
+  REQUIRE(r.result == verdict::violation);
+  CHECK(*r.violated == property::lifecycle);
+  CHECK(r.message.find("p2pdma's lifecycle has no row for map from free") != std::string::npos);
 }

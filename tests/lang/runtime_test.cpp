@@ -1,6 +1,7 @@
 // Compiled model code under the explorer: waits that need a wake-up, locks,
 // RCU grace periods, failure branches, explicit page choice, and the checks
 // the compiler makes when it loads model code.
+#include "models/lifecycle.hpp"
 #include "pgmapcheck/error.hpp"
 #include "pgmapcheck/explorer.hpp"
 #include "pgmapcheck/lang/runtime.hpp"
@@ -20,10 +21,13 @@ struct toy {
 };
 
 // Loads `code` and builds a model with one thread per root function.
+// `type`: MEMORY_DEVICE_* (5: P2PDMA, with its pool), 0 for none.
 code_model load(std::string const& code, std::vector<std::string> const& roots, int pages = 1, int failures = 1,
-                int free_refcount = 1) {
+                int free_refcount = 1, int type = 0) {
   code_setup setup;
   setup.facts.pages = pages;
+  setup.facts.pagemap_type = type;
+  setup.p2pdma = type == 5;
   setup.failures = failures;
   setup.free_refcount = free_refcount;
   source_set src;
@@ -34,9 +38,17 @@ code_model load(std::string const& code, std::vector<std::string> const& roots, 
   return code_model(std::move(threads), setup);
 }
 
-// The toys change counts on purpose: every property but ref-leak.
-search_result<code_model> search(code_model const& m) {
+// Every property but the lifecycle monitor: the toys take references on
+// pages no allocator handed out.
+property_set toy_properties() {
   auto props = property_set::all();
+  props.remove(property::lifecycle);
+  return props;
+}
+
+// The toys change counts on purpose: every toy property but ref-leak.
+search_result<code_model> search(code_model const& m) {
+  auto props = toy_properties();
   props.remove(property::ref_leak);
   return explore(m, props);
 }
@@ -256,8 +268,8 @@ static bool first(struct page *page) { return 1; }
 void balanced(void) { struct page *page = choose_page(first); get_page(page); page_ref_dec(page); }
 void leaky(void) { struct page *page = choose_page(first); get_page(page); }
 )";
-  CHECK(explore(load(code, {"balanced"}), property_set::all()).result == verdict::holds);
-  auto r = explore(load(code, {"leaky"}), property_set::all());
+  CHECK(explore(load(code, {"balanced"}), toy_properties()).result == verdict::holds);
+  auto r = explore(load(code, {"leaky"}), toy_properties());
   REQUIRE(r.result == verdict::violation);
   CHECK(r.violated == property::ref_leak);
 }
@@ -278,4 +290,41 @@ TEST_CASE("lang: model code is checked when it is loaded", "[lang]") {
         "toy.kc:1:19: expected a local variable to assign to (shared state changes through primitives)");
   CHECK(load_error("void main(void) { }\nvoid main(void) { }") ==
         "toy.kc:2:1: function 'main' is already defined at toy.kc:1");
+}
+
+TEST_CASE("lang: the primitives fire the type's lifecycle table; a move with no row is a violation", "[lang]") {
+  // P2PDMA (type 5): a page goes out of the pool and back; a consumer's
+  // get_page is a move from cache to pinned.
+  std::string const code = R"(
+static bool first(struct page *page) { return 1; }
+void owner(void)
+{
+	struct pci_p2pdma *p2pdma = rcu_dereference(pdev->p2pdma);
+	struct percpu_ref *ref;
+	struct page *page = gen_pool_alloc_owner(p2pdma->pool, PAGE_SIZE, &ref);
+
+	if (!page)
+		return;
+	get_page(page);
+	page_ref_dec(page);
+	gen_pool_free(p2pdma->pool, page, PAGE_SIZE);
+}
+void stale(void)
+{
+	struct page *page = choose_page(first);
+
+	get_page(page);
+	page_ref_dec(page);
+}
+)";
+  property_set life;
+  life.add(property::lifecycle);
+  CHECK(explore(load(code, {"owner"}, 1, 1, 1, 5), life).result == verdict::holds);
+  // A reference on a page still in the pool: the p2pdma table has no get_page from free.
+  auto r = explore(load(code, {"stale"}, 1, 1, 1, 5), life);
+  REQUIRE(r.result == verdict::violation);
+  CHECK(r.violated == property::lifecycle);
+  REQUIRE_FALSE(r.trace.empty());
+  CHECK(r.trace.back().step.why == reason::no_lifecycle_row);
+  CHECK(r.trace.back().step.life == (models::events::get_page::id << 2 | static_cast<unsigned>(models::page_state::free)));
 }

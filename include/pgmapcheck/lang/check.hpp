@@ -10,9 +10,9 @@ namespace pgmapcheck {
 // same form as run_check: trace rows name each step's model file:line.
 check_result run_code_check(spec const& s, limits const& lim);
 
-// The properties a check of s on model code covers: the spec's, plus
-// kernel-warn and kernel-bug (WARN and BUG in model code) unless the spec
-// lists its own.
+// The properties a check of s on model code covers: the spec's, plus those
+// only model code can violate (kernel-warn, kernel-bug, lifecycle) unless the
+// spec lists its own.
 property_set checked_on_code(spec const& s);
 
 // Replays a counterexample found on model code (base_result, a check of

@@ -41,6 +41,7 @@ enum class reason : std::uint8_t {
   still_used,
   ref_not_zero,
   page_freed_by_other,
+  no_lifecycle_row,
 };
 
 // One transition: which thread ran which instruction with which outcome.
@@ -51,6 +52,7 @@ struct code_step {
   std::uint16_t violated = 0;
   reason why = reason::none;
   std::int8_t page = -1;  // the page the step acted on, if one
+  std::uint8_t life = 0;  // no_lifecycle_row: the event's id << 2 | the page's lifecycle state
 };
 
 // What a scenario run on model code starts from.
@@ -90,6 +92,7 @@ class code_model {
   property_set check_terminal(state const& s) const;
 
   std::size_t state_bytes() const { return state_bytes_; }
+  int pagemap_type() const { return setup_.facts.pagemap_type; }  // MEMORY_DEVICE_*, 1..5
   // The model files the threads' code came from, by source_pos.file: what traces name.
   std::vector<std::string> const& files() const { return files_; }
   void set_files(std::vector<std::string> files) { files_ = std::move(files); }
