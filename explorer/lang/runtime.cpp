@@ -33,6 +33,7 @@ std::vector<primitive> const primitive_table{
   {"put_page_testzero",      K::action,   V::boolean, {V::page},                       1, "include/linux/mm.h:put_page_testzero"},
   {"page_ref_add_unless",    K::action,   V::boolean, {V::page, V::integer, V::integer}, 3, "include/linux/page_ref.h:page_ref_add_unless"},
   {"set_page_count",         K::action,   V::void_,   {V::page, V::integer},           2, "include/linux/page_ref.h:set_page_count"},
+  {"page_ref_add",           K::action,   V::void_,   {V::page, V::integer},           2, "include/linux/page_ref.h:page_ref_add: references that belong to no thread (a structure's, as the page cache's would)"},
   {"get_page",               K::action,   V::void_,   {V::page},                       1, "include/linux/mm.h:get_page (VM_BUG_ON_PAGE at 0)"},
   {"try_get_page",           K::action,   V::boolean, {V::page},                       1, "include/linux/mm.h:try_get_page (WARN_ON_ONCE at <= 0, fails)"},
   {"page_var",               K::constant, V::object,  {V::page},                       1, "&page->_refcount (a wait_var_event key)"},
@@ -547,7 +548,7 @@ class executor {
     auto arg = [&](int i) { return eval(in.args[static_cast<std::size_t>(i)]); };
     // Page atomics.
     if (name == "page_ref_inc" || name == "get_page" || name == "page_ref_dec" || name == "page_ref_dec_return" ||
-        name == "put_page_testzero" || name == "set_page_count" || name == "try_get_page" ||
+        name == "put_page_testzero" || name == "set_page_count" || name == "try_get_page" || name == "page_ref_add" ||
         name == "page_ref_add_unless") {
       int p = page_arg(arg(0));
       if (p < 0) return true;
@@ -583,6 +584,8 @@ class executor {
         result(in, ok);
       } else if (name == "set_page_count") {
         c = static_cast<std::int8_t>(arg(1));
+      } else if (name == "page_ref_add") {
+        c = static_cast<std::int8_t>(c + arg(1));
       } else {
         life_put(p);
         unhold(p);
