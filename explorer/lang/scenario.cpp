@@ -125,8 +125,9 @@ void add_scenario_code(source_set& src, spec const& s, scenario_facts const& fac
 }
 
 bool value_on_code(models::knob const& k) {
-  static constexpr std::array<std::string_view, 6> values{"free_refcount", "memremap_pgmap_refs", "private_free_at",
-                                                          "private_alloc", "fs_dax_map_ref", "p2p_mmap_ref"};
+  static constexpr std::array<std::string_view, 7> values{"free_refcount",  "memremap_pgmap_refs", "private_free_at",
+                                                          "private_alloc",  "fs_dax_map_ref",      "fs_dax_cache_ref",
+                                                          "p2p_mmap_ref"};
   return std::find(values.begin(), values.end(), k.name) != values.end();
 }
 
@@ -170,6 +171,7 @@ code_model build_code_model(spec const& s) {
       break;
   }
   setup.mapped_pgmap_ref = s.sc.type == models::pagemap::p2pdma && rule.p2p_mmap_ref ? 1 : 0;
+  setup.associated_refcount = s.sc.type == models::pagemap::fs_dax && rule.fs_dax_cache_ref ? 1 : 0;
   setup.allocated_pgmap_ref =
       device && rule.private_alloc == static_cast<std::int8_t>(models::private_alloc::zone_device_page_init) ? 1 : 0;
   setup.file_mapped = false;  // a VMA exists iff an actor maps the file; threads of a spec's own add none

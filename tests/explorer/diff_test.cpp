@@ -88,17 +88,17 @@ TEST_CASE("diff: the era patches restate their era, type by type (the knobs each
 
 TEST_CASE("diff: a fixed counterexample replays to the step the fix changes", "[diff]") {
   patch_file p = load_patch(patches / "fault-page-ref-on-v5.18.toml");
-  spec v4 = load_spec(root / "specs/device_private/v4-migrate-to-ram-uaf-v5.18.toml");
+  spec v4 = load_spec(root / "specs/device_private/two-faults-v6.1.toml");
   semantics base = on_era(models::era::v5_18), patched = on_patch(p);
   auto d = run_diff({v4}, base, patched, {});
   auto it = std::find_if(d.rows.begin(), d.rows.end(), [](diff_row const& r) { return r.prop == property::use_after_free; });
   REQUIRE(it != d.rows.end());
   CHECK(it->what == change::fixed);
   REQUIRE(it->evidence);
-  CHECK(it->evidence->diverges_at == 4);  // do_swap_page now takes a reference
-  CHECK_FALSE(it->evidence->cannot_happen);
-  CHECK(it->evidence->what.find("do_swap_page") != std::string::npos);
-  CHECK(it->evidence->why == std::vector<std::string>{"cpu_fault_page_ref: false -> true"});
+  CHECK(it->evidence->diverges_at == 13);  // the fault reads the page at once no more: do_swap_page takes the PTL first
+  CHECK(it->evidence->cannot_happen);
+  CHECK(it->evidence->what.find("it can only do spin_lock in do_swap_page") != std::string::npos);
+  CHECK(it->evidence->why == std::vector<std::string>{"the patch changes do_swap_page"});
 
   patch_file rfc = load_patch(patches / "rfc-v3-on-v5.10.toml");
   spec v9 = load_spec(root / "specs/device_private/v9-page-free-under-mapping-v5.10.toml");
