@@ -150,7 +150,7 @@ struct check_options {
   std::uint64_t max_states = 0;
   std::uint64_t max_memory_mib = 0;
   std::string search = "bfs";
-  std::string engine = "actors";
+  std::string engine;  // "": the spec's own (code unless it says engine = "actors")
   int failures = -1;  // -1: the spec's own (default 1)
 };
 
@@ -215,7 +215,7 @@ int run_check_command(check_options const& o) {
       check_result r;
       try {
         spec run = s;
-        if (o.engine == "code") run.code_engine = true;
+        if (!o.engine.empty()) run.code_engine = o.engine == "code";
         if (o.failures >= 0) run.failures = o.failures;
         r = run_check(run, lim);
       } catch (spec_error const& e) {  // model code that does not load for this scenario
@@ -424,6 +424,7 @@ int run_diff_command(diff_options const& o) {
   }
   semantics base = on_era(*base_era);
   semantics patched;
+  std::vector<patch_file> named;  // the --patch files, in order
   std::vector<spec> specs;
   try {
     for (std::size_t i = 1; i < o.base.size(); ++i) base.patches.push_back(named_patch(o.base[i], *base_era));
@@ -431,20 +432,22 @@ int run_diff_command(diff_options const& o) {
       if (o.patch.size() > 1) throw usage_error("--patch " + o.patch.front() + " is a kernel: it stands alone, with no patches after it");
       patched = on_era(*e);
     } else {
+      for (auto const& name : o.patch) named.push_back(named_patch(name, *base_era));
       patched = base;
-      for (auto const& name : o.patch) patched.patches.push_back(named_patch(name, *base_era));
+      patched.patches.insert(patched.patches.end(), named.begin(), named.end());
+      if (named.size() == 1 && named.front().kernel) patched = on_patch(named.front());  // a kernel's code as a patch file
     }
     std::vector<std::filesystem::path> files = expand(o.specs);
     if (files.empty())
-      for (std::size_t i = base.patches.size(); i < patched.patches.size(); ++i)
-        for (auto const& f : patched.patches[i].scenarios)
+      for (auto const& p : named)
+        for (auto const& f : p.scenarios)
           if (std::find(files.begin(), files.end(), f) == files.end()) files.push_back(f);
     if (files.empty()) {
       std::cerr << "error: no scenarios: name SPEC files or folders, or give the patch file a 'scenarios' list\n";
       return bad_input;
     }
     if (!load_all(files, specs)) return bad_input;
-    for (auto const& p : patched.patches) check_patch_applies(p, specs);
+    for (auto const& p : named) check_patch_applies(p, specs);
     for (auto const& s : specs) {
       (void)base.apply(s);
       (void)patched.apply(s);
@@ -547,8 +550,8 @@ int run_cli(int argc, char** argv) {
   check->add_option("--search", co.search, "bfs (shortest counterexample, the default) or dfs")
       ->check(CLI::IsMember({"bfs", "dfs"}));
   check->add_option("--engine", co.engine,
-                    "actors (the default) or code: run the scenario on the kernel library's model code "
-                    "(while the library replaces the actors, type by type)")
+                    "code (the default: the kernel library's model code) or actors (the first model, while it "
+                    "retires); default the spec's engine")
       ->check(CLI::IsMember({"actors", "code"}));
   check->add_option("--failures", co.failures,
                     "failure budget on model code: how many operations may fail for reasons outside the model "

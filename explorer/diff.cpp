@@ -167,6 +167,7 @@ std::string semantics::name() const {
 
 semantics on_era(models::era e) { return {e, {}}; }
 semantics on_patch(patch_file p) {
+  if (p.kernel) return on_era(*p.kernel);  // a kernel's code, restated as the change from its base
   auto const base = p.base;
   return {base, {std::move(p)}};
 }

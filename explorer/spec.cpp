@@ -162,7 +162,8 @@ class parser {
     if (auto const* n = root.get("patch")) parse_patch(*n, s);
     if (auto const* n = root.get("properties")) parse_properties(*n, s);
     for (std::size_t i = 0; i < property_count; ++i)
-      if (!applies(static_cast<property>(i), s.sc.type)) s.checked.remove(static_cast<property>(i));
+      if (!applies(static_cast<property>(i), s.sc.type) && !(code_only(static_cast<property>(i)) && s.properties_listed))
+        s.checked.remove(static_cast<property>(i));
     if (auto const* n = root.get("expect")) parse_expect(*n, s);
     return s;
   }
@@ -320,8 +321,8 @@ class parser {
     patch_file p;
     p.path = path_;
     p.name = std::filesystem::path(path_).stem().string();
-    static constexpr std::array<std::string_view, 7> keys{"title", "base", "link", "scenarios", "variants", "knobs",
-                                                          "functions"};
+    static constexpr std::array<std::string_view, 8> keys{"title", "base",  "link",      "scenarios",
+                                                          "kernel", "knobs", "functions", "variants"};
     for (auto const& [key, node] : root)
       if (std::find(keys.begin(), keys.end(), key.str()) == keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "' in a patch file: expected " + one_of(keys));
@@ -332,6 +333,16 @@ class parser {
     auto era = models::parse_era(string_at(*base, "base"));
     if (!era) fail(*base, "unknown kernel '" + string_at(*base, "base") + "': expected " + one_of(models::era_names));
     p.base = *era;
+    if (auto const* n = root.get("kernel")) {
+      // The change from base to another kernel: that kernel's code, and nothing else.
+      auto k = models::parse_era(string_at(*n, "kernel"));
+      if (!k) fail(*n, "unknown kernel '" + string_at(*n, "kernel") + "': expected " + one_of(models::era_names));
+      if (*k == p.base) fail(*n, "kernel is the base: the patch would change nothing");
+      for (auto key : {"knobs", "functions", "variants"})
+        if (auto const* other = root.get(key))
+          fail(*other, "a patch that names a kernel is that kernel's code: it takes no '" + std::string(key) + "'");
+      p.kernel = *k;
+    }
     if (auto const* n = root.get("scenarios")) {
       auto const* arr = n->as_array();
       if (!arr) fail(*n, "'scenarios' must be an array of spec paths");
@@ -371,8 +382,8 @@ class parser {
       }
     }
     auto const* knobs = root.get("knobs");
-    if (!knobs && (p.variants || !p.functions.empty())) return p;
-    if (!knobs) fail_top("missing table [knobs]: a patch overrides at least one knob or names a variant");
+    if (!knobs && (p.kernel || p.variants || !p.functions.empty())) return p;
+    if (!knobs) fail_top("missing table [functions.NAME]: a patch replaces or adds functions, sets knobs, or names a kernel");
     auto const* table = knobs->as_table();
     if (!table) fail(*knobs, "'knobs' must be a table of knob = value");
     for (auto const& [key, n] : *table) {
@@ -576,17 +587,25 @@ std::optional<patch_file> variant_patch(std::string_view name, models::era base)
 }
 
 spec with_patches(spec s, models::era base, std::vector<patch_file> const& patches) {
-  for (auto const& p : patches)
+  for (auto const& p : patches) {
+    if (p.kernel)
+      throw spec_error(p.path, 1, 1,
+                       "the patch is kernel " + std::string(models::name_of(*p.kernel)) +
+                           "'s code: it does not stack; diff against it alone");
     if (p.base != base)
       throw spec_error(p.path, 1, 1,
                        "the patch is written for " + std::string(models::name_of(p.base)) + ", and the stack it joins is on " +
                            std::string(models::name_of(base)));
+  }
   s = with_kernel(std::move(s), base);
   for (auto const& p : patches) stack(s, p, false);
   return s;
 }
 
-spec with_patch(spec s, patch_file const& p) { return with_patches(std::move(s), p.base, {p}); }
+spec with_patch(spec s, patch_file const& p) {
+  if (p.kernel) return with_kernel(std::move(s), *p.kernel);
+  return with_patches(std::move(s), p.base, {p});
+}
 
 void check_patch_applies(patch_file const& p, std::vector<spec> const& specs) {
   if (!p.functions.empty()) return;  // its functions are the change; its knobs are the values they imply

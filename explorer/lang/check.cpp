@@ -135,7 +135,7 @@ std::vector<std::string> patched_functions(spec const& base, spec const& patched
                                                   : std::to_string(v);
   };
   for (auto const& k : models::knobs)
-    if (base.sc.rule.*(k.field) != patched.sc.rule.*(k.field))
+    if (lang::value_on_code(k) && base.sc.rule.*(k.field) != patched.sc.rule.*(k.field))
       why.push_back(fmt::format("{}: {} -> {}", k.name, text(k, base.sc.rule.*(k.field)), text(k, patched.sc.rule.*(k.field))));
   if (base.sc.kernel != patched.sc.kernel)
     why.push_back(fmt::format("kernel {} -> {}", name_of(base.sc.kernel), name_of(patched.sc.kernel)));

@@ -50,7 +50,7 @@ struct semantics {
   spec apply(spec const& s) const { return with_patches(s, era, patches); }
 };
 
-// An era alone, or one patch on its base.
+// An era alone, or one patch on its base (a patch that names a kernel: that era).
 semantics on_era(models::era e);
 semantics on_patch(patch_file p);
 

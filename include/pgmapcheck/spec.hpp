@@ -59,7 +59,7 @@ struct spec {
   std::vector<code_source> functions;  // [functions]: functions the spec defines or overrides
   std::vector<function_patch> era_patches;       // the era's patch stack on its release (rfc-v3 on v5.10)
   std::vector<function_patch> function_patches;  // from the patch files applied, in order
-  bool code_engine = false;  // engine = "code": run on the kernel library's model code
+  bool code_engine = true;  // run on the kernel library's model code; engine = "actors": on the actor model
   int failures = 1;          // the failure budget: operations that may fail for reasons outside the model
 
   // Returns true iff the scenario runs on model code (engine = "code", threads, functions or function patches).
@@ -89,6 +89,7 @@ struct patch_file {
   std::string title;
   std::string link;  // a lore message id or a commit
   models::era base = models::era::v5_10;
+  std::optional<models::era> kernel;                            // kernel = "v6.1": the change is that era's code
   std::vector<patch_entry> common;                              // [knobs]: every type they concern
   std::array<std::vector<patch_entry>, 5> per_type;             // [knobs.TYPE]
   std::vector<std::filesystem::path> scenarios;                 // default scenarios, resolved
