@@ -7,6 +7,9 @@
 #include "pgmapcheck/lang/compile.hpp"
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
 
 namespace pgmapcheck::lang {
 
@@ -131,6 +134,66 @@ bool value_on_code(models::knob const& k) {
   return std::find(values.begin(), values.end(), k.name) != values.end();
 }
 
+namespace {
+
+// A scenario's threads compiled, and the files they came from.
+struct compiled_code {
+  std::vector<program> threads;
+  std::vector<std::string> files;
+};
+
+// Everything a scenario's compiled threads depend on, as one string.
+std::string code_key(spec const& s, scenario_facts const& facts) {
+  std::string k = s.path + '\n' + std::to_string(facts.kernel) + ' ' + std::to_string(facts.pagemap_type) + ' ' +
+                  std::to_string(facts.pages) + '\n';
+  for (int a = 0; a < s.sc.actor_count; ++a) k += std::to_string(static_cast<int>(s.sc.actors[static_cast<std::size_t>(a)])) + ' ';
+  auto add = [&](std::string const& what, std::string const& text, int line) {
+    k += '\n' + what + ' ' + std::to_string(line) + ' ' + std::to_string(text.size()) + '\n' + text;
+  };
+  for (auto const* list : {&s.era_patches, &s.function_patches})
+    for (auto const& fp : *list) {
+      add("patch " + fp.patch + ' ' + fp.with.name, fp.with.text, fp.with.line);
+      if (fp.replaces) add("replaces", fp.replaces->text, fp.replaces->line);
+    }
+  for (auto const& f : s.functions) add("function " + f.name, f.text, f.line);
+  for (auto const& t : s.threads) add("thread " + t.name, t.text, t.line);
+  return k;
+}
+
+// The scenario's threads compiled: loading the library and a spec's code is
+// most of a small check's time, and diff and test check one scenario many
+// times (a property at a time, each side, the replay), so the result is kept
+// for the next call with the same inputs. Bad model code throws every time.
+std::shared_ptr<compiled_code const> compiled(spec const& s, scenario_facts const& facts) {
+  static std::mutex lock;
+  static std::map<std::string, std::shared_ptr<compiled_code const>> cache;
+  std::string const key = code_key(s, facts);
+  {
+    std::lock_guard<std::mutex> g(lock);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  source_set src = load_library(facts);
+  add_scenario_code(src, s, facts);
+  auto out = std::make_shared<compiled_code>();
+  std::array<int, models::actor_names.size()> seen{};
+  for (int a = 0; a < s.sc.actor_count; ++a) {
+    auto const k = static_cast<std::size_t>(s.sc.actors[static_cast<std::size_t>(a)]);
+    std::string const name = std::string(models::actor_names[k]) + "#" + std::to_string(seen[k]++);
+    if (!src.find(std::string(models::actor_names[k])))
+      throw spec_error(s.path, 1, 1,
+                       "actor kind '" + std::string(models::actor_names[k]) +
+                           "' has no harness in the kernel library yet (models/harness/actors.kc): run it with --engine actors");
+    out->threads.push_back(compile_thread(src, std::string(models::actor_names[k]), name, facts));
+  }
+  for (auto const& t : s.threads) out->threads.push_back(compile_thread(src, thread_function(t.name), t.name, facts));
+  out->files = src.files();
+  std::lock_guard<std::mutex> g(lock);
+  if (cache.size() >= 256) cache.clear();
+  return cache.emplace(key, std::move(out)).first->second;
+}
+
+}  // namespace
+
 code_model build_code_model(spec const& s) {
   if (s.sc.variants)
     throw spec_error(s.path, 1, 1,
@@ -147,8 +210,7 @@ code_model build_code_model(spec const& s) {
   facts.kernel = release_of(s.sc.kernel);
   facts.pagemap_type = type_code(s.sc.type);
   facts.pages = s.sc.pages;
-  source_set src = load_library(facts);
-  add_scenario_code(src, s, facts);
+  auto const code = compiled(s, facts);
 
   code_setup setup;
   setup.facts = facts;
@@ -175,22 +237,10 @@ code_model build_code_model(spec const& s) {
   setup.allocated_pgmap_ref =
       device && rule.private_alloc == static_cast<std::int8_t>(models::private_alloc::zone_device_page_init) ? 1 : 0;
   setup.file_mapped = false;  // a VMA exists iff an actor maps the file; threads of a spec's own add none
-  std::vector<program> threads;
-  std::array<int, models::actor_names.size()> seen{};
-  for (int a = 0; a < s.sc.actor_count; ++a) {
-    auto const kind = s.sc.actors[static_cast<std::size_t>(a)];
-    auto const k = static_cast<std::size_t>(kind);
-    if (models::maps_file(kind)) setup.file_mapped = true;
-    std::string const name = std::string(models::actor_names[k]) + "#" + std::to_string(seen[k]++);
-    if (!src.find(std::string(models::actor_names[k])))
-      throw spec_error(s.path, 1, 1,
-                       "actor kind '" + std::string(models::actor_names[k]) +
-                           "' has no harness in the kernel library yet (models/harness/actors.kc): run it with --engine actors");
-    threads.push_back(compile_thread(src, std::string(models::actor_names[k]), name, facts));
-  }
-  for (auto const& t : s.threads) threads.push_back(compile_thread(src, thread_function(t.name), t.name, facts));
-  code_model m(std::move(threads), setup);
-  m.set_files(src.files());
+  for (int a = 0; a < s.sc.actor_count; ++a)
+    if (models::maps_file(s.sc.actors[static_cast<std::size_t>(a)])) setup.file_mapped = true;
+  code_model m(code->threads, setup);
+  m.set_files(code->files);
   return m;
 }
 
