@@ -150,7 +150,6 @@ struct check_options {
   std::uint64_t max_states = 0;
   std::uint64_t max_memory_mib = 0;
   std::string search = "bfs";
-  std::string engine;  // "": the spec's own (code unless it says engine = "actors")
   int failures = -1;  // -1: the spec's own (default 1)
 };
 
@@ -215,7 +214,6 @@ int run_check_command(check_options const& o) {
       check_result r;
       try {
         spec run = s;
-        if (!o.engine.empty()) run.code_engine = o.engine == "code";
         if (o.failures >= 0) run.failures = o.failures;
         r = run_check(run, lim);
       } catch (spec_error const& e) {  // model code that does not load for this scenario
@@ -301,18 +299,12 @@ int run_list_command(bool json) {
     ordered_json applies_to = ordered_json::array();
     for (std::uint8_t i = 0; i < k.concerns_count; ++i) applies_to.push_back(models::name_of(k.concerns[i]));
     knobs.push_back({{"name", k.name},
-                     {"kind", k.kind == models::knob_kind::boolean   ? "boolean"
-                              : k.kind == models::knob_kind::integer ? "integer"
-                                                                      : "choice"},
+                     {"kind", k.kind == models::knob_kind::boolean ? "boolean" : "integer"},
                      {"meaning", k.meaning},
                      {"source", k.source},
                      {"applies_to", applies_to}});
   }
   j["knobs"] = knobs;
-  auto vars = ordered_json::array();
-  for (auto const& v : models::variants)
-    vars.push_back({{"name", v.name}, {"meaning", v.meaning}, {"changes", v.changes}, {"applies_to", models::name_of(v.concerns)}});
-  j["variants"] = vars;
   auto prims = ordered_json::array();
   for (auto const& p : lang::primitives()) {
     std::string_view const kind = p.kind == lang::prim_kind::read     ? "read"
@@ -340,22 +332,11 @@ int run_list_command(bool json) {
     for (auto const& e : j[section])
       std::cout << fmt::format("  {:<20} {}\n", e["name"].get<std::string>(), e["meaning"].get<std::string>());
   }
-  std::cout << "knobs ([patch] in a spec):\n";
+  std::cout << "knobs (the era values model code reads; [patch] in a spec, [knobs] in a patch file):\n";
   for (auto const& k : models::knobs) {
-    std::string values = k.kind == models::knob_kind::boolean ? "true|false"
-                         : k.kind == models::knob_kind::integer
-                             ? fmt::format("{}..{}", k.min, k.max)
-                             : [&] {
-                                 std::string v;
-                                 for (int i = k.min; i <= k.max; ++i)
-                                   v += (i > k.min ? "|" : "") + std::string(k.choices[static_cast<std::size_t>(i)]);
-                                 return v;
-                               }();
-    std::cout << fmt::format("  {:<24} {:<28} {}\n  {:<24} source: {}\n", k.name, values, k.meaning, "", k.source);
+    std::string values = k.kind == models::knob_kind::boolean ? "true|false" : fmt::format("{}..{}", k.min, k.max);
+    std::cout << fmt::format("  {:<24} {:<12} {}\n  {:<24} source: {}\n", k.name, values, k.meaning, "", k.source);
   }
-  std::cout << "model variants (code-order patches: diff --patch NAME, or variants = [...] in a patch file):\n";
-  for (auto const& v : models::variants)
-    std::cout << fmt::format("  {:<28} {}\n  {:<28} {}\n", v.name, v.meaning, "", v.changes);
   std::cout << "primitives (model code's atomic kernel operations; docs/language.md):\n";
   for (auto const& p : j["primitives"])
     std::cout << fmt::format("  {:<28} {:<9} {}\n", p["name"].get<std::string>(), p["kind"].get<std::string>(),
@@ -408,11 +389,6 @@ struct diff_options {
   std::uint64_t max_states = 0;
 };
 
-// A patch named on the command line: a PATCH.toml, or a model variant on `era`.
-patch_file named_patch(std::string const& name, models::era era) {
-  if (auto v = variant_patch(name, era); v && !std::filesystem::exists(name)) return *v;
-  return load_patch(name);
-}
 
 int run_diff_command(diff_options const& o) {
   auto base_era = models::parse_era(o.base.front());
@@ -427,12 +403,12 @@ int run_diff_command(diff_options const& o) {
   std::vector<patch_file> named;  // the --patch files, in order
   std::vector<spec> specs;
   try {
-    for (std::size_t i = 1; i < o.base.size(); ++i) base.patches.push_back(named_patch(o.base[i], *base_era));
+    for (std::size_t i = 1; i < o.base.size(); ++i) base.patches.push_back(load_patch(o.base[i]));
     if (auto e = models::parse_era(o.patch.front())) {
       if (o.patch.size() > 1) throw usage_error("--patch " + o.patch.front() + " is a kernel: it stands alone, with no patches after it");
       patched = on_era(*e);
     } else {
-      for (auto const& name : o.patch) named.push_back(named_patch(name, *base_era));
+      for (auto const& name : o.patch) named.push_back(load_patch(name));
       patched = base;
       patched.patches.insert(patched.patches.end(), named.begin(), named.end());
       if (named.size() == 1 && named.front().kernel) patched = on_patch(named.front());  // a kernel's code as a patch file
@@ -549,10 +525,6 @@ int run_cli(int argc, char** argv) {
   check->add_option("--max-memory", co.max_memory_mib, "stop with 'incomplete' past this many MiB of search memory");
   check->add_option("--search", co.search, "bfs (shortest counterexample, the default) or dfs")
       ->check(CLI::IsMember({"bfs", "dfs"}));
-  check->add_option("--engine", co.engine,
-                    "code (the default: the kernel library's model code) or actors (the first model, while it "
-                    "retires); default the spec's engine")
-      ->check(CLI::IsMember({"actors", "code"}));
   check->add_option("--failures", co.failures,
                     "failure budget on model code: how many operations may fail for reasons outside the model "
                     "(an allocation, vm_insert_page); default the spec's failures, else 1")
@@ -577,7 +549,7 @@ int run_cli(int argc, char** argv) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   diff->add_option("--patch", dopt.patch,
-                   "a kernel era, or a PATCH.toml or model variant (pgmapcheck list) stacked on the base; repeat it "
+                   "a kernel era, or a PATCH.toml stacked on the base; repeat it "
                    "to stack several, in order")
       ->required()
       ->expected(1)

@@ -1,11 +1,10 @@
 // `pgmapcheck diff`: each scenario under base and patched semantics, one
 // property at a time; a fixed violation's base counterexample replayed on the
-// patched model to the first step that can no longer happen or ends differently.
+// patched code to the first step that can no longer happen or ends
+// differently (explorer/lang/check.cpp).
 #include "pgmapcheck/diff.hpp"
 
 #include "pgmapcheck/lang/check.hpp"
-
-#include "explorer/kernel_model.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -24,138 +23,11 @@ std::string scenario_label(spec const& s) {
   return fmt::format("{}/{}", name_of(s.sc.type), n);
 }
 
-namespace {
-
-std::string knob_text(knob const& k, std::int8_t v) {
-  switch (k.kind) {
-    case knob_kind::boolean: return v ? "true" : "false";
-    case knob_kind::integer: return std::to_string(v);
-    case knob_kind::choice: return std::string(k.choices[static_cast<std::size_t>(v)]);
-  }
-  return std::to_string(v);
-}
-
-std::string counters_text(std::vector<int> const& pages, int ref) {
-  std::string s;
-  for (std::size_t p = 0; p < pages.size(); ++p) s += fmt::format("page{}={} ", p, pages[p]);
-  return s + fmt::format("ref={}", ref);
-}
-
-void counters_of(scenario const& sc, world const& w, std::vector<int>& pages, int& ref) {
-  pages.clear();
-  for (int p = 0; p < sc.pages; ++p) pages.push_back(w.pages[static_cast<std::size_t>(p)].refcount);
-  ref = w.ref;
-}
-
-std::string violations_text(std::uint16_t bits) {
-  std::string s;
-  for (std::size_t i = 0; i < property_count; ++i)
-    if (bits & (1u << i)) s += (s.empty() ? "" : ", ") + std::string(property_names[i]);
-  return s.empty() ? "none" : s;
-}
-
-}  // namespace
 
 change compare(check_result const& a, check_result const& b) {
   if (a.result == verdict::incomplete || b.result == verdict::incomplete) return change::unknown;
   if (a.result == b.result) return change::unchanged;
   return a.result == verdict::violation ? change::fixed : change::introduced;
-}
-
-replay replay_on(check_result const& base, spec const& patched_spec) {
-  replay rp;
-  kernel_model const m(patched_spec.sc);
-  auto const& labels = base.scenario.actor_labels;
-  std::vector<knob const*> differing;
-  for (auto const& k : knobs) {
-    std::int8_t a = base.scenario.sc.rule.*(k.field), b = patched_spec.sc.rule.*(k.field);
-    if (a != b && concerns(k, patched_spec.sc.type)) differing.push_back(&k);
-  }
-  // Why: the differing knobs the divergent step reads; all of them if none.
-  auto explain = [&](op o) {
-    std::vector<knob const*> relevant;
-    for (auto const* k : differing)
-      if (std::find(info(o).knobs.begin(), info(o).knobs.end(), k->name) != info(o).knobs.end()) relevant.push_back(k);
-    for (auto const* k : relevant.empty() ? differing : relevant)
-      rp.why.push_back(fmt::format("{}: {} -> {}", k->name, knob_text(*k, base.scenario.sc.rule.*(k->field)),
-                                   knob_text(*k, patched_spec.sc.rule.*(k->field))));
-    for (std::size_t v = 0; v < variants.size(); ++v)
-      if (((base.scenario.sc.variants ^ patched_spec.sc.variants) >> v) & 1u)
-        rp.why.push_back(fmt::format("variant {}: {}", variants[v].name, variants[v].changes));
-  };
-  world w = m.initial();
-  std::vector<int> pages;
-  int ref = 0;
-  counters_of(patched_spec.sc, w, pages, ref);
-  if (pages != base.initial_page_refs || ref != base.initial_pgmap_ref)
-    rp.steps.push_back(fmt::format("initial: {} (base: {})", counters_text(pages, ref),
-                                   counters_text(base.initial_page_refs, base.initial_pgmap_ref)));
-  for (std::size_t i = 0; i < base.trace.size(); ++i) {
-    auto const& row = base.trace[i];
-    std::string const who = labels[static_cast<std::size_t>(row.actor)];
-    std::optional<std::pair<step, world>> match;
-    std::vector<std::string> instead;
-    m.for_each_successor(w, [&](step const& st, world const& next) {
-      if (st.actor != row.actor) return;
-      if (static_cast<int>(st.what) == row.op && st.page == row.page && !match) match = std::pair{st, next};
-      instead.push_back(std::string(info(st.what).name) + (st.page >= 0 ? fmt::format("(page{})", st.page) : ""));
-    });
-    if (!match) {
-      std::string reason = instead.empty() ? "the actor cannot step here (asleep, or finished)"
-                                           : "it can only do " + fmt::format("{}", fmt::join(instead, ", "));
-      rp.steps.push_back(fmt::format("{:>3}  {}: {} cannot happen: {}", i + 1, who, row.text, reason));
-      if (!rp.diverges_at) {
-        explain(static_cast<op>(row.op));
-        rp.diverges_at = static_cast<int>(i + 1);
-        rp.cannot_happen = true;
-        rp.what = fmt::format("step {} ({}: {}) cannot happen under the patch: {}", i + 1, who, row.text, reason);
-      }
-      return rp;
-    }
-    auto const& [st, next] = *match;
-    // Compare what the step does (its change to the counters), not where the
-    // counters stand: the two semantics may start from different counts.
-    std::vector<int> before_pages = pages;
-    int before_ref = ref;
-    counters_of(patched_spec.sc, next, pages, ref);
-    auto const& base_before_pages = i == 0 ? base.initial_page_refs : base.trace[i - 1].page_refs;
-    int const base_before_ref = i == 0 ? base.initial_pgmap_ref : base.trace[i - 1].pgmap_ref;
-    std::vector<std::string> diffs;
-    for (std::size_t q = 0; q < pages.size() && q < row.page_refs.size(); ++q) {
-      int d_patch = pages[q] - before_pages[q], d_base = row.page_refs[q] - base_before_pages[q];
-      if (d_patch != d_base)
-        diffs.push_back(fmt::format("page{} {:+} (base: {:+})", q, d_patch, d_base));
-    }
-    if (ref - before_ref != row.pgmap_ref - base_before_ref)
-      diffs.push_back(fmt::format("pgmap->ref {:+} (base: {:+})", ref - before_ref, row.pgmap_ref - base_before_ref));
-    if (st.violated != row.violated)
-      diffs.push_back(fmt::format("violates {} (base: {})", violations_text(st.violated), violations_text(row.violated)));
-    rp.steps.push_back(fmt::format("{:>3}  {}: {} -> {}{}", i + 1, who, row.text, counters_text(pages, ref),
-                                   diffs.empty() ? "" : "   <- differs"));
-    if (!diffs.empty() && !rp.diverges_at) {
-      explain(st.what);
-      rp.diverges_at = static_cast<int>(i + 1);
-      rp.what = fmt::format("step {} ({}: {}) ends differently under the patch: {}", i + 1, who, row.text,
-                            fmt::format("{}", fmt::join(diffs, "; ")));
-    }
-    w = next;
-  }
-  if (base.terminal && base.violated) {
-    property_set bad = m.check_terminal(w);
-    bool stuck = true;
-    m.for_each_successor(w, [&](step const&, world const&) { stuck = false; });
-    std::string end = stuck && bad.has(*base.violated)
-                          ? fmt::format("the final state still violates {}", name_of(*base.violated))
-                          : fmt::format("the final state is no {} under the patch{}", name_of(*base.violated),
-                                        stuck ? "" : ": an actor can still step");
-    rp.steps.push_back("  =  " + end);
-    if (!rp.diverges_at) {
-      explain(op::finds_nothing);
-      rp.diverges_at = static_cast<int>(base.trace.size());
-      rp.what = end;
-    }
-  }
-  return rp;
 }
 
 std::string semantics::name() const {
@@ -177,13 +49,12 @@ diff_report run_diff(std::vector<spec> const& specs, semantics const& base, sema
   d.base_name = base.name();
   d.patch_name = patched.name();
   for (auto const& s : specs) {
-    spec b = base.apply(s);
-    spec p = patched.apply(s);
-    if (b.needs_code() || p.needs_code()) b.code_engine = p.code_engine = true;  // function patches: both sides on model code
+    spec const b = base.apply(s);
+    spec const p = patched.apply(s);
     std::string label = scenario_label(s);
     bool const shared = std::count_if(specs.begin(), specs.end(), [&](spec const& o) { return scenario_label(o) == label; }) > 1;
     if (shared) label = std::string(name_of(s.sc.type)) + "/" + s.name;
-    property_set const props = p.needs_code() ? checked_on_code(p) : s.checked;
+    property_set const props = p.checked;
     for (std::size_t i = 0; i < property_count; ++i) {
       auto const prop = static_cast<property>(i);
       if (!props.has(prop)) continue;
@@ -199,13 +70,7 @@ diff_report run_diff(std::vector<spec> const& specs, semantics const& base, sema
       row.base = run_check(bs, lim);
       row.patched = run_check(ps, lim);
       row.what = compare(row.base, row.patched);
-      if (row.what == change::fixed) {
-        if (ps.needs_code()) {
-          row.evidence = replay_on_code(bs, row.base, ps);
-        } else {
-          row.evidence = replay_on(row.base, ps);
-        }
-      }
+      if (row.what == change::fixed) row.evidence = replay_on_code(bs, row.base, ps);
       d.rows.push_back(std::move(row));
     }
   }

@@ -30,13 +30,7 @@ std::optional<pagemap> parse_pagemap(std::string_view name) {
 }
 }  // namespace models
 
-// kernel-warn, kernel-bug and lifecycle fire only in model code (lang/): the
-// actor model has no WARN or BUG, and no monitor, so they do not apply to its
-// scenarios.
-bool applies(property p, models::pagemap t) {
-  if (code_only(p)) return false;
-  return p != property::dax_truncate_busy || t == models::pagemap::fs_dax;
-}
+bool applies(property p, models::pagemap t) { return p != property::dax_truncate_busy || t == models::pagemap::fs_dax; }
 
 namespace {
 
@@ -60,11 +54,10 @@ std::string one_of(std::array<std::string_view, N> const& names) {
   return s;
 }
 
-// Stacks patch p on s, whose kernel is p's base: its variants, functions and
-// the knobs that concern s's type. `own`: the spec names the patch, so its
+// Stacks patch p on s, whose kernel is p's base: its functions and the knobs
+// that concern s's type. `own`: the spec names the patch, so its
 // knobs join the spec's own [patch] (another era re-applies them).
 void stack(spec& s, patch_file const& p, bool own) {
-  s.sc.variants = static_cast<std::uint8_t>(s.sc.variants | p.variants);
   s.applied_patch = s.applied_patch.empty() ? p.name : s.applied_patch + " + " + p.name;
   s.function_patches.insert(s.function_patches.end(), p.functions.begin(), p.functions.end());
   auto apply = [&](patch_entry const& e) {
@@ -118,10 +111,9 @@ class parser {
     s.path = path_;
     s.name = std::filesystem::path(path_).stem().string();
 
-    static constexpr std::array<std::string_view, 13> top_keys{"title",   "kernel",    "pagemap", "pages",
-                                                               "actors",  "patch",     "patches", "expect",
-                                                               "properties", "threads", "functions", "engine",
-                                                               "failures"};
+    static constexpr std::array<std::string_view, 12> top_keys{"title",      "kernel",  "pagemap",   "pages",
+                                                               "actors",     "patch",   "patches",   "expect",
+                                                               "properties", "threads", "functions", "failures"};
     for (auto const& [key, node] : root)
       if (std::find(top_keys.begin(), top_keys.end(), key.str()) == top_keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "': expected " + one_of(top_keys));
@@ -150,11 +142,6 @@ class parser {
     if (auto const* n = root.get("pages"))
       s.sc.pages = static_cast<int>(integer_at(*n, "pages", 1, models::max_pages));
 
-    if (auto const* n = root.get("engine")) {
-      auto e = string_at(*n, "engine");
-      if (e != "code" && e != "actors") fail(*n, "unknown engine '" + e + "': expected 'code' (the kernel library) or 'actors'");
-      s.code_engine = e == "code";
-    }
     if (auto const* n = root.get("failures")) s.failures = static_cast<int>(integer_at(*n, "failures", 0, 4));
     parse_code(root, s, text);
     parse_actors(root, s);
@@ -162,8 +149,7 @@ class parser {
     if (auto const* n = root.get("patch")) parse_patch(*n, s);
     if (auto const* n = root.get("properties")) parse_properties(*n, s);
     for (std::size_t i = 0; i < property_count; ++i)
-      if (!applies(static_cast<property>(i), s.sc.type) && !(code_only(static_cast<property>(i)) && s.properties_listed))
-        s.checked.remove(static_cast<property>(i));
+      if (!applies(static_cast<property>(i), s.sc.type)) s.checked.remove(static_cast<property>(i));
     if (auto const* n = root.get("expect")) parse_expect(*n, s);
     return s;
   }
@@ -299,19 +285,6 @@ class parser {
         e.value = static_cast<std::int8_t>(integer_at(n, "knob '" + e.knob + "'", k.min, k.max));
         e.text = std::to_string(e.value);
         break;
-      case models::knob_kind::choice: {
-        std::string v = string_at(n, "knob '" + e.knob + "'");
-        int index = -1;
-        std::string accepted;
-        for (int i = k.min; i <= k.max; ++i) {
-          if (k.choices[static_cast<std::size_t>(i)] == v) index = i;
-          accepted += (i > k.min ? ", '" : "'") + std::string(k.choices[static_cast<std::size_t>(i)]) + "'";
-        }
-        if (index < 0) fail(n, "knob '" + e.knob + "' is '" + v + "': expected " + accepted);
-        e.value = static_cast<std::int8_t>(index);
-        e.text = v;
-        break;
-      }
     }
     return e;
   }
@@ -322,7 +295,7 @@ class parser {
     p.path = path_;
     p.name = std::filesystem::path(path_).stem().string();
     static constexpr std::array<std::string_view, 8> keys{"title", "base",  "link",      "scenarios",
-                                                          "kernel", "knobs", "functions", "variants"};
+                                                          "kernel", "knobs", "functions"};
     for (auto const& [key, node] : root)
       if (std::find(keys.begin(), keys.end(), key.str()) == keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "' in a patch file: expected " + one_of(keys));
@@ -338,7 +311,7 @@ class parser {
       auto k = models::parse_era(string_at(*n, "kernel"));
       if (!k) fail(*n, "unknown kernel '" + string_at(*n, "kernel") + "': expected " + one_of(models::era_names));
       if (*k == p.base) fail(*n, "kernel is the base: the patch would change nothing");
-      for (auto key : {"knobs", "functions", "variants"})
+      for (auto key : {"knobs", "functions"})
         if (auto const* other = root.get(key))
           fail(*other, "a patch that names a kernel is that kernel's code: it takes no '" + std::string(key) + "'");
       p.kernel = *k;
@@ -348,19 +321,6 @@ class parser {
       if (!arr) fail(*n, "'scenarios' must be an array of spec paths");
       auto const dir = std::filesystem::path(path_).parent_path();
       for (auto const& item : *arr) p.scenarios.push_back((dir / string_at(item, "a scenario path")).lexically_normal());
-    }
-    if (auto const* n = root.get("variants")) {
-      auto const* arr = n->as_array();
-      if (!arr) fail(*n, "'variants' must be an array of model variant names");
-      for (auto const& item : *arr) {
-        auto v = models::find_variant(string_at(item, "a variant"));
-        if (!v) {
-          std::string names;
-          for (auto const& vi : models::variants) names += (names.empty() ? "'" : ", '") + std::string(vi.name) + "'";
-          fail(item, "unknown model variant '" + string_at(item, "a variant") + "': expected " + names);
-        }
-        p.variants = static_cast<std::uint8_t>(p.variants | models::bit(*v));
-      }
     }
     if (auto const* n = root.get("functions")) {
       auto const* t = n->as_table();
@@ -382,7 +342,7 @@ class parser {
       }
     }
     auto const* knobs = root.get("knobs");
-    if (!knobs && (p.kernel || p.variants || !p.functions.empty())) return p;
+    if (!knobs && (p.kernel || !p.functions.empty())) return p;
     if (!knobs) fail_top("missing table [functions.NAME]: a patch replaces or adds functions, sets knobs, or names a kernel");
     auto const* table = knobs->as_table();
     if (!table) fail(*knobs, "'knobs' must be a table of knob = value");
@@ -405,7 +365,7 @@ class parser {
     }
     bool any = !p.common.empty();
     for (auto const& v : p.per_type) any = any || !v.empty();
-    if (!any && !p.variants) fail(*knobs, "[knobs] is empty: a patch overrides at least one knob");
+    if (!any) fail(*knobs, "[knobs] is empty: a patch overrides at least one knob");
     return p;
   }
 
@@ -418,9 +378,7 @@ class parser {
     for (auto const& n : *arr) {
       auto p = parse_property(string_at(n, "a property"));
       if (!p) fail(n, "unknown property '" + string_at(n, "a property") + "': expected " + one_of(property_names));
-      if (code_only(*p) && !s.needs_code())
-        fail(n, "property '" + std::string(name_of(*p)) + "' only model code can violate: engine = \"code\"");
-      if (!code_only(*p) && !applies(*p, s.sc.type))
+      if (!applies(*p, s.sc.type))
         fail(n, "property '" + std::string(name_of(*p)) + "' does not apply to pagemap '" +
                     std::string(name_of(s.sc.type)) + "'");
       s.checked.add(*p);
@@ -443,9 +401,7 @@ class parser {
       } else if (key.str() == "property") {
         auto p = parse_property(string_at(n, "property"));
         if (!p) fail(n, "unknown property '" + string_at(n, "property") + "': expected " + one_of(property_names));
-        if (!s.checked.has(*p) && !(code_only(*p) && s.needs_code()))
-          fail(n, "expected property '" + std::string(name_of(*p)) + "' is not checked here" +
-                      (code_only(*p) ? " (only model code can violate it: engine = \"code\")" : ""));
+        if (!s.checked.has(*p)) fail(n, "expected property '" + std::string(name_of(*p)) + "' is not checked here");
         e.violated = *p;
       } else {
         fail(n, "unknown key '" + std::string(key.str()) + "' in [expect]: expected 'verdict' or 'property'");
@@ -574,18 +530,6 @@ std::vector<patch_file> const& era_patch_stack(models::era e) {
   return stacks[static_cast<std::size_t>(e)];
 }
 
-std::optional<patch_file> variant_patch(std::string_view name, models::era base) {
-  auto v = models::find_variant(name);
-  if (!v) return std::nullopt;
-  patch_file p;
-  p.path = std::string(name);
-  p.name = std::string(name);
-  p.title = std::string(models::variants[static_cast<std::size_t>(*v)].meaning);
-  p.base = base;
-  p.variants = models::bit(*v);
-  return p;
-}
-
 spec with_patches(spec s, models::era base, std::vector<patch_file> const& patches) {
   for (auto const& p : patches) {
     if (p.kernel)
@@ -609,15 +553,6 @@ spec with_patch(spec s, patch_file const& p) {
 
 void check_patch_applies(patch_file const& p, std::vector<spec> const& specs) {
   if (!p.functions.empty()) return;  // its functions are the change; its knobs are the values they imply
-  for (std::size_t v = 0; v < models::variants.size(); ++v) {
-    if (!(p.variants & (1u << v))) continue;
-    auto const t = models::variants[v].concerns;
-    if (std::none_of(specs.begin(), specs.end(), [&](spec const& s) { return s.sc.type == t; }))
-      throw spec_error(p.path, 1, 1,
-                       "variant '" + std::string(models::variants[v].name) + "' changes the " +
-                           std::string(models::name_of(t)) + " model, and no scenario of this run is " +
-                           std::string(models::name_of(t)));
-  }
   for (auto const& e : p.common) {
     auto const* k = models::find_knob(e.knob);
     bool used = std::any_of(specs.begin(), specs.end(), [&](spec const& s) { return models::concerns(*k, s.sc.type); });

@@ -8,13 +8,7 @@
 
 namespace pgmapcheck::models::device_coherent {
 
+// The device-private table: the same moves, by the same primitives.
 inline constexpr auto const& table = device_private::table;
-
-static_assert(machine::validate_unique(machine::describe(table)), "device_coherent: duplicate (src, event, guard) row");
-static_assert(machine::validate_reachable(machine::describe(table)), "device_coherent: a state is unreachable from free");
-static_assert(machine::validate_allowed(machine::describe(table)), "device_coherent: a forbidden edge or event");
-
-// Its monitor is the device-private one: the same moves, by the same primitives.
-inline constexpr auto const& monitor = device_private::monitor;
 
 }  // namespace pgmapcheck::models::device_coherent

@@ -130,12 +130,10 @@ std::vector<std::string> patched_functions(spec const& base, spec const& patched
   std::vector<std::string> why;
   if (!names.empty()) why.push_back(fmt::format("the patch changes {}", fmt::join(names, ", ")));
   auto text = [](models::knob const& k, int v) {
-    return k.kind == models::knob_kind::choice  ? std::string(k.choices[static_cast<std::size_t>(v)])
-           : k.kind == models::knob_kind::boolean ? std::string(v ? "true" : "false")
-                                                  : std::to_string(v);
+    return k.kind == models::knob_kind::boolean ? std::string(v ? "true" : "false") : std::to_string(v);
   };
   for (auto const& k : models::knobs)
-    if (lang::value_on_code(k) && base.sc.rule.*(k.field) != patched.sc.rule.*(k.field))
+    if (base.sc.rule.*(k.field) != patched.sc.rule.*(k.field))
       why.push_back(fmt::format("{}: {} -> {}", k.name, text(k, base.sc.rule.*(k.field)), text(k, patched.sc.rule.*(k.field))));
   if (base.sc.kernel != patched.sc.kernel)
     why.push_back(fmt::format("kernel {} -> {}", name_of(base.sc.kernel), name_of(patched.sc.kernel)));
@@ -189,17 +187,10 @@ void coverage(code_model const& m, check_result& out) {
 
 }  // namespace
 
-property_set checked_on_code(spec const& s) {
-  property_set checked = s.checked;
-  if (!s.properties_listed)
-    for (std::size_t i = 0; i < property_count; ++i)
-      if (code_only(static_cast<property>(i))) checked.add(static_cast<property>(i));
-  return checked;
-}
 
-check_result run_code_check(spec const& s, limits const& lim) {
+check_result run_check(spec const& s, limits const& lim) {
   code_model const m = lang::build_code_model(s);
-  auto r = explore(m, checked_on_code(s), lim);
+  auto r = explore(m, s.checked, lim);
   check_result out = result_of(s, r);
   out.scenario.actor_labels.clear();  // one column per thread: actors, then the spec's own threads
   for (auto const& t : m.threads()) out.scenario.actor_labels.push_back(t.name);

@@ -387,11 +387,11 @@ class executor {
     auto const from = s;
     bool fired = false;
     switch (m_.setup_.facts.pagemap_type) {
-      case 1: fired = machine::fire<E>(models::device_private::monitor, s, v); break;
-      case 2: fired = machine::fire<E>(models::device_coherent::monitor, s, v); break;
-      case 3: fired = machine::fire<E>(models::fs_dax::monitor, s, v); break;
-      case 4: fired = machine::fire<E>(models::generic::monitor, s, v); break;
-      default: fired = machine::fire<E>(models::p2pdma::monitor, s, v); break;
+      case 1: fired = machine::fire<E>(models::device_private::table, s, v); break;
+      case 2: fired = machine::fire<E>(models::device_coherent::table, s, v); break;
+      case 3: fired = machine::fire<E>(models::fs_dax::table, s, v); break;
+      case 4: fired = machine::fire<E>(models::generic::table, s, v); break;
+      default: fired = machine::fire<E>(models::p2pdma::table, s, v); break;
     }
     if (!fired) {
       st_.page = static_cast<std::int8_t>(p);

@@ -127,12 +127,6 @@ void add_scenario_code(source_set& src, spec const& s, scenario_facts const& fac
   check_all(src, facts);
 }
 
-bool value_on_code(models::knob const& k) {
-  static constexpr std::array<std::string_view, 7> values{"free_refcount",  "memremap_pgmap_refs", "private_free_at",
-                                                          "private_alloc",  "fs_dax_map_ref",      "fs_dax_cache_ref",
-                                                          "p2p_mmap_ref"};
-  return std::find(values.begin(), values.end(), k.name) != values.end();
-}
 
 namespace {
 
@@ -182,7 +176,7 @@ std::shared_ptr<compiled_code const> compiled(spec const& s, scenario_facts cons
     if (!src.find(std::string(models::actor_names[k])))
       throw spec_error(s.path, 1, 1,
                        "actor kind '" + std::string(models::actor_names[k]) +
-                           "' has no harness in the kernel library yet (models/harness/actors.kc): run it with --engine actors");
+                           "' has no harness in the kernel library (models/harness/actors.kc)");
     out->threads.push_back(compile_thread(src, std::string(models::actor_names[k]), name, facts));
   }
   for (auto const& t : s.threads) out->threads.push_back(compile_thread(src, thread_function(t.name), t.name, facts));
@@ -195,47 +189,24 @@ std::shared_ptr<compiled_code const> compiled(spec const& s, scenario_facts cons
 }  // namespace
 
 code_model build_code_model(spec const& s) {
-  if (s.sc.variants)
-    throw spec_error(s.path, 1, 1,
-                     "model variants change the actor model; the kernel library takes patches as functions "
-                     "([functions.NAME] in a patch file): run this one with --engine actors");
-  auto const preset = models::preset(s.sc.kernel, s.sc.type);
-  for (auto const& k : models::knobs)
-    if (s.sc.rule.*(k.field) != preset.*(k.field) && !value_on_code(k))
-      throw spec_error(s.path, 1, 1,
-                       "knob '" + std::string(k.name) +
-                           "' stands for code the kernel library writes as code: patch the function instead "
-                           "([functions.NAME] in a patch file), or run this one with --engine actors");
   scenario_facts facts;
   facts.kernel = release_of(s.sc.kernel);
   facts.pagemap_type = type_code(s.sc.type);
   facts.pages = s.sc.pages;
   auto const code = compiled(s, facts);
 
+  // The era's values (and a patch's): the initial state and the ref-leak baseline.
+  auto const& rule = s.sc.rule;
   code_setup setup;
   setup.facts = facts;
-  setup.free_refcount = s.sc.rule.free_refcount;
-  setup.initial_pgmap_ref = 1 + (s.sc.rule.memremap_pgmap_refs ? s.sc.pages : 0);
+  setup.free_refcount = rule.free_refcount;
+  setup.initial_pgmap_ref = 1 + (rule.memremap_pgmap_refs ? s.sc.pages : 0);
   setup.p2pdma = s.sc.type == models::pagemap::p2pdma;
   setup.failures = s.failures;
-  // The ref-leak baseline of pages still out of their allocator at the end.
-  auto const& rule = s.sc.rule;
-  bool const device = s.sc.type == models::pagemap::device_private || s.sc.type == models::pagemap::device_coherent;
-  switch (s.sc.type) {
-    case models::pagemap::device_private:
-    case models::pagemap::device_coherent:
-      setup.mapped_refcount = 1 + (s.sc.type == models::pagemap::device_private && rule.private_free_at == 1 ? 1 : 0);
-      break;
-    case models::pagemap::p2pdma: setup.mapped_refcount = 1; break;
-    case models::pagemap::fs_dax: setup.mapped_refcount = rule.free_refcount + (rule.fs_dax_map_ref ? 1 : 0); break;
-    case models::pagemap::generic:
-      setup.mapped_refcount = rule.free_refcount + (s.sc.kernel == models::era::v6_15 ? 1 : 0);
-      break;
-  }
-  setup.mapped_pgmap_ref = s.sc.type == models::pagemap::p2pdma && rule.p2p_mmap_ref ? 1 : 0;
-  setup.associated_refcount = s.sc.type == models::pagemap::fs_dax && rule.fs_dax_cache_ref ? 1 : 0;
-  setup.allocated_pgmap_ref =
-      device && rule.private_alloc == static_cast<std::int8_t>(models::private_alloc::zone_device_page_init) ? 1 : 0;
+  setup.mapped_refcount = rule.mapped_refcount;
+  setup.associated_refcount = rule.cached_refcount;
+  setup.allocated_pgmap_ref = rule.allocated_pgmap_ref;
+  setup.mapped_pgmap_ref = rule.mapped_pgmap_ref;
   setup.file_mapped = false;  // a VMA exists iff an actor maps the file; threads of a spec's own add none
   for (int a = 0; a < s.sc.actor_count; ++a)
     if (models::maps_file(s.sc.actors[static_cast<std::size_t>(a)])) setup.file_mapped = true;

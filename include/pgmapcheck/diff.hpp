@@ -22,7 +22,7 @@ struct replay {
   bool cannot_happen = false;  // else it happens and ends differently
   std::string what;            // that step, and how it differs
   std::vector<std::string> steps;  // one line per replayed step
-  std::vector<std::string> why;    // the knobs that differ, "knob: base -> patch"
+  std::vector<std::string> why;    // the patched functions on its way, the values that differ
 };
 
 struct diff_row {
@@ -64,9 +64,6 @@ std::string scenario_label(spec const& s);
 
 // Checks every spec under both semantics, one property at a time.
 diff_report run_diff(std::vector<spec> const& specs, semantics const& base, semantics const& patched, limits const& lim);
-
-// Replays the base counterexample of row on the patched semantics.
-replay replay_on(check_result const& base, spec const& patched_spec);
 
 // The table: scenario, property, base, patch, change, states.
 std::string render_diff_table(diff_report const& d, bool all_rows);

@@ -48,11 +48,6 @@ inline constexpr std::array<std::string_view, property_count> property_meanings{
 
 constexpr std::string_view name_of(property p) { return property_names[static_cast<std::size_t>(p)]; }
 
-// Returns true iff only model code can violate p: WARN and BUG in the code,
-// and the lifecycle tables the code's primitives fire as monitors.
-constexpr bool code_only(property p) {
-  return p == property::kernel_warn || p == property::kernel_bug || p == property::lifecycle;
-}
 
 std::optional<property> parse_property(std::string_view name);
 

@@ -1,7 +1,7 @@
 // Scenario files (specs/*.toml): parsing and validation into a runnable scenario.
 #pragma once
 
-#include "models/world.hpp"
+#include "models/scenario.hpp"
 #include "pgmapcheck/error.hpp"
 #include "pgmapcheck/explorer.hpp"
 #include "pgmapcheck/model.hpp"
@@ -52,20 +52,14 @@ struct spec {
   property_set checked = property_set::all();
   bool properties_listed = false;  // the file restricts the check with properties = [...]
   std::vector<patch_entry> patch;
-  std::string applied_patch;  // the patch files or variants applied over the kernel, if any ("a + b")
+  std::string applied_patch;  // the patch files applied over the kernel, if any ("a + b")
   std::optional<expectation> expect;
   std::vector<std::string> actor_labels;  // "memunmap#0", in column order
   std::vector<code_source> threads;    // [threads.NAME]: code of the spec's own, run after the actors
   std::vector<code_source> functions;  // [functions]: functions the spec defines or overrides
   std::vector<function_patch> era_patches;       // the era's patch stack on its release (rfc-v3 on v5.10)
   std::vector<function_patch> function_patches;  // from the patch files applied, in order
-  bool code_engine = true;  // run on the kernel library's model code; engine = "actors": on the actor model
   int failures = 1;          // the failure budget: operations that may fail for reasons outside the model
-
-  // Returns true iff the scenario runs on model code (engine = "code", threads, functions or function patches).
-  bool needs_code() const {
-    return code_engine || !threads.empty() || !functions.empty() || !function_patches.empty();
-  }
 };
 
 // Returns true iff property p applies to pagemap type t.
@@ -93,7 +87,6 @@ struct patch_file {
   std::vector<patch_entry> common;                              // [knobs]: every type they concern
   std::array<std::vector<patch_entry>, 5> per_type;             // [knobs.TYPE]
   std::vector<std::filesystem::path> scenarios;                 // default scenarios, resolved
-  std::uint8_t variants = 0;                                    // models::variant bits (code-order changes)
   std::vector<function_patch> functions;                        // [functions.NAME]: replaces, with
 };
 
@@ -101,9 +94,6 @@ struct patch_file {
 // (models/patches/ERA/*.toml, in file order): rfc-v3 is two patches on
 // v5.10; a release has none.
 std::vector<patch_file> const& era_patch_stack(models::era e);
-
-// A patch that is one registered model variant over `base` (diff --patch NAME).
-std::optional<patch_file> variant_patch(std::string_view name, models::era base);
 
 // Parses and validates a patch file; throws spec_error on bad input.
 patch_file parse_patch_file(std::string_view text, std::string const& path);

@@ -13,12 +13,12 @@ namespace pgmapcheck {
 // One step of a counterexample, with the counters after it.
 struct trace_row {
   int actor = 0;
-  int op = 0;     // the model's operation id (models::op), for replay
+  int op = 0;     // the thread's visible instruction (its pc), for replay
   int page = -1;  // the page the step acted on, or -1
   int outcome = 0;  // model code: the branch a nondeterministic primitive took (1: it failed)
   std::string text;                // "put_page(page0) 1->0"
-  std::vector<std::string> notes;  // side effects: "put_dev_pagemap", "wake_up_var"
-  std::string function;            // the kernel function it models
+  std::vector<std::string> notes;  // "in put_page < memunmap_pages", a failure taken, a page chosen
+  std::string function;            // "models/kernel/mm/memremap.kc:64 memunmap_pages"
   std::vector<int> page_refs;      // each page's refcount after the step
   int pgmap_ref = 0;
   bool violating = false;
@@ -69,7 +69,9 @@ check_result result_of(spec const& s, search_result<M> const& r) {
   return out;
 }
 
-// Explores the spec's scenario exhaustively (BFS) and explains the outcome.
+// Explores the spec's scenario on the kernel library (BFS by default) and
+// explains the outcome: trace rows name each step's model file:line
+// (explorer/lang/check.cpp).
 check_result run_check(spec const& s, limits const& lim);
 
 // "p2pdma v5.10, 2 pages: refcount-underflow (shortest: 4 steps)"; a trace
@@ -80,8 +82,8 @@ std::string headline(check_result const& r);
 // refcounts and pgmap->ref after every step.
 std::string render_text(check_result const& r);
 
-// Model code only: how many model lines ran, and for a holds the lines, the
-// failure branches and the wake-ups that never ran ("" for the actor model).
+// How many model lines ran, and for a holds the lines, the failure branches
+// and the wake-ups that never ran.
 std::string render_coverage(check_result const& r);
 
 // report.json; timing figures live under "timing" only.

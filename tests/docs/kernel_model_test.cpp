@@ -1,8 +1,7 @@
 // docs/kernel-model.md covers everything `pgmapcheck list` prints, and every
 // knob's source points at the doc's section for it.
 #include "models/kernels.hpp"
-#include "models/variants.hpp"
-#include "models/world.hpp"
+#include "models/scenario.hpp"
 #include "pgmapcheck/model.hpp"
 
 #include <catch2/catch.hpp>
@@ -32,14 +31,13 @@ std::set<std::string> headings(std::string const& doc) {
 
 }  // namespace
 
-TEST_CASE("kernel-model.md: a section for every actor, property, knob and variant", "[docs]") {
+TEST_CASE("kernel-model.md: a section for every actor, property and knob", "[docs]") {
   auto const doc = read_doc();
   REQUIRE_FALSE(doc.empty());
   auto const h = headings(doc);
   for (auto name : pgmapcheck::models::actor_names) CHECK(h.count(std::string(name)) == 1);
   for (auto name : pgmapcheck::property_names) CHECK(h.count(std::string(name)) == 1);
   for (auto const& k : pgmapcheck::models::knobs) CHECK(h.count(std::string(k.name)) == 1);
-  for (auto const& v : pgmapcheck::models::variants) CHECK(h.count(std::string(v.name)) == 1);
 }
 
 TEST_CASE("kernel-model.md: every pagemap type and era is described", "[docs]") {

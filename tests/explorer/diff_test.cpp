@@ -129,7 +129,7 @@ TEST_CASE("diff: bad patch files name the problem", "[diff]") {
   for (auto const& c : std::vector<bad_case>{
            {"base = \"v5.10\"\n[knobs]\nwarp = 1\n", "specs/patches/x.toml:3:8: unknown knob 'warp'"},
            {"base = \"v5.10\"\n[knobs]\nfree_refcount = true\n", "3:17: knob 'free_refcount' must be an integer"},
-           {"base = \"v5.10\"\n[knobs]\nzero_put_frees = 0\n", "3:18: knob 'zero_put_frees' must be true or false"},
+           {"base = \"v5.10\"\n[knobs]\nmemremap_pgmap_refs = 0\n", "3:23: knob 'memremap_pgmap_refs' must be true or false"},
            {"base = \"v9\"\n[knobs]\nfree_refcount = 0\n", "1:8: unknown kernel 'v9'"},
            {"[knobs]\nfree_refcount = 0\n", "missing key 'base'"},
            {"base = \"v5.10\"\n", "missing table [functions.NAME]"},
@@ -137,15 +137,16 @@ TEST_CASE("diff: bad patch files name the problem", "[diff]") {
            {"base = \"v5.10\"\nkernel = \"v5.18\"\n[knobs]\nfree_refcount = 0\n", "3:1: a patch that names a kernel is that kernel's code"},
            {"base = \"v5.10\"\n[knobs]\n", "[knobs] is empty"},
            {"base = \"v5.10\"\nauthor = \"me\"\n[knobs]\nfree_refcount = 0\n", "2:10: unknown key 'author'"},
-           {"base = \"v5.10\"\n[knobs.fs_dax]\np2p_mmap_ref = true\n", "does not apply to pagemap 'fs_dax'"},
+           {"base = \"v5.10\"\n[knobs.fs_dax]\nmapped_pgmap_ref = true\n", "does not apply to pagemap 'fs_dax'"},
+           {"base = \"v5.10\"\n[knobs]\nfs_dax_idle = 0\n", "unknown knob 'fs_dax_idle'"},
        }) {
     INFO(c.text);
     CHECK(patch_error(c.text).find(c.says) != std::string::npos);
   }
   // A knob that concerns no type among the run's scenarios.
-  patch_file p = parse_patch_file("base = \"v5.10\"\n[knobs]\nfs_dax_idle = 0\n", "x.toml");
+  patch_file p = parse_patch_file("base = \"v5.10\"\n[knobs]\ncached_refcount = 1\n", "x.toml");
   std::vector<spec> p2p{load_spec(root / "specs/p2pdma/memunmap-alone-v5.10.toml")};
-  CHECK_THROWS_WITH(check_patch_applies(p, p2p), Catch::Contains("x.toml:3:15: knob 'fs_dax_idle' does not apply to any"));
+  CHECK_THROWS_WITH(check_patch_applies(p, p2p), Catch::Contains("x.toml:3:19: knob 'cached_refcount' does not apply to any"));
 }
 
 TEST_CASE("diff: the CLI exits 1 when a patch introduces a violation, 0 when not, 2 on bad input", "[diff]") {
@@ -187,7 +188,6 @@ TEST_CASE("diff: patches stack, on either side, in order", "[diff]") {
   spec const stacked = both.apply(gup);
   CHECK(stacked.function_patches.size() == helper.functions.size() + remove.functions.size());
   spec era = with_kernel(gup, models::era::rfc_v3);
-  era.code_engine = true;
   auto const a = run_check(stacked, {}), b = run_check(era, {});
   CHECK(a.result == verdict::violation);
   CHECK(a.result == b.result);

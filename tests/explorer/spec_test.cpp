@@ -55,24 +55,26 @@ TEST_CASE("spec: non-ASCII text is fine in comments, refused elsewhere", "[spec]
 
 TEST_CASE("spec: [patch], properties and [expect]", "[spec]") {
   spec s = parse_spec(good + R"([patch]
-zero_put_drops_pgmap = false
-memunmap_drop = "put_many"
+memremap_pgmap_refs = false
+mapped_refcount = 2
 [expect]
 verdict = "violation"
 property = "deadlock"
 )" + "", "x.toml");
-  CHECK(s.sc.rule.zero_put_drops_pgmap == 0);
-  CHECK(s.sc.rule.memunmap_drop == static_cast<std::int8_t>(models::memunmap_drop::put_many));
+  CHECK(s.sc.rule.memremap_pgmap_refs == 0);
+  CHECK(s.sc.rule.mapped_refcount == 2);
   REQUIRE(s.patch.size() == 2);
   REQUIRE(s.expect);
   CHECK(s.expect->result == verdict::violation);
   CHECK(s.expect->violated == property::deadlock);
 
+  // Another kernel: its values, the spec's own [patch] again on top.
   spec r = with_kernel(s, models::era::rfc_v3);
   CHECK(r.sc.kernel == models::era::rfc_v3);
   CHECK(r.declared_kernel == models::era::v5_10);
   CHECK(r.sc.rule.free_refcount == 0);
-  CHECK(r.sc.rule.zero_put_drops_pgmap == 0);
+  CHECK(r.sc.rule.memremap_pgmap_refs == 0);
+  CHECK_FALSE(r.era_patches.empty());  // the RFC's patch stack on v5.10
 }
 
 TEST_CASE("spec: bad input names file, line, column and what was expected", "[spec]") {
@@ -105,12 +107,14 @@ TEST_CASE("spec: bad input names file, line, column and what was expected", "[sp
       {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\ncolour = 1\n", "specs/x.toml:3:10", "unknown key 'colour'"},
       {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nwarp_drive = true\n",
        "specs/x.toml:6:14", "unknown knob 'warp_drive'"},
-      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nzero_put_frees = 1\n",
-       "specs/x.toml:6:18", "must be true or false"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nmemremap_pgmap_refs = 1\n",
+       "specs/x.toml:6:23", "must be true or false"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\ncached_refcount = 0\n",
+       "specs/x.toml:6:19", "does not apply to pagemap 'p2pdma'"},
+      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nmapped_refcount = 3\n",
+       "specs/x.toml:6:19", "mapped_refcount' is 3: expected an integer from 0 to 2"},
       {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nfs_dax_idle = 0\n",
-       "specs/x.toml:6:15", "does not apply to pagemap 'p2pdma'"},
-      {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nmemunmap_drop = \"yes\"\n",
-       "specs/x.toml:6:17", "expected 'put_page', 'put_many', 'none'"},
+       "specs/x.toml:6:15", "unknown knob 'fs_dax_idle'"},
       {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\nproperties = [\"speed\"]\n[actors]\nmemunmap = 1\n", "specs/x.toml:3:15",
        "unknown property 'speed'"},
       {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\nproperties = [\"dax-truncate-busy\"]\n[actors]\nmemunmap = 1\n",
@@ -178,7 +182,6 @@ TEST_CASE("spec: patches = [...] stacks patch files on the spec's kernel", "[spe
   CHECK(s.applied_patch == "p2pdma-mmap-put-on-error-on-v6.15");
   REQUIRE(s.function_patches.size() == 1);
   CHECK(s.function_patches.front().with.name == "p2pmem_alloc_mmap");
-  CHECK(s.needs_code());
   // A patch written for another kernel is refused where the spec names it.
   std::string const text = "kernel = \"v6.1\"\npagemap = \"p2pdma\"\npatches = [\"../patches/p2pdma-mmap-put-on-error-on-v6.15.toml\"]\n"
                            "[actors]\nmemunmap = 1\n";

@@ -28,19 +28,19 @@ TEST_CASE("library: V5 in v5.10 is get_dev_pagemap dereferencing the NULL pgmap-
   s.properties_listed = false;
   s.checked = property_set{};
   s.checked.add(property::kernel_bug);
-  auto r = run_code_check(s, {});
+  auto r = run_check(s, {});
   REQUIRE(r.result == verdict::violation);
   CHECK(*r.violated == property::kernel_bug);
   CHECK(r.message == "NULL pointer dereference: if (pgmap && !percpu_ref_tryget_live(pgmap->ref))");
   // From b80892ca022e (v5.17) the ref is embedded: the same race is safe.
-  auto v518 = run_code_check(with_kernel(s, models::era::v5_18), {});
+  auto v518 = run_check(with_kernel(s, models::era::v5_18), {});
   CHECK(v518.result == verdict::holds);
 }
 
 TEST_CASE("library: a holds says which model lines, failure branches and wake-ups never ran", "[library]") {
   spec s = load_spec(std::string(PGMAPCHECK_SOURCE_DIR) + "/specs/p2pdma/mmap-error-leak-v6.15.toml");
   s.failures = 0;
-  auto r = run_code_check(s, {});
+  auto r = run_check(s, {});
   REQUIRE(r.result == verdict::holds);
   REQUIRE_FALSE(r.code_lines.empty());
   CHECK(r.never_ran.size() < r.code_lines.size());
@@ -50,7 +50,7 @@ TEST_CASE("library: a holds says which model lines, failure branches and wake-up
   CHECK(render_coverage(r).find("failure branches never taken") != std::string::npos);
   // With one, it ran (and the leak shows).
   s.failures = 1;
-  auto leaky = run_code_check(s, {});
+  auto leaky = run_check(s, {});
   CHECK(leaky.result == verdict::violation);
   CHECK(leaky.failures_never_taken.empty());
 }
@@ -71,7 +71,7 @@ TEST_CASE("library: rfc-v3 is the RFC's two patches on v5.10, as function patche
     spec s;
     s.sc.type = t;
     for (auto const& p : stack) s = with_patch(s, p);
-    CHECK(s.sc.rule.free_refcount == models::preset(models::era::rfc_v3, t).free_refcount);
+    CHECK(s.sc.rule == models::preset(models::era::rfc_v3, t));
     // Every function it replaces still reads as the patch found it.
     s = spec{};
     s.sc.type = t;

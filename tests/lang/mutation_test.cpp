@@ -39,7 +39,7 @@ std::vector<spec> code_catalog() {
   std::vector<spec> out;
   for (auto const& path : catalog_files(std::string(PGMAPCHECK_SOURCE_DIR) + "/specs")) {
     spec s = load_spec(path);
-    if (s.expect && s.code_engine) out.push_back(std::move(s));
+    if (s.expect) out.push_back(std::move(s));
   }
   return out;
 }
@@ -59,7 +59,7 @@ bool killed(mutant const& m, std::vector<spec> const& specs, std::vector<check_r
     text.replace(at, std::string(m.from).size(), m.to);
     spec s = specs[i];
     s.functions.push_back({m.function, text, 1});
-    auto r = run_code_check(s, {});
+    auto r = run_check(s, {});
     if (r.result != base[i].result || r.violated != base[i].violated) {
       by = s.path + ": " + std::string(name_of(r.result)) +
            (r.violated ? " " + std::string(name_of(*r.violated)) : std::string()) + " (was " +
@@ -76,7 +76,7 @@ TEST_CASE("library mutants: each seeded bug is killed by the catalog on model co
   auto const specs = code_catalog();
   REQUIRE(specs.size() >= 35);
   std::vector<check_result> base;
-  for (auto const& s : specs) base.push_back(run_code_check(s, {}));
+  for (auto const& s : specs) base.push_back(run_check(s, {}));
   for (auto const& m : mutants) {
     std::string by;
     INFO(m.what << " in " << m.function);
@@ -90,9 +90,8 @@ TEST_CASE("library mutants: a move the lifecycle table has no row for is caught 
   // maps it. No counter goes wrong at the map; the P2PDMA table has no row
   // for map from free.
   spec s = load_spec(std::string(PGMAPCHECK_SOURCE_DIR) + "/specs/p2pdma/p2p-mmap-v6.15.toml");
-  s.code_engine = true;
   s.failures = 0;
-  REQUIRE(run_code_check(s, {}).result == verdict::holds);
+  REQUIRE(run_check(s, {}).result == verdict::holds);
   auto const& m = mutants[std::size(mutants) - 1];
   lang::scenario_facts facts;
   facts.kernel = lang::release_of(s.sc.kernel);
@@ -103,7 +102,7 @@ TEST_CASE("library mutants: a move the lifecycle table has no row for is caught 
   REQUIRE(at != std::string::npos);
   text.replace(at, std::string(m.from).size(), m.to);
   s.functions.push_back({m.function, text, 1});
-  auto r = run_code_check(s, {});
+  auto r = run_check(s, {});
   REQUIRE(r.result == verdict::violation);
   CHECK(*r.violated == property::lifecycle);
   CHECK(r.message.find("p2pdma's lifecycle has no row for map from free") != std::string::npos);

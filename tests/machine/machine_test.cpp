@@ -1,5 +1,5 @@
 // The state-machine DSL: rows, guards, actions, first-match firing, validation.
-#include "models/world.hpp"
+#include "models/lifecycle.hpp"
 #include "pgmapcheck/machine.hpp"
 
 #include <catch2/catch.hpp>

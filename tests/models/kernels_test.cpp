@@ -1,4 +1,4 @@
-// The era presets against docs/kernel-model.md's era table, and the knob registry.
+// The era values against docs/kernel-model.md's era table, and the knob registry.
 #include "models/kernels.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,43 +22,27 @@ TEST_CASE("kernels: refcount of a free page, per era and type", "[kernels]") {
   for (auto t : {device_private, device_coherent, fs_dax, p2pdma}) CHECK(preset(era::v6_15, t).free_refcount == 0);
 }
 
-TEST_CASE("kernels: memremap refs and memunmap's drop", "[kernels]") {
-  CHECK(preset(era::v5_10, p2pdma).memunmap_drop == static_cast<std::int8_t>(memunmap_drop::put_page));
-  CHECK(preset(era::rfc_v3, p2pdma).memunmap_drop == static_cast<std::int8_t>(memunmap_drop::put_many));
-  CHECK(preset(era::v5_18, fs_dax).memunmap_drop == static_cast<std::int8_t>(memunmap_drop::put_many));
-  CHECK(preset(era::v6_1, device_private).memunmap_drop == static_cast<std::int8_t>(memunmap_drop::none));
+TEST_CASE("kernels: memremap's refs and the ref-leak baseline, per era and type", "[kernels]") {
   CHECK(preset(era::v6_1, device_private).memremap_pgmap_refs == 0);
   CHECK(preset(era::v6_1, generic).memremap_pgmap_refs == 1);
-}
-
-TEST_CASE("kernels: what a put to 0 does", "[kernels]") {
-  for (auto t : all_types) {
-    CHECK(preset(era::v5_10, t).zero_put_drops_pgmap == 1);
-    CHECK(preset(era::rfc_v3, t).zero_put_drops_pgmap == 0);
-  }
-  CHECK(preset(era::v6_1, device_private).zero_put_drops_pgmap == 1);
-  CHECK(preset(era::v6_1, generic).zero_put_drops_pgmap == 0);
-  CHECK(preset(era::v6_1, device_coherent).zero_put_drops_pgmap == 1);  // mm/memremap.c:free_zone_device_page, 6.1
-  for (auto t : all_types) {  // only v5.18's device-private pages are reset after page_free
-    CHECK(preset(era::v6_1, t).reset_after_free == 0);
-    CHECK(preset(era::v6_15, t).reset_after_free == 0);
-  }
-  CHECK(preset(era::v6_15, p2pdma).zero_put_frees == 1);
-  CHECK(preset(era::v5_18, device_private).reset_after_free == 1);
-}
-
-TEST_CASE("kernels: fs-dax, cpu fault and memunmap order by era", "[kernels]") {
-  CHECK(preset(era::v5_10, fs_dax).fs_dax_idle == 1);
-  CHECK(preset(era::rfc_v3, fs_dax).fs_dax_idle == 0);
-  CHECK(preset(era::v6_15, fs_dax).fs_dax_idle == 0);
-  CHECK(preset(era::v6_15, fs_dax).fs_dax_map_ref == 1);
-  CHECK(preset(era::v6_1, fs_dax).fs_dax_map_ref == 0);
-  CHECK(preset(era::v6_15, fs_dax).truncate_skips_unmapped == 0);
-  CHECK(preset(era::v6_1, fs_dax).truncate_skips_unmapped == 1);
-  CHECK(preset(era::v5_18, device_private).cpu_fault_page_ref == 0);
-  CHECK(preset(era::v6_1, device_private).cpu_fault_page_ref == 1);
-  CHECK(preset(era::v5_18, p2pdma).exit_before_unpublish == 1);
-  CHECK(preset(era::v6_1, p2pdma).exit_before_unpublish == 0);
+  CHECK(preset(era::v5_10, p2pdma).memremap_pgmap_refs == 1);
+  // A driver's page rests at 2 in v5.10 (get_page on allocation), at 1 after.
+  CHECK(preset(era::v5_10, device_private).mapped_refcount == 2);
+  CHECK(preset(era::rfc_v3, device_private).mapped_refcount == 1);
+  CHECK(preset(era::v5_18, device_private).mapped_refcount == 1);
+  CHECK(preset(era::v6_1, device_private).mapped_refcount == 1);
+  // FS_DAX and device-dax mappings take a reference only from v6.15.
+  CHECK(preset(era::rfc_v3, fs_dax).mapped_refcount == 0);
+  CHECK(preset(era::v6_1, fs_dax).mapped_refcount == 1);
+  CHECK(preset(era::v6_15, fs_dax).mapped_refcount == 1);
+  CHECK(preset(era::v6_15, generic).mapped_refcount == 2);
+  // zone_device_page_init (v6.1) and the P2PDMA mmap path (v6.2) hold pgmap refs.
+  CHECK(preset(era::v5_18, device_private).allocated_pgmap_ref == 0);
+  CHECK(preset(era::v6_1, device_coherent).allocated_pgmap_ref == 1);
+  CHECK(preset(era::v6_1, p2pdma).mapped_pgmap_ref == 0);
+  CHECK(preset(era::v6_15, p2pdma).mapped_pgmap_ref == 1);
+  for (auto t : all_types)
+    for (auto e : {era::v5_10, era::rfc_v3, era::v5_18, era::v6_1, era::v6_15}) CHECK(preset(e, t).cached_refcount == 0);
 }
 
 TEST_CASE("kernels: device_coherent exists from v6.1", "[kernels]") {

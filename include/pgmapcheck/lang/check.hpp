@@ -1,4 +1,4 @@
-// A scenario checked on the kernel library (model code) rather than the actors.
+// Checking a scenario on the kernel library: the properties model code checks, and replay.
 #pragma once
 
 #include "pgmapcheck/diff.hpp"
@@ -6,14 +6,7 @@
 
 namespace pgmapcheck {
 
-// Explores the spec's scenario as model code and explains the outcome in the
-// same form as run_check: trace rows name each step's model file:line.
-check_result run_code_check(spec const& s, limits const& lim);
 
-// The properties a check of s on model code covers: the spec's, plus those
-// only model code can violate (kernel-warn, kernel-bug, lifecycle) unless the
-// spec lists its own.
-property_set checked_on_code(spec const& s);
 
 // Replays a counterexample found on model code (base_result, a check of
 // base) on the patched spec's model code, step by step: each step is matched

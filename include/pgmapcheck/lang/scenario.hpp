@@ -18,12 +18,6 @@ source_set load_library(scenario_facts const& facts);
 // its threads' code. Throws spec_error on bad model code.
 void add_scenario_code(source_set& src, spec const& s, scenario_facts const& facts);
 
-// Returns true iff knob k is a value model code reads (a free page's count,
-// memremap's references, and the ref-leak baseline of a page still mapped or
-// in a file's page cache at the end); every other knob stands for code, which
-// the library writes as code.
-bool value_on_code(models::knob const& k);
-
 // The spec's scenario as model code: one thread per actor instance, running
 // the harness function of its kind. Throws spec_error on bad model code.
 code_model build_code_model(spec const& s);
