@@ -61,6 +61,12 @@ std::string render_coverage(check_result const& r) {
 
 std::string render_text(check_result const& r) {
   std::string out = headline(r) + "\n";
+  if (r.scenario.expect && !r.scenario.expect->involves.empty()) {
+    std::string kinds;
+    for (auto k : r.scenario.expect->involves) kinds += (kinds.empty() ? "" : ", ") + std::string(models::name_of(k));
+    out += fmt::format("  only counterexamples in which {} act{} on a page count ([expect] involves)\n", kinds,
+                       r.scenario.expect->involves.size() == 1 ? "s" : "");
+  }
   if (r.result != verdict::violation) return out + render_coverage(r);
   auto const& labels = r.scenario.actor_labels;
   std::vector<std::size_t> width(labels.size());

@@ -403,12 +403,28 @@ class parser {
         if (!p) fail(n, "unknown property '" + string_at(n, "property") + "': expected " + one_of(property_names));
         if (!s.checked.has(*p)) fail(n, "expected property '" + std::string(name_of(*p)) + "' is not checked here");
         e.violated = *p;
+      } else if (key.str() == "involves") {
+        auto const* arr = n.as_array();
+        if (!arr || arr->empty()) fail(n, "'involves' must be a non-empty array of the spec's actor kinds");
+        for (auto const& item : *arr) {
+          std::string const name = string_at(item, "an actor kind");
+          bool found = false;
+          for (int a = 0; a < s.sc.actor_count; ++a)
+            if (models::name_of(s.sc.actors[static_cast<std::size_t>(a)]) == name) {
+              found = true;
+              e.involves.push_back(s.sc.actors[static_cast<std::size_t>(a)]);
+              break;
+            }
+          if (!found) fail(item, "'" + name + "' is not among this spec's [actors]");
+        }
       } else {
-        fail(n, "unknown key '" + std::string(key.str()) + "' in [expect]: expected 'verdict' or 'property'");
+        fail(n, "unknown key '" + std::string(key.str()) + "' in [expect]: expected 'verdict', 'property' or 'involves'");
       }
     }
     if (!table->contains("verdict")) fail(node, "[expect] needs verdict = 'holds' or 'violation'");
     if (e.violated && e.result != verdict::violation) fail(node, "[expect] names a property but expects 'holds'");
+    if (!e.involves.empty() && e.result != verdict::violation)
+      fail(node, "[expect] says what a counterexample involves but expects 'holds'");
     s.expect = e;
   }
 

@@ -185,7 +185,9 @@ enum page_state : std::uint8_t { ps_free = 0, ps_allocated = 1, ps_claimed = 2 }
 // Thread record bytes.
 // held: two bits a page, the references this thread holds on it (0 to 3).
 enum : std::size_t { t_pc = 0, t_wait = 2, t_flags = 3, t_rcu = 4, t_held = 5, t_fixed = 9 };
-enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, tf_gp_srcu = 8 };
+// stepped: the thread has acted on a page (kept only for threads a spec
+// requires to take part, so it splits no other states).
+enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, tf_gp_srcu = 8, tf_stepped = 16 };
 
 }  // namespace
 
@@ -999,13 +1001,36 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
       st.outcome = static_cast<std::uint8_t>(o);
       executor ex(*this, next, st, static_cast<int>(t));
       ex.step(o);
+      if (!setup_.required.empty()) {
+        static int const choose = find_primitive("choose_page");
+        auto const& done = threads_[t].code[st.pc];
+        bool const acted = st.page >= 0 && !(done.k == instr::kind::action && done.prim == choose);
+        if (acted &&
+            std::any_of(setup_.required.begin(), setup_.required.end(), [&](std::uint32_t g) { return g >> t & 1u; }))
+          next.bytes[layout_[t].base + t_flags] |= tf_stepped;
+        if (!took_part(next)) {  // not the counterexample the spec claims: the search goes on past it
+          st.violated = 0;
+          st.why = reason::none;
+        }
+      }
       emit(ctx, st, next);
     }
   }
 }
 
+bool code_model::took_part(state const& s) const {
+  for (auto const group : setup_.required) {
+    bool any = false;
+    for (std::size_t t = 0; t < threads_.size(); ++t)
+      if ((group >> t & 1u) && (s.bytes[layout_[t].base + t_flags] & tf_stepped)) any = true;
+    if (!any) return false;
+  }
+  return true;
+}
+
 property_set code_model::check_terminal(state const& s) const {
   property_set bad;
+  if (!took_part(s)) return bad;
   for (std::size_t t = 0; t < threads_.size(); ++t)
     if (!finished(s, static_cast<int>(t))) bad.add(property::deadlock);
   if (!bad.empty()) return bad;

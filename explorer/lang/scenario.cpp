@@ -207,6 +207,13 @@ code_model build_code_model(spec const& s) {
   setup.associated_refcount = rule.cached_refcount;
   setup.allocated_pgmap_ref = rule.allocated_pgmap_ref;
   setup.mapped_pgmap_ref = rule.mapped_pgmap_ref;
+  if (s.expect)
+    for (auto const kind : s.expect->involves) {
+      std::uint32_t group = 0;
+      for (int a = 0; a < s.sc.actor_count; ++a)
+        if (s.sc.actors[static_cast<std::size_t>(a)] == kind) group |= 1u << a;
+      setup.required.push_back(group);
+    }
   setup.file_mapped = false;  // a VMA exists iff an actor maps the file; threads of a spec's own add none
   for (int a = 0; a < s.sc.actor_count; ++a)
     if (models::maps_file(s.sc.actors[static_cast<std::size_t>(a)])) setup.file_mapped = true;

@@ -19,6 +19,9 @@ namespace pgmapcheck {
 struct expectation {
   verdict result = verdict::holds;
   std::optional<property> violated;
+  // involves = [...]: the actor kinds the counterexample must involve (one
+  // instance of each takes a step before the violation counts).
+  std::vector<models::actor_kind> involves;
 };
 
 struct patch_entry {

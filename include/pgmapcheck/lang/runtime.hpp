@@ -68,6 +68,10 @@ struct code_setup {
   int mapped_pgmap_ref = 0;     // pgmap->ref each mapped page holds
   int allocated_pgmap_ref = 0;  // pgmap->ref each allocated page holds
   int associated_refcount = 0;  // references a page in a file's page cache holds (FS_DAX)
+  // Threads a counterexample must involve: for each mask, one of its threads
+  // has acted on a page ([expect] involves = [...]); a violation before that
+  // does not count.
+  std::vector<std::uint32_t> required;
 };
 
 // The state's bytes (docs/language.md, the state): world, pages, threads.
@@ -104,6 +108,8 @@ class code_model {
   int pgmap_ref(state const& s) const;
   int local_value(state const& s, int thread, int slot) const;
   bool finished(state const& s, int thread) const;
+  // Returns true iff every thread group the setup requires has taken part in s.
+  bool took_part(state const& s) const;
   // What a thread that cannot step waits for, or "" if it can step or has finished.
   std::string blocked_on(state const& s, int thread) const;
 
