@@ -9,7 +9,7 @@ JOBS       ?= 2
 # existed then (specs/patches/rfc-v3-on-v5.10.toml lists them).
 Q1_PATCH := specs/patches/rfc-v3-on-v5.10.toml
 
-.PHONY: all deps configure build tool run test asan release build-matrix clean
+.PHONY: all deps configure build tool run test asan release build-matrix verify-sources clean
 
 all: build
 
@@ -37,6 +37,12 @@ run: tool
 
 test: build
 	@ctest --preset dev -j $(JOBS)
+
+# Every library function's kernel citation, for v6.1 and v6.15, against
+# Debian's linux-source-6.1 and -6.12 (installed if missing): not part of
+# `make test`.
+verify-sources: tool
+	@scripts/verify-sources.sh $(BUILD)
 
 asan: deps
 	@cmake --preset asan >/dev/null
