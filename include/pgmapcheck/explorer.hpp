@@ -96,9 +96,10 @@ class state_store {
   std::optional<std::pair<std::uint32_t, bool>> insert(State const& s, std::uint32_t parent, std::uint32_t via) {
     if (slots_.empty() && !grow_slots(1u << 10)) return std::nullopt;
     if ((size_ + 1) * 4 > slots_.size() * 3 && !grow_slots(slots_.size() * 2)) return std::nullopt;
-    std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash_bytes(&s, state_bytes_) & mask;; i = (i + 1) & mask) {
-      std::uint32_t slot = slots_[i];
+    std::size_t const mask = slots_.size() - 1;
+    std::uint32_t const tag = static_cast<std::uint32_t>(hash_bytes(&s, state_bytes_) >> 32);
+    for (std::size_t i = home(tag, mask);; i = (i + 1) & mask) {
+      std::uint64_t const slot = slots_[i];
       if (slot == 0) {
         if (size_ == chunks_.size() * chunk_records) {
           if (!fits(chunk_bytes_)) return std::nullopt;
@@ -110,10 +111,13 @@ class state_store {
         std::memcpy(r, &s, state_bytes_);
         std::memcpy(r + state_bytes_, &parent, sizeof parent);
         std::memcpy(r + state_bytes_ + sizeof parent, &via, sizeof via);
-        slots_[i] = static_cast<std::uint32_t>(++size_);
+        slots_[i] = std::uint64_t{tag} << 32 | static_cast<std::uint32_t>(++size_);
         return std::pair{static_cast<std::uint32_t>(size_ - 1), true};
       }
-      if (std::memcmp(at(slot - 1), &s, state_bytes_) == 0) return std::pair{slot - 1, false};
+      // The tag first: a state's bytes are read only when its hash matches.
+      auto const index = static_cast<std::uint32_t>(slot) - 1;
+      if (static_cast<std::uint32_t>(slot >> 32) == tag && std::memcmp(at(index), &s, state_bytes_) == 0)
+        return std::pair{index, false};
     }
   }
 
@@ -142,18 +146,26 @@ class state_store {
   // Returns true iff `more` bytes fit beside what is held.
   bool fits(std::uint64_t more) const { return max_bytes_ == 0 || allocated_ + more <= max_bytes_; }
 
+  // A tag's first slot in a table of mask + 1 slots (a power of two): the
+  // tag's bits spread over the index (Fibonacci hashing).
+  static std::size_t home(std::uint32_t tag, std::size_t mask) {
+    return static_cast<std::size_t>((std::uint64_t{tag} * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+  }
+
+  // Rehashes into `count` slots from the tags the slots keep: no state is read.
   bool grow_slots(std::size_t count) {
-    std::uint64_t const bytes = count * sizeof(std::uint32_t);
+    std::uint64_t const bytes = count * sizeof(std::uint64_t);
     if (!fits(bytes)) return false;  // old and new tables coexist while rehashing
-    std::vector<std::uint32_t> bigger(count, 0);
+    std::vector<std::uint64_t> bigger(count, 0);
     peak_ = std::max(peak_, allocated_ + bytes);
-    std::size_t mask = count - 1;
-    for (std::uint32_t k = 0; k < size_; ++k) {
-      std::size_t i = hash_bytes(at(k), state_bytes_) & mask;
+    std::size_t const mask = count - 1;
+    for (std::uint64_t const slot : slots_) {
+      if (slot == 0) continue;
+      std::size_t i = home(static_cast<std::uint32_t>(slot >> 32), mask);
       while (bigger[i] != 0) i = (i + 1) & mask;
-      bigger[i] = k + 1;
+      bigger[i] = slot;
     }
-    allocated_ = allocated_ - slots_.size() * sizeof(std::uint32_t) + bytes;
+    allocated_ = allocated_ - slots_.size() * sizeof(std::uint64_t) + bytes;
     slots_.swap(bigger);
     return true;
   }
@@ -166,7 +178,7 @@ class state_store {
   std::uint64_t peak_ = 0;
   std::size_t size_ = 0;
   std::vector<std::unique_ptr<unsigned char[]>> chunks_;
-  std::vector<std::uint32_t> slots_;
+  std::vector<std::uint64_t> slots_;  // a state's hash tag (high half) and its index + 1 (low half); 0: empty
 };
 
 // How many bytes of a model's state are the state: state_bytes() where the
