@@ -44,10 +44,13 @@ test: build
 verify-sources: tool
 	@scripts/verify-sources.sh $(BUILD)
 
+# The suite under ASan+UBSan. The fuzzers are left out: they build their own
+# ASan+UBSan binaries with clang, and `make test` runs them.
 asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
-	@ctest --preset asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS) -E '^fuzz/'
+
 
 # The optimised checker alone (-O3, no tests): what bench/ runs and packagers build.
 release: deps
