@@ -121,6 +121,11 @@ std::string render_json(check_result const& r) {
   j["pagemap"] = models::name_of(s.sc.type);
   j["pages"] = s.sc.pages;
   j["actors"] = s.actor_labels;
+  if (s.expect && !s.expect->involves.empty()) {  // the verdict counts only counterexamples these act in
+    auto kinds = ordered_json::array();
+    for (auto k : s.expect->involves) kinds.push_back(models::name_of(k));
+    j["involves"] = kinds;
+  }
   ordered_json patch = ordered_json::object();
   for (auto const& p : s.patch) patch[p.knob] = p.text;
   j["patch"] = patch;

@@ -1050,7 +1050,7 @@ property_set code_model::check_terminal(state const& s) const {
     auto const* pg = b + pages_at_ + p_size * static_cast<std::size_t>(p);
     bool const mapped = pg[p_flags] & pf_mapped;
     int want = pg[p_state] == ps_free ? setup_.free_refcount : mapped ? setup_.mapped_refcount : setup_.free_refcount;
-    if (pg[p_flags] & pf_associated) want += setup_.associated_refcount;
+    if (pg[p_flags] & pf_associated) want += setup_.cached_refcount;
     if (mapped) want_ref += setup_.mapped_pgmap_ref;
     if (pg[p_state] != ps_free) want_ref += setup_.allocated_pgmap_ref;
     if (pg[p_pins] != 0 || static_cast<std::int8_t>(pg[p_refcount]) != want) bad.add(property::ref_leak);

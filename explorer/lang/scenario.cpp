@@ -169,10 +169,9 @@ std::shared_ptr<compiled_code const> compiled(spec const& s, scenario_facts cons
   source_set src = load_library(facts);
   add_scenario_code(src, s, facts);
   auto out = std::make_shared<compiled_code>();
-  std::array<int, models::actor_names.size()> seen{};
   for (int a = 0; a < s.sc.actor_count; ++a) {
     auto const k = static_cast<std::size_t>(s.sc.actors[static_cast<std::size_t>(a)]);
-    std::string const name = std::string(models::actor_names[k]) + "#" + std::to_string(seen[k]++);
+    std::string const& name = s.actor_labels.at(static_cast<std::size_t>(a));  // "gup#0", as the parser named it
     if (!src.find(std::string(models::actor_names[k])))
       throw spec_error(s.path, 1, 1,
                        "actor kind '" + std::string(models::actor_names[k]) +
@@ -204,7 +203,7 @@ code_model build_code_model(spec const& s) {
   setup.p2pdma = s.sc.type == models::pagemap::p2pdma;
   setup.failures = s.failures;
   setup.mapped_refcount = rule.mapped_refcount;
-  setup.associated_refcount = rule.cached_refcount;
+  setup.cached_refcount = rule.cached_refcount;
   setup.allocated_pgmap_ref = rule.allocated_pgmap_ref;
   setup.mapped_pgmap_ref = rule.mapped_pgmap_ref;
   if (s.expect)

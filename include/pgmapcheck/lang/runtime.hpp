@@ -67,7 +67,7 @@ struct code_setup {
   int mapped_refcount = 1;      // a mapped page's refcount
   int mapped_pgmap_ref = 0;     // pgmap->ref each mapped page holds
   int allocated_pgmap_ref = 0;  // pgmap->ref each allocated page holds
-  int associated_refcount = 0;  // references a page in a file's page cache holds (FS_DAX)
+  int cached_refcount = 0;      // references a page in a file's page cache holds (FS_DAX)
   // Threads a counterexample must involve: for each mask, one of its threads
   // has acted on a page ([expect] involves = [...]); a violation before that
   // does not count.
