@@ -30,8 +30,8 @@ change compare(check_result const& a, check_result const& b) {
   return a.result == verdict::violation ? change::fixed : change::introduced;
 }
 
-std::string semantics::name() const {
-  if (patches.size() == 1) return patches.front().name;
+std::string semantics::name(bool short_for_one) const {
+  if (short_for_one && patches.size() == 1) return patches.front().name;
   std::string n(models::name_of(era));
   for (auto const& p : patches) n += " + " + p.name;
   return n;
@@ -46,8 +46,9 @@ semantics on_patch(patch_file p) {
 
 diff_report run_diff(std::vector<spec> const& specs, semantics const& base, semantics const& patched, limits const& lim) {
   diff_report d;
-  d.base_name = base.name();
-  d.patch_name = patched.name();
+  // A lone patch goes by its name on the patched side; a base always names its era.
+  d.base_name = base.name(false);
+  d.patch_name = patched.name(base.patches.empty());
   for (auto const& s : specs) {
     spec const b = base.apply(s);
     spec const p = patched.apply(s);

@@ -45,8 +45,8 @@ struct semantics {
   models::era era = models::era::v5_10;
   std::vector<patch_file> patches;
 
-  // "v5.10", "fix" (one patch: its name), "v5.10 + a + b".
-  std::string name() const;
+  // "v5.10", "v5.10 + a + b"; one patch alone is "a" when short_for_one.
+  std::string name(bool short_for_one = true) const;
   spec apply(spec const& s) const { return with_patches(s, era, patches); }
 };
 

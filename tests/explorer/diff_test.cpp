@@ -199,6 +199,7 @@ TEST_CASE("diff: patches stack, on either side, in order", "[diff]") {
   auto const d = run_diff({gup}, on_era(models::era::v5_10), with_helper, {});
   CHECK(std::all_of(d.rows.begin(), d.rows.end(), [](diff_row const& r) { return r.what == change::unchanged; }));
   auto const e = run_diff({gup}, with_helper, both, {});
+  CHECK(e.base_name == "v5.10 + 0001-ext4-xfs-add-page-refcount-helper");  // never the patch's name alone
   auto const warn = std::find_if(e.rows.begin(), e.rows.end(), [](diff_row const& r) { return r.prop == property::kernel_warn; });
   REQUIRE(warn != e.rows.end());
   CHECK(warn->what == change::introduced);  // try_grab_page WARNs on a page mapped at 0
