@@ -434,12 +434,12 @@ class executor {
       touch_page(p);
     else
       st_.page = static_cast<std::int8_t>(p);
-    if (page(p)[p_state] == ps_free)
+    if (page(p)[p_state] == ps_free) {
       violate(property::free_while_used, reason::double_free);
-    else if ((page(p)[p_flags] & pf_mapped) || others_pins(p) > 0)
-      violate(property::free_while_used, reason::still_used);
-    else
-      life<models::events::release>(p);
+    } else {
+      if ((page(p)[p_flags] & pf_mapped) || others_pins(p) > 0) violate(property::free_while_used, reason::still_used);
+      life<models::events::release>(p);  // the table has the row under a reference too: the monitor follows the allocator
+    }
     page(p)[p_state] = ps_free;
   }
 
