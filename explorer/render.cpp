@@ -67,6 +67,11 @@ std::string render_text(check_result const& r) {
     out += fmt::format("  only counterexamples in which {} act{} on a page count ([expect] involves)\n", kinds,
                        r.scenario.expect->involves.size() == 1 ? "s" : "");
   }
+  if (r.scenario.expect && !r.scenario.expect->passes.empty()) {
+    std::string names;
+    for (auto const& f : r.scenario.expect->passes) names += (names.empty() ? "" : ", ") + f.name;
+    out += fmt::format("  only counterexamples that pass through {} count ([expect] passes)\n", names);
+  }
   if (r.result != verdict::violation) return out + render_coverage(r);
   auto const& labels = r.scenario.actor_labels;
   std::vector<std::size_t> width(labels.size());
@@ -125,6 +130,11 @@ std::string render_json(check_result const& r) {
     auto kinds = ordered_json::array();
     for (auto k : s.expect->involves) kinds.push_back(models::name_of(k));
     j["involves"] = kinds;
+  }
+  if (s.expect && !s.expect->passes.empty()) {  // ... and only those that run these functions
+    auto names = ordered_json::array();
+    for (auto const& f : s.expect->passes) names.push_back(f.name);
+    j["passes"] = names;
   }
   ordered_json patch = ordered_json::object();
   for (auto const& p : s.patch) patch[p.knob] = p.text;

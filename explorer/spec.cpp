@@ -417,14 +417,25 @@ class parser {
             }
           if (!found) fail(item, "'" + name + "' is not among this spec's [actors]");
         }
+      } else if (key.str() == "passes") {
+        auto const* arr = n.as_array();
+        if (!arr || arr->empty()) fail(n, "'passes' must be a non-empty array of model function names");
+        for (auto const& item : *arr) {
+          auto const& b = item.source().begin;
+          e.passes.push_back({string_at(item, "a model function name"), static_cast<int>(b.line ? b.line : 1),
+                              static_cast<int>(b.column ? b.column : 1)});
+        }
       } else {
-        fail(n, "unknown key '" + std::string(key.str()) + "' in [expect]: expected 'verdict', 'property' or 'involves'");
+        fail(n, "unknown key '" + std::string(key.str()) +
+                    "' in [expect]: expected 'verdict', 'property', 'involves' or 'passes'");
       }
     }
     if (!table->contains("verdict")) fail(node, "[expect] needs verdict = 'holds' or 'violation'");
     if (e.violated && e.result != verdict::violation) fail(node, "[expect] names a property but expects 'holds'");
     if (!e.involves.empty() && e.result != verdict::violation)
       fail(node, "[expect] says what a counterexample involves but expects 'holds'");
+    if (!e.passes.empty() && e.result != verdict::violation)
+      fail(node, "[expect] says which functions a counterexample passes through but expects 'holds'");
     s.expect = e;
   }
 

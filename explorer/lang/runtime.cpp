@@ -145,7 +145,8 @@ enum : std::size_t {
   w_failures = 4, // failure budget left
   w_locks = 5,    // one byte per lock object: 0x80 write-held, else the reader count
   w_flags2 = 11,  // world_flag2
-  w_size = 12,
+  w_met = 12,     // the spec's requirements a run has met, one bit each (code_setup::required)
+  w_size = 13,
 };
 enum world_flag : std::uint8_t {
   wf_published = 1,       // the pgmap is in pgmap_array
@@ -185,9 +186,7 @@ enum page_state : std::uint8_t { ps_free = 0, ps_allocated = 1, ps_claimed = 2 }
 // Thread record bytes.
 // held: two bits a page, the references this thread holds on it (0 to 3).
 enum : std::size_t { t_pc = 0, t_wait = 2, t_flags = 3, t_rcu = 4, t_held = 5, t_fixed = 9 };
-// stepped: the thread has acted on a page (kept only for threads a spec
-// requires to take part, so it splits no other states).
-enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, tf_gp_srcu = 8, tf_stepped = 16 };
+enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, tf_gp_srcu = 8 };
 
 }  // namespace
 
@@ -216,6 +215,24 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
   }
   state_bytes_ = at;
   for (auto const& t : threads_) ran_.emplace_back(t.code.size(), 0);
+  if (setup_.required.size() > 8) throw spec_error("<scenario>", 1, 1, "at most 8 requirements in [expect]");
+  static int const choose = find_primitive("choose_page");
+  for (auto const& r : setup_.required) {
+    auto& per_thread = meets_.emplace_back();
+    for (std::size_t t = 0; t < threads_.size(); ++t) {
+      auto const& prog = threads_[t];
+      auto& meets = per_thread.emplace_back(prog.code.size(), false);
+      if (!(r.threads >> t & 1u)) continue;
+      for (std::size_t pc = 0; pc < prog.code.size(); ++pc) {
+        auto const& in = prog.code[pc];
+        auto const& where = prog.sites[in.site];
+        meets[pc] = r.function.empty()
+                     ? !(in.k == instr::kind::action && in.prim == choose)  // and the step acts on a page
+                     : where.function == r.function ||
+                           std::find(where.calls.begin(), where.calls.end(), r.function) != where.calls.end();
+      }
+    }
+  }
   if (state_bytes_ > max_state_bytes)
     throw spec_error("<scenario>", 1, 1,
                      "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
@@ -1006,12 +1023,9 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
       executor ex(*this, next, st, static_cast<int>(t));
       ex.step(o);
       if (!setup_.required.empty()) {
-        static int const choose = find_primitive("choose_page");
-        auto const& done = threads_[t].code[st.pc];
-        bool const acted = st.page >= 0 && !(done.k == instr::kind::action && done.prim == choose);
-        if (acted &&
-            std::any_of(setup_.required.begin(), setup_.required.end(), [&](std::uint32_t g) { return g >> t & 1u; }))
-          next.bytes[layout_[t].base + t_flags] |= tf_stepped;
+        for (std::size_t r = 0; r < setup_.required.size(); ++r)
+          if (meets_[r][t][st.pc] && (!setup_.required[r].function.empty() || st.page >= 0))
+            next.bytes[w_met] |= static_cast<std::uint8_t>(1u << r);
         if (!took_part(next)) {  // not the counterexample the spec claims: the search goes on past it
           st.violated = 0;
           st.why = reason::none;
@@ -1023,13 +1037,7 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
 }
 
 bool code_model::took_part(state const& s) const {
-  for (auto const group : setup_.required) {
-    bool any = false;
-    for (std::size_t t = 0; t < threads_.size(); ++t)
-      if ((group >> t & 1u) && (s.bytes[layout_[t].base + t_flags] & tf_stepped)) any = true;
-    if (!any) return false;
-  }
-  return true;
+  return s.bytes[w_met] == (1u << setup_.required.size()) - 1;
 }
 
 property_set code_model::check_terminal(state const& s) const {

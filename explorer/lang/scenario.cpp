@@ -206,13 +206,25 @@ code_model build_code_model(spec const& s) {
   setup.cached_refcount = rule.cached_refcount;
   setup.allocated_pgmap_ref = rule.allocated_pgmap_ref;
   setup.mapped_pgmap_ref = rule.mapped_pgmap_ref;
-  if (s.expect)
+  if (s.expect) {
     for (auto const kind : s.expect->involves) {
       std::uint32_t group = 0;
       for (int a = 0; a < s.sc.actor_count; ++a)
         if (s.sc.actors[static_cast<std::size_t>(a)] == kind) group |= 1u << a;
-      setup.required.push_back(group);
+      setup.required.push_back({group, {}});
     }
+    for (auto const& f : s.expect->passes) {
+      std::uint32_t group = 0;
+      for (std::size_t t = 0; t < code->threads.size(); ++t)
+        for (auto const& where : code->threads[t].sites)
+          if (where.function == f.name || std::find(where.calls.begin(), where.calls.end(), f.name) != where.calls.end())
+            group |= 1u << t;
+      if (group == 0)
+        throw spec_error(s.path, f.line, f.column,
+                         "[expect] passes '" + f.name + "': no thread of this scenario runs that model function");
+      setup.required.push_back({group, f.name});
+    }
+  }
   setup.file_mapped = false;  // a VMA exists iff an actor maps the file; threads of a spec's own add none
   for (int a = 0; a < s.sc.actor_count; ++a)
     if (models::maps_file(s.sc.actors[static_cast<std::size_t>(a)])) setup.file_mapped = true;

@@ -22,6 +22,14 @@ struct expectation {
   // involves = [...]: the actor kinds the counterexample must involve (one
   // instance of each takes a step before the violation counts).
   std::vector<models::actor_kind> involves;
+  // passes = [...]: model functions the counterexample must run through (a
+  // thread takes a step inside each before the violation counts), with where
+  // each is named, for the error when no thread calls it.
+  struct function_ref {
+    std::string name;
+    int line = 1, column = 1;
+  };
+  std::vector<function_ref> passes;
 };
 
 struct patch_entry {

@@ -1,5 +1,6 @@
 // Outputs (trace text, DOT, SVG, report.json) and the catalog's coverage of every property.
 #include "pgmapcheck/dot.hpp"
+#include "pgmapcheck/error.hpp"
 #include "pgmapcheck/lang/check.hpp"
 #include "pgmapcheck/spec.hpp"
 #include "pgmapcheck/trace.hpp"
@@ -91,6 +92,36 @@ TEST_CASE("outputs: a state limit gives incomplete, never holds", "[outputs]") {
   auto r = run_check(catalog("fs_dax/gup-vs-truncate-v5.10.toml"), lim);
   CHECK(r.result == verdict::incomplete);
   CHECK(headline(r).find("incomplete") != std::string::npos);
+}
+
+TEST_CASE("expect: involves and passes pick which counterexample counts", "[outputs]") {
+  auto passes_through = [](check_result const& r, std::string const& function) {
+    return std::any_of(r.trace.begin(), r.trace.end(), [&](trace_row const& row) {
+      return std::any_of(row.notes.begin(), row.notes.end(),
+                         [&](std::string const& n) { return n.find(function) != std::string::npos; });
+    });
+  };
+  spec s = catalog("fs_dax/munmap-while-truncate-sleeps-v5.10.toml");
+  auto const sleeping = run_check(s, {});
+  REQUIRE(sleeping.result == verdict::violation);
+  CHECK(passes_through(sleeping, "ext4_wait_dax_page"));
+  CHECK(render_text(sleeping).find("only counterexamples that pass through ext4_wait_dax_page count") !=
+        std::string::npos);
+
+  s.expect->passes.clear();  // the shortest counterexample unmaps before truncate looks: no sleep
+  auto const any = run_check(s, {});
+  REQUIRE(any.result == verdict::violation);
+  CHECK_FALSE(passes_through(any, "ext4_wait_dax_page"));
+  CHECK(any.trace.size() < sleeping.trace.size());
+
+  s.expect->passes.push_back({"pci_p2pdma_add_resource", 27, 12});  // no thread of this scenario calls it
+  try {
+    run_check(s, {});
+    FAIL("a function no thread runs was accepted");
+  } catch (spec_error const& e) {
+    CHECK(std::string(e.what()).find(":27:12:") != std::string::npos);
+    CHECK(std::string(e.what()).find("no thread of this scenario runs that model function") != std::string::npos);
+  }
 }
 
 TEST_CASE("catalog: every property is violated by one spec and holds in another", "[catalog]") {

@@ -68,10 +68,15 @@ struct code_setup {
   int mapped_pgmap_ref = 0;     // pgmap->ref each mapped page holds
   int allocated_pgmap_ref = 0;  // pgmap->ref each allocated page holds
   int cached_refcount = 0;      // references a page in a file's page cache holds (FS_DAX)
-  // Threads a counterexample must involve: for each mask, one of its threads
-  // has acted on a page ([expect] involves = [...]); a violation before that
-  // does not count.
-  std::vector<std::uint32_t> required;
+  // What a counterexample must contain; a violation before each holds does
+  // not count. One of the threads in `threads` has acted on a page ([expect]
+  // involves = [...]), or, when `function` is set, has taken a step inside
+  // that model function ([expect] passes = [...]).
+  struct requirement {
+    std::uint32_t threads = 0;
+    std::string function;
+  };
+  std::vector<requirement> required;  // at most 8
 };
 
 // The state's bytes (docs/language.md, the state): world, pages, threads.
@@ -131,7 +136,9 @@ class code_model {
 
   std::vector<program> threads_;
   std::vector<std::string> files_;
-  mutable std::vector<std::vector<std::uint8_t>> ran_;  // per thread, per pc: bit 0 ran, bit 1 failed
+  mutable std::vector<std::vector<std::uint8_t>> ran_;
+  // Per requirement, per thread, per pc: the step that rests there meets it.
+  std::vector<std::vector<std::vector<bool>>> meets_;  // per thread, per pc: bit 0 ran, bit 1 failed
   code_setup setup_;
   std::vector<thread_layout> layout_;
   std::size_t pages_at_ = 0;
