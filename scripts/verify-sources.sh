@@ -7,7 +7,9 @@
 # be listed, with its reason, in scripts/verify-sources.known ("ERA FUNCTION:
 # reason"); a listed one that now holds is an error too, so the list stays
 # true. Not part of make test: it needs the two source packages (installed
-# here if missing). Usage: scripts/verify-sources.sh [BUILD_DIR]
+# here if missing). With V5_10_TREE=DIR (a v5.10 kernel tree, or the files
+# above from one) it checks the v5.10 library against that tree as well.
+# Usage: [V5_10_TREE=DIR] scripts/verify-sources.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/dev}/pgmapcheck
@@ -30,8 +32,10 @@ known=scripts/verify-sources.known
 functions=$(grep -rhoE '^(static )?(inline )?(void|int|bool|struct [a-z_]+ \*|vm_fault_t|unsigned long) \*?[a-zA-Z_0-9]+\(' \
   models/kernel | sed -E 's/.*[ *]([a-zA-Z_0-9]+)\($/\1/' | sort -u)
 checked=0; held=0; listed=0; fail=0
-for era in v6.1 v6.15; do
-  tree=$trees/6.1; [ "$era" = v6.15 ] && tree=$trees/6.12
+pairs="v6.1:$trees/6.1 v6.15:$trees/6.12"
+[ -z "${V5_10_TREE:-}" ] || pairs="v5.10:$V5_10_TREE $pairs"
+for pair in $pairs; do
+  era=${pair%%:*}; tree=${pair#*:}
   e_checked=0; e_held=0
   for f in $functions; do
     first=$("$bin" show "$f" --kernel "$era" 2>/dev/null | sed -n 2p) || true
