@@ -130,9 +130,9 @@ std::string verdict_table(std::vector<std::vector<check_result>> const& results,
   return out;
 }
 
-void write_outputs(check_result const& r, std::filesystem::path const& dir) {
+void write_outputs(check_result const& r, std::filesystem::path const& dir, render_options const& ro = {}) {
   make_dirs(dir);
-  write_atomic(dir / "trace.txt", render_text(r));
+  write_atomic(dir / "trace.txt", render_text(r, ro));
   write_atomic(dir / "report.json", render_json(r));
   if (r.result == verdict::violation) {
     std::string dot = render_dot(r);
@@ -151,6 +151,7 @@ struct check_options {
   std::uint64_t max_memory_mib = 0;
   std::string search = "bfs";
   int failures = -1;  // -1: the spec's own (default 1)
+  render_options render;
 };
 
 int run_check_command(check_options const& o) {
@@ -225,11 +226,11 @@ int run_check_command(check_options const& o) {
         dir = base;
       else if (!eras.empty())
         dir = base / scenario_label(s) / std::string(models::name_of(s.sc.kernel));
-      write_outputs(r, dir);
+      write_outputs(r, dir, o.render);
       if (o.json)
         reports.push_back(nlohmann::ordered_json::parse(render_json(r)));
       else if (!o.quiet)
-        std::cout << render_text(r) << (r.result == verdict::violation ? fmt::format("  diagrams: {}\n", dir.string()) : "")
+        std::cout << render_text(r, o.render) << (r.result == verdict::violation ? fmt::format("  diagrams: {}\n", dir.string()) : "")
                   << "\n";
       any_violation |= r.result == verdict::violation;
       any_incomplete |= r.result == verdict::incomplete;
@@ -529,6 +530,9 @@ int run_cli(int argc, char** argv) {
                     "failure budget on model code: how many operations may fail for reasons outside the model "
                     "(an allocation, vm_insert_page); default the spec's failures, else 1")
       ->check(CLI::Range(0, 4));
+  check->add_option("--width", co.render.width, "columns the text race diagram fits in (default 80)")
+      ->check(CLI::Range(40, 1000));
+  check->add_flag("--all-steps", co.render.all_steps, "also show the steps of threads that found nothing to act on");
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties, knobs, primitives and thread functions");

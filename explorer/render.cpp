@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 
 namespace pgmapcheck {
 
@@ -35,31 +36,65 @@ std::string headline(check_result const& r) {
 
 namespace {
 
-// A list of model lines, shortened past eight.
+// Model lines ("file:line") grouped by file, runs of lines as ranges:
+// "models/kernel/drivers/dax/device.kc:9, 11, 13-17".
 std::string some(std::vector<std::string> const& v) {
+  std::map<std::string, std::vector<int>> by_file;
+  for (auto const& l : v) {
+    auto const colon = l.rfind(':');
+    by_file[l.substr(0, colon)].push_back(std::stoi(l.substr(colon + 1)));
+  }
   std::string out;
-  for (std::size_t i = 0; i < v.size() && i < 8; ++i) out += (i ? ", " : "") + v[i];
-  if (v.size() > 8) out += fmt::format(" (+{} more)", v.size() - 8);
+  for (auto& [file, lines] : by_file) {
+    std::sort(lines.begin(), lines.end());
+    out += (out.empty() ? "" : "; ") + file + ":";
+    for (std::size_t i = 0; i < lines.size();) {
+      std::size_t j = i;
+      while (j + 1 < lines.size() && lines[j + 1] == lines[j] + 1) ++j;
+      out += (i ? ", " : "") + (j > i ? fmt::format("{}-{}", lines[i], lines[j]) : std::to_string(lines[i]));
+      i = j + 1;
+    }
+  }
   return out;
+}
+
+// "  lead: items", wrapped at spaces to width, continuation lines indented.
+std::string wrapped(std::string const& lead, std::string const& items, std::size_t width) {
+  std::string out, line = "  " + lead + ":";
+  std::size_t at = 0;
+  while (at < items.size()) {
+    std::size_t next = items.find(' ', at);
+    if (next == std::string::npos) next = items.size();
+    std::string const word = items.substr(at, next - at);
+    if (line.size() + 1 + word.size() > width && line.size() > 4) {
+      out += line + "\n";
+      line = "     ";
+    } else {
+      line += " ";
+    }
+    line += word;
+    at = next + 1;
+  }
+  return out + line + "\n";
 }
 
 }  // namespace
 
 // Model code only: which lines ran, and what a holds says nothing about.
-std::string render_coverage(check_result const& r) {
+std::string render_coverage(check_result const& r, std::size_t width) {
   if (r.code_lines.empty()) return "";
   std::string out = fmt::format("  model code: {} of {} lines ran{}\n", r.code_lines.size() - r.never_ran.size(),
                                 r.code_lines.size(),
                                 r.result == verdict::holds ? "" : " (the search stopped early: it covers less)");
   if (r.result != verdict::holds) return out;
-  if (!r.never_ran.empty()) out += "  never ran (this holds says nothing about them): " + some(r.never_ran) + "\n";
+  if (!r.never_ran.empty()) out += wrapped("never ran (this holds says nothing about them)", some(r.never_ran), width);
   if (!r.failures_never_taken.empty())
-    out += "  failure branches never taken (failures = 0?): " + some(r.failures_never_taken) + "\n";
-  if (!r.wakeups_never_ran.empty()) out += "  wake-ups never run: " + some(r.wakeups_never_ran) + "\n";
+    out += wrapped("failure branches never taken (failures = 0?)", some(r.failures_never_taken), width);
+  if (!r.wakeups_never_ran.empty()) out += wrapped("wake-ups never run", some(r.wakeups_never_ran), width);
   return out;
 }
 
-std::string render_text(check_result const& r) {
+std::string render_text(check_result const& r, render_options const& o) {
   std::string out = headline(r) + "\n";
   if (r.scenario.expect && !r.scenario.expect->involves.empty()) {
     std::string kinds;
@@ -72,47 +107,8 @@ std::string render_text(check_result const& r) {
     for (auto const& f : r.scenario.expect->passes) names += (names.empty() ? "" : ", ") + f.name;
     out += fmt::format("  only counterexamples that pass through {} count ([expect] passes)\n", names);
   }
-  if (r.result != verdict::violation) return out + render_coverage(r);
-  auto const& labels = r.scenario.actor_labels;
-  std::vector<std::size_t> width(labels.size());
-  for (std::size_t a = 0; a < labels.size(); ++a) width[a] = labels[a].size();
-  for (auto const& row : r.trace) {
-    auto& w = width[static_cast<std::size_t>(row.actor)];
-    w = std::max(w, row.text.size());
-    for (auto const& n : row.notes) w = std::max(w, n.size() + 2);
-  }
-  auto counters = [&](std::vector<int> const& pages, int ref) {
-    std::string s;
-    for (std::size_t p = 0; p < pages.size(); ++p) s += fmt::format("{:<6}", pages[p]);
-    return s + fmt::format("{}", ref);
-  };
-  std::string head = "     ";
-  for (std::size_t a = 0; a < labels.size(); ++a) head += fmt::format("{:<{}}", labels[a], width[a] + 2);
-  for (std::size_t p = 0; p < r.initial_page_refs.size(); ++p) head += fmt::format("{:<6}", fmt::format("page{}", p));
-  out += head + "pgmap\n";
-  std::string pad = "     ";
-  for (std::size_t a = 0; a < labels.size(); ++a) pad += std::string(width[a] + 2, ' ');
-  out += pad + counters(r.initial_page_refs, r.initial_pgmap_ref) + "   (initial)\n";
-  auto line = [&](std::string const& lead, std::size_t actor, std::string const& text) {
-    std::string s = lead;
-    for (std::size_t a = 0; a < labels.size(); ++a) s += fmt::format("{:<{}}", a == actor ? text : "", width[a] + 2);
-    return s;
-  };
-  for (std::size_t i = 0; i < r.trace.size(); ++i) {
-    auto const& row = r.trace[i];
-    auto actor = static_cast<std::size_t>(row.actor);
-    out += line(fmt::format("{:>3}  ", i + 1), actor, row.text) + counters(row.page_refs, row.pgmap_ref) + "\n";
-    for (auto const& n : row.notes) {
-      std::string s = line("     ", actor, "  " + n);
-      s.erase(s.find_last_not_of(' ') + 1);
-      out += s + "\n";
-    }
-  }
-  if (r.terminal)
-    out += fmt::format("  = {}: {} ({})\n", name_of(*r.violated), r.message, r.where);
-  else
-    out += fmt::format("  ^ {}: {} ({})\n", name_of(*r.violated), r.message, r.where);
-  return out;
+  if (r.result != verdict::violation) return out + render_coverage(r, static_cast<std::size_t>(o.width));
+  return out + render_race(r, o);
 }
 
 std::string render_json(check_result const& r) {

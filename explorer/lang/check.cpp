@@ -210,6 +210,9 @@ check_result run_check(spec const& s, limits const& lim) {
       row.notes.push_back(path);
     }
     row.function = where_of(m, e.step);
+    row.calls = site.calls;
+    if (row.calls.empty() || row.calls.back() != site.function) row.calls.push_back(site.function);
+    row.blocks = m.blocked_on(e.after, e.step.thread);
     auto const& in = m.threads()[e.step.thread].code[e.step.pc];
     if (in.k == lang::instr::kind::action) {
       auto const name = lang::primitives()[in.prim].name;
@@ -220,6 +223,25 @@ check_result run_check(spec const& s, limits const& lim) {
     }
     counters(m, e.after, s.sc.pages, row.page_refs, row.pgmap_ref);
     out.trace.push_back(std::move(row));
+  }
+  // A thread that chose no page, acted on none and returned did nothing the
+  // others could see but hold locks for a while: its steps are idle.
+  static int const choose = lang::find_primitive("choose_page");
+  for (std::size_t t = 0; t < m.threads().size(); ++t) {
+    bool gave_up = false, acted = false;
+    for (std::size_t i = 0; i < r.trace.size(); ++i) {
+      auto const& st = r.trace[i].step;
+      if (st.thread != t) continue;
+      auto const& in = m.threads()[t].code[st.pc];
+      gave_up |= in.k == lang::instr::kind::action && in.prim == choose && st.page < 0;
+      acted |= st.page >= 0 || st.violated != 0 ||
+               out.trace[i].page_refs != (i ? out.trace[i - 1].page_refs : out.initial_page_refs) ||
+               out.trace[i].pgmap_ref != (i ? out.trace[i - 1].pgmap_ref : out.initial_pgmap_ref);
+    }
+    code_state const& last = r.trace.empty() ? r.initial : r.trace.back().after;
+    if (gave_up && !acted && m.finished(last, static_cast<int>(t)))
+      for (std::size_t i = 0; i < r.trace.size(); ++i)
+        if (r.trace[i].step.thread == t) out.trace[i].idle = true;
   }
   coverage(m, out);
   if (r.result == verdict::violation) {

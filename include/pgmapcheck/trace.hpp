@@ -19,6 +19,9 @@ struct trace_row {
   std::string text;                // "put_page(page0) 1->0"
   std::vector<std::string> notes;  // "in put_page < memunmap_pages", a failure taken, a page chosen
   std::string function;            // "models/kernel/mm/memremap.kc:64 memunmap_pages"
+  std::vector<std::string> calls;  // the functions it runs in, the thread's root first, its own last
+  std::string blocks;              // after the step the thread cannot go on: "asleep in schedule on ..."
+  bool idle = false;               // its thread found no page to act on and changed nothing: hidden by default
   std::vector<int> page_refs;      // each page's refcount after the step
   int pgmap_ref = 0;
   bool violating = false;
@@ -78,13 +81,24 @@ check_result run_check(spec const& s, limits const& lim);
 // that was not shown shortest (DFS, a limit) says "(N steps, not shown shortest)"
 std::string headline(check_result const& r);
 
-// The interleaving as kernel commit messages draw races: one column per actor,
-// refcounts and pgmap->ref after every step.
-std::string render_text(check_result const& r);
+// How a race diagram is laid out.
+struct render_options {
+  int width = 80;          // columns the text diagram fits in (as far as the threads' columns can narrow)
+  bool all_steps = false;  // also the steps of threads that found nothing to act on
+};
+
+// The headline, then the interleaving as kernel commit messages draw races
+// (explorer/race.cpp): a CPU column per set of threads that never overlap,
+// each step under the function it runs in, the counters where they change,
+// the violating step marked.
+std::string render_text(check_result const& r, render_options const& o = {});
+
+// The race diagram alone, without the headline.
+std::string render_race(check_result const& r, render_options const& o = {});
 
 // How many model lines ran, and for a holds the lines, the failure branches
 // and the wake-ups that never ran.
-std::string render_coverage(check_result const& r);
+std::string render_coverage(check_result const& r, std::size_t width = 80);
 
 // report.json; timing figures live under "timing" only.
 std::string render_json(check_result const& r);

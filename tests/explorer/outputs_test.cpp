@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <sstream>
 
 using namespace pgmapcheck;
 
@@ -34,14 +35,49 @@ TEST_CASE("outputs: the V1 trace reads like a kernel race diagram", "[outputs]")
   std::string text = render_text(r);
   CHECK(text.rfind("p2pdma v5.10, 2 pages: refcount-underflow (shortest: 9 steps)\n", 0) == 0);
   CHECK(text.find("p2p_alloc#0") != std::string::npos);
-  CHECK(text.find("if (put_page_testzero(page))") != std::string::npos);
-  CHECK(text.find("in put_page < memunmap_pages < memunmap") != std::string::npos);
-  CHECK(text.find("^ refcount-underflow: page0 refcount -1 (models/kernel/include/linux/mm.kc:35 put_page, v5.10)") !=
-        std::string::npos);
+  // Three threads that never overlap share one CPU column, each named at its
+  // first step; a step stands under the function it runs in.
+  CHECK(text.find("     CPU0 ") != std::string::npos);
+  CHECK(text.find("\n     stray_put#0:\n") != std::string::npos);
+  CHECK(text.find("\n     memunmap_pages()\n       dev_pagemap_kill()\n") != std::string::npos);
+  CHECK(text.find(">  9     put_page_testzero(page0)") != std::string::npos);
+  CHECK(text.find("^ refcount-underflow: page0 refcount -1 (models/kernel/include/linux/mm.kc:35") != std::string::npos);
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) CHECK(line.size() <= 80);
   REQUIRE(r.trace.size() == 9);
   CHECK(r.trace.back().violating);
   CHECK(r.trace.back().page_refs == std::vector<int>{-1, 1});
   CHECK(r.trace.back().pgmap_ref == 3);
+}
+
+TEST_CASE("outputs: the race diagram fits the width asked and hides threads that did nothing", "[outputs]") {
+  auto fits = [](std::string const& text, std::size_t width) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+      if (line.size() > width) return false;
+    return true;
+  };
+  auto const v11 = run_check(catalog("p2pdma/v11-teardown-window-v5.10.toml"), {});
+  CHECK(fits(render_text(v11), 80));
+  CHECK(fits(render_text(v11, {.width = 60}), 60));
+  CHECK_FALSE(fits(render_text(v11, {.width = 200}), 80));  // room to spare: no statement wraps
+
+  // A ref-leak is a final state: every thread must finish, so the second
+  // stray put, which finds nothing handed out, is in the trace.
+  auto const idle = run_check(parse_spec("kernel = \"v5.10\"\npagemap = \"p2pdma\"\npages = 1\n"
+                                         "properties = [\"ref-leak\"]\n[actors]\np2p_alloc = 1\nstray_put = 2\n",
+                                         "idle.toml"),
+                                {});
+  REQUIRE(idle.result == verdict::violation);
+  auto const hidden = std::count_if(idle.trace.begin(), idle.trace.end(), [](trace_row const& r) { return r.idle; });
+  CHECK(hidden > 0);
+  for (auto const& row : idle.trace) CHECK(row.idle == (idle.scenario.actor_labels[row.actor] == "stray_put#1"));
+  auto const text = render_text(idle);
+  CHECK(text.find("(not shown: stray_put#1 found no page to act on; --all-steps shows its steps)") != std::string::npos);
+  CHECK(text.find("-> NULL") == std::string::npos);
+  auto const all = render_text(idle, {.all_steps = true});
+  CHECK(all.find("not shown") == std::string::npos);
+  CHECK(all.find("-> NULL") != std::string::npos);
 }
 
 TEST_CASE("outputs: same input, same bytes", "[outputs]") {
