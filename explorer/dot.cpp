@@ -1,94 +1,150 @@
-// Counterexample diagrams: a Boost.Graph subgraph per actor lane, written as
-// DOT with write_graphviz, and rendered to SVG in-process by libgvc.
+// Counterexample diagrams: the race as a sequence diagram in DOT (one
+// HTML-like table: a lifeline per thread, a row per step, the counters along
+// the side), rendered to SVG in-process by libgvc.
 #include "pgmapcheck/dot.hpp"
 
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/graphviz.hpp>
-#include <boost/graph/subgraph.hpp>
 #include <fmt/format.h>
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
-#include <map>
+#include <algorithm>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 
 namespace pgmapcheck {
 
 namespace {
 
-using attrs = std::map<std::string, std::string>;
-using graph = boost::subgraph<boost::adjacency_list<
-    boost::vecS, boost::vecS, boost::directedS, boost::property<boost::vertex_attribute_t, attrs>,
-    boost::property<boost::edge_index_t, int, boost::property<boost::edge_attribute_t, attrs>>,
-    boost::property<boost::graph_name_t, std::string,
-                    boost::property<boost::graph_graph_attribute_t, attrs,
-                                    boost::property<boost::graph_vertex_attribute_t, attrs,
-                                                    boost::property<boost::graph_edge_attribute_t, attrs>>>>>>;
+// Text for an HTML-like label.
+std::string html(std::string const& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
 
-std::string counters_text(std::vector<int> const& pages, int ref) {
-  std::string s;
-  for (std::size_t p = 0; p < pages.size(); ++p) s += fmt::format("page{}={} ", p, pages[p]);
-  return s + fmt::format("pgmap->ref={}", ref);
+// The diagram's colours, named once for the rows and the legend.
+constexpr char const* asleep_fill = "#dde6f5";
+constexpr char const* violating_fill = "#fbd5d5";
+constexpr char const* lifeline = "gray55";
+
+std::string lifeline_cell(std::string const& extra = "", std::string const& content = "") {
+  return fmt::format("<TD SIDES=\"L\" BORDER=\"1\" COLOR=\"{}\" ALIGN=\"LEFT\" BALIGN=\"LEFT\"{}>{}</TD>", lifeline, extra, content);
+}
+
+std::string small(std::string const& text, char const* colour = "gray35") {
+  return fmt::format("<FONT POINT-SIZE=\"8\" COLOR=\"{}\">{}</FONT>", colour, text);
 }
 
 }  // namespace
 
 std::string render_dot(check_result const& r) {
   auto const& labels = r.scenario.actor_labels;
-  std::size_t const steps = r.trace.size();
-  // Vertex 0 is the initial state; vertex i is step i.
-  graph g(steps + 1);
-  boost::get_property(g, boost::graph_name) = "trace";
-  auto& gattr = boost::get_property(g, boost::graph_graph_attribute);
-  std::string title = headline(r);
-  if (r.violated) title += fmt::format("\n{}: {}", name_of(*r.violated), r.message);
-  gattr["label"] = title;
-  gattr["labelloc"] = "t";
-  gattr["fontname"] = "Helvetica";
-  gattr["rankdir"] = "TB";
-  gattr["newrank"] = "true";
-  boost::get_property(g, boost::graph_vertex_attribute)["shape"] = "box";
-  boost::get_property(g, boost::graph_vertex_attribute)["fontname"] = "Helvetica";
-  boost::get_property(g, boost::graph_edge_attribute)["color"] = "gray40";
-
-  auto vattr = boost::get(boost::vertex_attribute, g);
-  vattr[0]["label"] = "initial\n" + counters_text(r.initial_page_refs, r.initial_pgmap_ref);
-  vattr[0]["shape"] = "ellipse";
-
-  std::vector<graph*> lanes;
-  for (std::size_t a = 0; a < labels.size(); ++a) {
-    graph& lane = g.create_subgraph();
-    boost::get_property(lane, boost::graph_name) = fmt::format("cluster_{}", a);
-    auto& la = boost::get_property(lane, boost::graph_graph_attribute);
-    la["label"] = labels[a];
-    la["style"] = "rounded";
-    la["color"] = "gray60";
-    lanes.push_back(&lane);
+  // Lifelines: the threads that take a shown step, in the order they first step.
+  std::vector<int> lane_of(labels.size(), -1);
+  std::vector<std::size_t> lanes;
+  for (auto const& row : r.trace) {
+    auto const a = static_cast<std::size_t>(row.actor);
+    if (row.idle || lane_of[a] >= 0) continue;
+    lane_of[a] = static_cast<int>(lanes.size());
+    lanes.push_back(a);
   }
-  for (std::size_t i = 0; i < steps; ++i) {
-    auto const& row = r.trace[i];
-    std::string text = fmt::format("{}. {}", i + 1, row.text);
-    for (auto const& n : row.notes) text += "\n  " + n;
-    text += "\n" + counters_text(row.page_refs, row.pgmap_ref);
-    auto& a = vattr[i + 1];
-    a["label"] = text;
-    a["tooltip"] = row.function;
-    if (row.violating) {
-      a["color"] = "red";
-      a["fontcolor"] = "red";
-      a["penwidth"] = "2";
+  std::size_t const pages = r.initial_page_refs.size();
+  std::size_t const span = 1 + lanes.size() + pages + 1;  // step number, lifelines, counters
+
+  // The counters after a step: a value the step changed in bold, left blank
+  // where nothing changed; on the violating step, what changed in red.
+  auto counters = [&](std::vector<int> const& refs, int ref, std::vector<int> const* before, int ref_before,
+                      bool violating) {
+    std::string cells;
+    for (std::size_t p = 0; p <= pages; ++p) {
+      int const v = p < pages ? refs[p] : ref;
+      int const was = before ? (p < pages ? (*before)[p] : ref_before) : v;
+      std::string text = std::to_string(v);
+      if (v != was) text = "<B>" + text + "</B>";
+      if (violating && (v != was || v < 0)) text = "<FONT COLOR=\"red\">" + text + "</FONT>";
+      bool const show = !before || v != was || violating;
+      cells += fmt::format("<TD ALIGN=\"RIGHT\">{}</TD>", show ? text : "");
     }
-    boost::add_vertex(i + 1, *lanes[static_cast<std::size_t>(row.actor)]);
-    auto e = boost::add_edge(i, i + 1, g).first;
-    auto& ea = boost::get(boost::edge_attribute, g)[e];
-    if (i > 0 && r.trace[i - 1].actor == row.actor) ea["penwidth"] = "2";
-    if (row.violating) ea["color"] = "red";
+    return cells;
+  };
+
+  std::string t = "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"2\">\n";
+  t += fmt::format("<TR><TD COLSPAN=\"{}\" ALIGN=\"LEFT\"><B>{}</B></TD></TR>\n", span, html(headline(r)));
+  t += "<TR><TD></TD>";
+  for (auto a : lanes) t += fmt::format("<TD ALIGN=\"LEFT\" SIDES=\"B\" BORDER=\"1\"><B>{}</B></TD>", html(labels[a]));
+  for (std::size_t p = 0; p < pages; ++p) t += fmt::format("<TD ALIGN=\"RIGHT\" SIDES=\"B\" BORDER=\"1\">p{}</TD>", p);
+  t += "<TD ALIGN=\"RIGHT\" SIDES=\"B\" BORDER=\"1\">ref</TD></TR>\n";
+  t += "<TR><TD></TD>";
+  for (std::size_t l = 0; l < lanes.size(); ++l) t += lifeline_cell();
+  t += counters(r.initial_page_refs, r.initial_pgmap_ref, nullptr, 0, false) + "</TR>\n";
+
+  // Per lane, what its thread waits for since the step after which it could
+  // not go on ("" while it runs; "z" once the first asleep row named it).
+  std::vector<std::string> asleep(lanes.size());
+  auto asleep_cell = [&](std::size_t l) {
+    std::string const content = asleep[l] == "z" ? "" : small("<I>" + html(asleep[l]) + "</I>");
+    asleep[l] = "z";
+    return lifeline_cell(fmt::format(" BGCOLOR=\"{}\"", asleep_fill), content);
+  };
+  std::vector<std::string> last_function(lanes.size());  // shown once, until it changes
+  std::vector<int> before = r.initial_page_refs;
+  int ref_before = r.initial_pgmap_ref;
+  for (std::size_t i = 0; i < r.trace.size(); ++i) {
+    auto const& row = r.trace[i];
+    if (row.idle) continue;
+    auto const lane = static_cast<std::size_t>(lane_of[static_cast<std::size_t>(row.actor)]);
+    asleep[lane].clear();
+    std::string const fill = row.violating ? fmt::format(" BGCOLOR=\"{}\"", violating_fill) : "";
+    t += fmt::format("<TR><TD ALIGN=\"RIGHT\"{}>{}{}</TD>", fill, row.violating ? "&gt; " : "", i + 1);
+    for (std::size_t l = 0; l < lanes.size(); ++l) {
+      if (l != lane) {
+        t += asleep[l].empty() ? lifeline_cell() : asleep_cell(l);
+        continue;
+      }
+      std::string const fn = row.calls.empty() ? std::string() : row.calls.back();
+      std::string cell = fn == last_function[lane] ? std::string() : small(html(fn), "gray40") + " ";
+      last_function[lane] = fn;
+      auto const lines = wrap_text(step_text(row), 44);
+      for (std::size_t k = 0; k < lines.size(); ++k)
+        cell += (k ? "<BR ALIGN=\"LEFT\"/>" : "") + html(lines[k]);
+      if (row.violating) cell = "<FONT COLOR=\"red\"><B>" + cell + "</B></FONT>";
+      t += lifeline_cell(fill + fmt::format(" TOOLTIP=\"{}\"", html(row.function)), cell);
+    }
+    t += counters(row.page_refs, row.pgmap_ref, &before, ref_before, row.violating) + "</TR>\n";
+    if (!row.blocks.empty()) asleep[lane] = row.blocks;
+    before = row.page_refs;
+    ref_before = row.pgmap_ref;
   }
-  std::ostringstream out;
-  boost::write_graphviz(out, g);
-  return out.str();
+  // Threads still asleep at the end (a deadlock) stay drawn asleep.
+  if (std::any_of(asleep.begin(), asleep.end(), [](std::string const& a) { return !a.empty(); })) {
+    t += "<TR><TD></TD>";
+    for (std::size_t l = 0; l < lanes.size(); ++l) t += asleep[l].empty() ? lifeline_cell() : asleep_cell(l);
+    t += fmt::format("<TD COLSPAN=\"{}\"></TD></TR>\n", pages + 1);
+  }
+  if (r.violated)
+    t += fmt::format("<TR><TD COLSPAN=\"{}\" ALIGN=\"LEFT\"><FONT COLOR=\"red\">{} {}: {}</FONT></TD></TR>\n"
+                     "<TR><TD COLSPAN=\"{}\" ALIGN=\"LEFT\">{}</TD></TR>\n",
+                     span, r.terminal ? "=" : "^", html(std::string(name_of(*r.violated))), html(r.message), span,
+                     small(html(r.where)));
+  t += fmt::format("<TR><TD COLSPAN=\"{}\" ALIGN=\"LEFT\">{}</TD></TR>\n", span,
+                   small(fmt::format("<FONT COLOR=\"{}\">&#9608;</FONT> asleep until woken   "
+                                     "<FONT COLOR=\"{}\">&#9608;</FONT> violating step   "
+                                     "p0.. page refcounts, ref pgmap-&gt;ref (bold: changed)   "
+                                     "grey: the function a thread enters",
+                                     asleep_fill, violating_fill),
+                         "black"));
+  t += "</TABLE>";
+  return "digraph trace {\n  graph [fontname=\"Helvetica\", margin=\"0.05\"];\n"
+         "  node [shape=plaintext, fontname=\"Helvetica\", fontsize=10];\n  diagram [label=<\n" +
+         t + "\n>];\n}\n";
 }
 
 namespace {

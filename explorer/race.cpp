@@ -14,9 +14,9 @@ namespace {
 
 bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-// The statement as a cell: no ';' or '{', an if's or while's condition
-// alone, "return x" as x, and the page the step acted on named.
-std::string cell_text(trace_row const& row) {
+}  // namespace
+
+std::string step_text(trace_row const& row) {
   std::string t = row.text;
   while (!t.empty() && (t.back() == ';' || t.back() == '{' || t.back() == ' ')) t.pop_back();
   for (std::string_view kw : {"if (", "while ("})
@@ -57,9 +57,7 @@ std::string cell_text(trace_row const& row) {
   return t;
 }
 
-// Splits text into lines of at most w characters, at a space or after a
-// punctuation mark where it can; continuation lines are indented by two.
-std::vector<std::string> wrap(std::string const& text, std::size_t w) {
+std::vector<std::string> wrap_text(std::string const& text, std::size_t w) {
   std::vector<std::string> lines;
   std::string rest = text;
   std::size_t room = w;
@@ -80,6 +78,8 @@ std::vector<std::string> wrap(std::string const& text, std::size_t w) {
   if (!rest.empty() || lines.empty()) lines.push_back(lines.empty() ? rest : "  " + rest);
   return lines;
 }
+
+namespace {
 
 struct layout {
   std::vector<int> column_of;           // per thread, its column (-1: not shown)
@@ -174,7 +174,7 @@ std::string render_race(check_result const& r, render_options const& o) {
     for (std::size_t d = same; d < row.calls.size(); ++d) sl.heads.emplace_back(2 * (d - root), row.calls[d] + "()");
     path[a] = row.calls;
     sl.indent = 2 * (row.calls.size() - root);
-    sl.text = cell_text(row);
+    sl.text = step_text(row);
     auto& w = natural[sl.column];
     if (sl.named) w = std::max(w, labels[a].size() + 1);
     for (auto const& [in, h] : sl.heads) w = std::max(w, in + h.size());
@@ -234,7 +234,7 @@ std::string render_race(check_result const& r, render_options const& o) {
     for (auto const& [in, h] : sl.heads) lines.push_back(std::string(std::min(in, cap), ' ') + h);
     std::size_t const first_step_line = lines.size();
     std::size_t const indent = std::min(sl.indent, cap);
-    for (auto const& t : wrap(sl.text, w - indent)) lines.push_back(std::string(indent, ' ') + t);
+    for (auto const& t : wrap_text(sl.text, w - indent)) lines.push_back(std::string(indent, ' ') + t);
     bool const changed = row.page_refs != prev_pages || row.pgmap_ref != prev_ref;
     prev_pages = row.page_refs;
     prev_ref = row.pgmap_ref;
@@ -249,13 +249,13 @@ std::string render_race(check_result const& r, render_options const& o) {
   }
   if (r.violated) {
     std::string const text = fmt::format("{}: {} ({})", name_of(*r.violated), r.message, r.where);
-    auto const lines = wrap(text, room - 4);
+    auto const lines = wrap_text(text, room - 4);
     for (std::size_t k = 0; k < lines.size(); ++k) out += (k == 0 ? (r.terminal ? "  = " : "  ^ ") : "    ") + lines[k] + "\n";
   }
   if (!hidden.empty()) {
     std::string who;
     for (auto const& h : hidden) who += (who.empty() ? "" : ", ") + h;
-    for (auto const& line : wrap(fmt::format("(not shown: {} found no page to act on; --all-steps shows {})", who,
+    for (auto const& line : wrap_text(fmt::format("(not shown: {} found no page to act on; --all-steps shows {})", who,
                                              hidden.size() == 1 ? "its steps" : "their steps"),
                                  room - 2))
       out += "  " + line + "\n";

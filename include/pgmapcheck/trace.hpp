@@ -93,6 +93,15 @@ struct render_options {
 // the violating step marked.
 std::string render_text(check_result const& r, render_options const& o = {});
 
+// A step as a diagram shows it: its statement without ';' or '{', an if's
+// or while's condition alone, "return x" as x, the page it acted on named
+// (page0), then what it chose or failed, and whether its thread sleeps.
+std::string step_text(trace_row const& row);
+
+// Splits text into lines of at most w characters, at a space or after a
+// punctuation mark where it can; continuation lines are indented by two.
+std::vector<std::string> wrap_text(std::string const& text, std::size_t w);
+
 // The race diagram alone, without the headline.
 std::string render_race(check_result const& r, render_options const& o = {});
 

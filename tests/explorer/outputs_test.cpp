@@ -92,18 +92,28 @@ TEST_CASE("outputs: same input, same bytes", "[outputs]") {
   }
 }
 
-TEST_CASE("outputs: DOT has a lane per actor and a red violating step; SVG renders", "[outputs]") {
+TEST_CASE("outputs: DOT is a sequence diagram small enough to paste; SVG renders", "[outputs]") {
   auto r = run_check(catalog("fs_dax/v7-unmapped-gup-v5.10.toml"), {});
   REQUIRE(r.result == verdict::violation);
   std::string dot = render_dot(r);
-  for (auto const& lane : r.scenario.actor_labels) CHECK(dot.find("label=\"" + lane + "\"") != std::string::npos);
-  CHECK(std::count(dot.begin(), dot.end(), '\n') > 10);
-  CHECK(dot.find("subgraph cluster_3") != std::string::npos);
-  CHECK(dot.find("color=red") != std::string::npos);
+  for (auto const& lane : r.scenario.actor_labels) CHECK(dot.find("<B>" + lane + "</B>") != std::string::npos);
+  CHECK(dot.find("BGCOLOR=\"#fbd5d5\"") != std::string::npos);  // the violating row
+  CHECK(dot.find("asleep until woken") != std::string::npos);      // the legend
   std::string svg = render_svg(dot);
   CHECK(svg.find("<svg") != std::string::npos);
   CHECK(svg.find("truncate#0") != std::string::npos);
   CHECK_THROWS(render_svg("digraph {"));
+
+  // A 9-step trace: well under 800 px tall (SVG sizes are in points, 4/3 px).
+  auto const v1 = render_svg(render_dot(run_check(catalog("p2pdma/v1-unbalanced-put-v5.10.toml"), {})));
+  auto const at = v1.find("height=\"");
+  REQUIRE(at != std::string::npos);
+  double const points = std::stod(v1.substr(at + 8));
+  CHECK(points * 4 / 3 < 500);
+
+  // A deadlock draws the sleeper asleep to the end, naming its wait.
+  auto const dead = render_dot(run_check(catalog("p2pdma/mmap-error-leak-v6.15.toml"), {}));
+  CHECK(dead.find("asleep in wait_for_completion on &amp;pgmap-&gt;done") != std::string::npos);
 }
 
 TEST_CASE("outputs: report.json carries the verdict, counts and trace", "[outputs]") {
