@@ -36,6 +36,7 @@ run: tool
 	@echo "diagrams: out/q1/<type>/<scenario>/<property>/{fixed,introduced}/trace.svg"
 
 test: build
+	@scripts/deps.sh --browser
 	@ctest --preset dev -j $(JOBS)
 
 # Every library function's kernel citation, for v6.1 and v6.15, against

@@ -6,6 +6,7 @@
 
 #include "pgmapcheck/diff.hpp"
 #include "pgmapcheck/dot.hpp"
+#include "pgmapcheck/html.hpp"
 #include "pgmapcheck/spec.hpp"
 #include "pgmapcheck/trace.hpp"
 
@@ -130,10 +131,12 @@ std::string verdict_table(std::vector<std::vector<check_result>> const& results,
   return out;
 }
 
-void write_outputs(check_result const& r, std::filesystem::path const& dir, render_options const& ro = {}) {
+void write_outputs(check_result const& r, std::filesystem::path const& dir, render_options const& ro = {},
+                   bool html = false) {
   make_dirs(dir);
   write_atomic(dir / "trace.txt", render_text(r, ro));
   write_atomic(dir / "report.json", render_json(r));
+  if (html) write_atomic(dir / "report.html", render_html(r));
   if (r.result == verdict::violation) {
     std::string dot = render_dot(r);
     write_atomic(dir / "trace.dot", dot);
@@ -152,6 +155,7 @@ struct check_options {
   std::string search = "bfs";
   int failures = -1;  // -1: the spec's own (default 1)
   render_options render;
+  bool html = false;
 };
 
 int run_check_command(check_options const& o) {
@@ -226,7 +230,7 @@ int run_check_command(check_options const& o) {
         dir = base;
       else if (!eras.empty())
         dir = base / scenario_label(s) / std::string(models::name_of(s.sc.kernel));
-      write_outputs(r, dir, o.render);
+      write_outputs(r, dir, o.render, o.html);
       if (o.json)
         reports.push_back(nlohmann::ordered_json::parse(render_json(r)));
       else if (!o.quiet)
@@ -533,6 +537,7 @@ int run_cli(int argc, char** argv) {
   check->add_option("--width", co.render.width, "columns the text race diagram fits in (default 80)")
       ->check(CLI::Range(40, 1000));
   check->add_flag("--all-steps", co.render.all_steps, "also show the steps of threads that found nothing to act on");
+  check->add_flag("--html", co.html, "also write report.html: a self-contained page with a step-through viewer");
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties, knobs, primitives and thread functions");

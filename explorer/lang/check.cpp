@@ -210,6 +210,8 @@ check_result run_check(spec const& s, limits const& lim) {
       row.notes.push_back(path);
     }
     row.function = where_of(m, e.step);
+    row.file = m.files()[site.pos.file];
+    row.line = site.pos.line;
     row.calls = site.calls;
     if (row.calls.empty() || row.calls.back() != site.function) row.calls.push_back(site.function);
     row.blocks = m.blocked_on(e.after, e.step.thread);

@@ -19,6 +19,8 @@ struct trace_row {
   std::string text;                // "put_page(page0) 1->0"
   std::vector<std::string> notes;  // "in put_page < memunmap_pages", a failure taken, a page chosen
   std::string function;            // "models/kernel/mm/memremap.kc:64 memunmap_pages"
+  std::string file;                // "models/kernel/mm/memremap.kc"
+  int line = 0;                    // 64
   std::vector<std::string> calls;  // the functions it runs in, the thread's root first, its own last
   std::string blocks;              // after the step the thread cannot go on: "asleep in schedule on ..."
   bool idle = false;               // its thread found no page to act on and changed nothing: hidden by default

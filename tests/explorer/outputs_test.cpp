@@ -1,6 +1,7 @@
 // Outputs (trace text, DOT, SVG, report.json) and the catalog's coverage of every property.
 #include "pgmapcheck/dot.hpp"
 #include "pgmapcheck/error.hpp"
+#include "pgmapcheck/html.hpp"
 #include "pgmapcheck/lang/check.hpp"
 #include "pgmapcheck/spec.hpp"
 #include "pgmapcheck/trace.hpp"
@@ -114,6 +115,23 @@ TEST_CASE("outputs: DOT is a sequence diagram small enough to paste; SVG renders
   // A deadlock draws the sleeper asleep to the end, naming its wait.
   auto const dead = render_dot(run_check(catalog("p2pdma/mmap-error-leak-v6.15.toml"), {}));
   CHECK(dead.find("asleep in wait_for_completion on &amp;pgmap-&gt;done") != std::string::npos);
+}
+
+TEST_CASE("outputs: the HTML report is one page that fetches nothing", "[outputs]") {
+  auto const r = run_check(catalog("p2pdma/v11-teardown-window-v5.10.toml"), {});
+  auto const page = render_html(r);
+  CHECK(page.rfind("<!doctype html>", 0) == 0);
+  for (char const* fetch : {"src=", "<link", "@import", "url(", "<iframe"}) {
+    INFO(fetch);
+    CHECK(page.find(fetch) == std::string::npos);
+  }
+  CHECK(page.find("<svg") != std::string::npos);                                   // the sequence diagram inline
+  CHECK(page.find("<tr class=\"step violating\" id=\"step-16\"") != std::string::npos);  // the viewer's table
+  CHECK(page.find("\"models/kernel/drivers/pci/p2pdma.kc\":\"") != std::string::npos);   // the model code it shows
+  CHECK(page.find("<td>use-after-free</td><td class=\"violation\">violated</td>") != std::string::npos);
+  auto const held = render_html(run_check(catalog("p2pdma/v5-fixed-v6.1.toml"), {}));
+  CHECK(held.find("<td class=\"holds\">holds</td>") != std::string::npos);
+  CHECK(held.find("<table class=\"race\">") == std::string::npos);
 }
 
 TEST_CASE("outputs: report.json carries the verdict, counts and trace", "[outputs]") {

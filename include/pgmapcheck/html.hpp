@@ -1,0 +1,17 @@
+// The HTML report of a check: one self-contained page for a review thread.
+#pragma once
+
+#include "pgmapcheck/trace.hpp"
+
+#include <string>
+
+namespace pgmapcheck {
+
+// The page: the verdict per checked property and, for a violation, a
+// step-through viewer (the race as a table and each thread's model code,
+// the current step highlighted in both, the counters after it), the text
+// race diagram and the sequence diagram's SVG inline. No network: styles,
+// script and model sources are all in the page.
+std::string render_html(check_result const& r);
+
+}  // namespace pgmapcheck
