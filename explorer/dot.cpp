@@ -15,20 +15,7 @@ namespace pgmapcheck {
 
 namespace {
 
-// Text for an HTML-like label.
-std::string html(std::string const& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string html(std::string const& s) { return html_escape(s); }
 
 // The diagram's colours, named once for the rows and the legend.
 constexpr char const* asleep_fill = "#dde6f5";
@@ -44,6 +31,20 @@ std::string small(std::string const& text, char const* colour = "gray35") {
 }
 
 }  // namespace
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
 
 std::string render_dot(check_result const& r) {
   auto const& labels = r.scenario.actor_labels;
