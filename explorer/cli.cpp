@@ -156,6 +156,7 @@ struct check_options {
   int failures = -1;  // -1: the spec's own (default 1)
   render_options render;
   bool html = false;
+  bool fewest_switches = false;
 };
 
 int run_check_command(check_options const& o) {
@@ -200,6 +201,7 @@ int run_check_command(check_options const& o) {
   lim.order = o.search == "dfs" ? search_order::dfs : search_order::bfs;
   lim.cancel = &interrupted;
   lim.progress = !o.quiet;
+  lim.fewest_switches = o.fewest_switches;
   bool const one = runs.size() == 1 && runs[0].size() == 1;
   std::filesystem::path const base = o.out.empty() ? std::filesystem::path("out") : std::filesystem::path(o.out);
 
@@ -537,6 +539,8 @@ int run_cli(int argc, char** argv) {
   check->add_option("--width", co.render.width, "columns the text race diagram fits in (default 80)")
       ->check(CLI::Range(40, 1000));
   check->add_flag("--all-steps", co.render.all_steps, "also show the steps of threads that found nothing to act on");
+  check->add_flag("--fewest-switches", co.fewest_switches,
+                  "among the shortest counterexamples, show one with the fewest context switches");
   check->add_flag("--html", co.html, "also write report.html: a self-contained page with a step-through viewer");
 
   bool list_json = false;

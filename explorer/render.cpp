@@ -31,6 +31,9 @@ std::string headline(check_result const& r) {
   std::size_t const n = r.trace.size();
   if (!r.shortest)
     return fmt::format("{}: {} ({} step{}, not shown shortest)", name, name_of(*r.violated), n, n == 1 ? "" : "s");
+  if (r.fewest_switches)
+    return fmt::format("{}: {} (shortest: {} step{}, fewest switches: {})", name, name_of(*r.violated), n,
+                       n == 1 ? "" : "s", r.switches());
   return fmt::format("{}: {} (shortest: {} step{})", name, name_of(*r.violated), n, n == 1 ? "" : "s");
 }
 

@@ -14,6 +14,8 @@
 
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace pgmapcheck {
 
@@ -185,12 +187,87 @@ void coverage(code_model const& m, check_result& out) {
     if (!wake_hit.count(k)) out.wakeups_never_ran.push_back(k);
 }
 
-}  // namespace
+// Replaces r's shortest counterexample by one of the same length and property
+// with the fewest context switches. Every state on a shortest counterexample
+// lies at its BFS distance (else a shorter one would exist), so the search
+// goes level by level over (state, last thread), a state only at the level
+// where it first appears, keeping the fewest switches to each; ties go to
+// the first found, so the answer depends on the model alone.
+void fewest_switches(code_model const& m, property_set checked, search_result<code_model>& r) {
+  std::size_t const length = r.trace.size();
+  std::size_t const bytes = m.state_bytes();
+  auto key = [&](code_state const& s) { return std::string(reinterpret_cast<char const*>(s.bytes.data()), bytes); };
+  struct node {
+    code_state state;
+    std::uint8_t last;  // the thread of the step into it (0xff: none)
+    std::uint32_t switches, parent, ordinal;
+  };
+  struct target {
+    std::size_t level;
+    std::uint32_t at, ordinal, switches;  // ordinal 0: a terminal violation at `at`
+  };
+  std::vector<std::vector<node>> levels(1);
+  levels[0].push_back({r.initial, 0xff, 0, 0, 0});
+  std::unordered_set<std::string> seen{key(r.initial)};
+  std::optional<target> best;
+  auto offer = [&](target t) {
+    if (!best || t.switches < best->switches) best = t;
+  };
+  for (std::size_t d = 0; d <= length; ++d) {
+    std::unordered_map<std::string, std::uint32_t> index;  // state bytes + last thread -> node in levels[d + 1]
+    std::vector<std::string> fresh;
+    if (d < length) levels.emplace_back();
+    for (std::uint32_t i = 0; i < levels[d].size(); ++i) {
+      node const n = levels[d][i];
+      std::uint32_t ordinal = 0;
+      m.for_each_successor(n.state, [&](code_step const& st, code_state const& next) {
+        ++ordinal;
+        std::uint32_t const sw = n.switches + (n.last != 0xff && n.last != st.thread);
+        property_set const bad = m.check(st) & checked;
+        if (!bad.empty()) {  // the search stops here, as the BFS does
+          if (d + 1 == length && r.violation_at_step && bad.has(r.violated)) offer({d, i, ordinal, sw});
+          return;
+        }
+        if (d == length) return;
+        std::string k = key(next);
+        if (seen.count(k)) return;  // first reached on an earlier level
+        auto [it, added] = index.try_emplace(k + static_cast<char>(st.thread), static_cast<std::uint32_t>(levels[d + 1].size()));
+        if (added) {
+          levels[d + 1].push_back({next, st.thread, sw, i, ordinal});
+          fresh.push_back(std::move(k));
+        } else if (sw < levels[d + 1][it->second].switches) {
+          auto& better = levels[d + 1][it->second];
+          better.switches = sw;
+          better.parent = i;
+          better.ordinal = ordinal;
+        }
+      });
+      if (ordinal == 0 && d == length && !r.violation_at_step && (m.check_terminal(n.state) & checked).has(r.violated))
+        offer({d, i, 0, n.switches});
+    }
+    for (auto& k : fresh) seen.insert(std::move(k));
+  }
+  if (!best) return;  // cannot happen: the BFS trace itself is a candidate
+  std::vector<std::pair<code_state const*, std::uint32_t>> path;  // (state, ordinal of the step out of it)
+  if (best->ordinal) path.emplace_back(&levels[best->level][best->at].state, best->ordinal);
+  for (std::size_t d = best->level, at = best->at; d > 0; at = levels[d][at].parent, --d)
+    path.emplace_back(&levels[d - 1][levels[d][at].parent].state, levels[d][at].ordinal);
+  r.trace.clear();
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    std::uint32_t k = 0;
+    m.for_each_successor(*it->first, [&](code_step const& st, code_state const& next) {
+      if (++k == it->second) r.trace.push_back({st, next});
+    });
+  }
+}
 
+}  // namespace
 
 check_result run_check(spec const& s, limits const& lim) {
   code_model const m = lang::build_code_model(s);
   auto r = explore(m, s.checked, lim);
+  bool const fewest = lim.fewest_switches && r.result == verdict::violation && r.shortest;
+  if (fewest) fewest_switches(m, s.checked, r);
   check_result out = result_of(s, r);
   out.scenario.actor_labels.clear();  // one column per thread: actors, then the spec's own threads
   for (auto const& t : m.threads()) out.scenario.actor_labels.push_back(t.name);
@@ -250,6 +327,7 @@ check_result run_check(spec const& s, limits const& lim) {
     out.violated = r.violated;
     out.terminal = !r.violation_at_step;
     out.shortest = r.shortest;
+    out.fewest_switches = fewest;
     std::string const era(name_of(s.sc.kernel));
     if (r.violation_at_step) {
       auto const& last = r.trace.back();

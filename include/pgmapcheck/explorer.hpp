@@ -30,6 +30,7 @@ struct limits {
   std::uint64_t max_memory_bytes = 0;  // 0: no limit
   std::atomic<bool> const* cancel = nullptr;
   bool progress = false;  // a progress line on stderr once a search passes a second
+  bool fewest_switches = false;  // among the shortest counterexamples, one with the fewest context switches
 };
 
 template <class M>

@@ -38,6 +38,7 @@ struct check_result {
   std::string where;    // the kernel function (and era) where it shows
   bool terminal = false;  // the violation is a final state (deadlock, ref-leak), not a step
   bool shortest = false;  // no shorter interleaving violates a checked property (BFS, not cut short)
+  bool fewest_switches = false;  // and none as short switches threads fewer times (--fewest-switches)
   std::vector<int> initial_page_refs;
   int initial_pgmap_ref = 0;
   std::vector<trace_row> trace;
@@ -48,6 +49,12 @@ struct check_result {
   std::uint64_t peak_memory_bytes = 0;
   double seconds = 0;
   std::string incomplete_reason;
+  // The trace's context switches: steps whose thread is not the previous step's.
+  int switches() const {
+    int n = 0;
+    for (std::size_t i = 1; i < trace.size(); ++i) n += trace[i].actor != trace[i - 1].actor;
+    return n;
+  }
   bool not_applicable = false;  // the type did not exist in this era (a table cell only)
   // Model code only: the model lines the threads could run ("file:line"),
   // those that never ran, and the failure branches and wake-ups that never

@@ -7,6 +7,7 @@
 #include "pgmapcheck/trace.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -79,6 +80,29 @@ TEST_CASE("outputs: the race diagram fits the width asked and hides threads that
   auto const all = render_text(idle, {.all_steps = true});
   CHECK(all.find("not shown") == std::string::npos);
   CHECK(all.find("-> NULL") != std::string::npos);
+}
+
+TEST_CASE("outputs: --fewest-switches keeps the length and the property, and switches least", "[outputs]") {
+  limits fewest;
+  fewest.fewest_switches = true;
+  for (auto const* rel : {"p2pdma/v11-teardown-window-v5.10.toml", "device_private/v4-two-faults-v5.10.toml",
+                          "p2pdma/mmap-error-leak-v6.15.toml", "fs_dax/v7-unmapped-gup-v5.10.toml"}) {
+    INFO(rel);
+    auto const bfs = run_check(catalog(rel), {});
+    auto const few = run_check(catalog(rel), fewest);
+    REQUIRE(few.result == verdict::violation);
+    CHECK(few.fewest_switches);
+    CHECK(few.violated == bfs.violated);
+    CHECK(few.trace.size() == bfs.trace.size());
+    CHECK(few.switches() <= bfs.switches());
+    CHECK(few.trace.back().violating == bfs.trace.back().violating);
+    CHECK(headline(few).find(fmt::format("fewest switches: {})", few.switches())) != std::string::npos);
+    CHECK(render_text(few) == render_text(run_check(catalog(rel), fewest)));
+  }
+  // V11: the allocation runs alone after the whole teardown, one switch.
+  auto const v11 = run_check(catalog("p2pdma/v11-teardown-window-v5.10.toml"), fewest);
+  CHECK(v11.switches() == 1);
+  CHECK(run_check(catalog("p2pdma/v11-teardown-window-v5.10.toml"), {}).switches() > 1);
 }
 
 TEST_CASE("outputs: same input, same bytes", "[outputs]") {
