@@ -95,6 +95,8 @@ std::string cell(check_result const& r) {
   if (r.not_applicable) return fmt::format("n/a ({} came in v6.1)", models::name_of(r.scenario.sc.type));
   std::string v(name_of(r.result));
   if (r.violated) v += " " + std::string(name_of(*r.violated));
+  if (!r.witness.empty() && r.result != verdict::incomplete)
+    v = r.witness_reached ? fmt::format("witness reached in {} steps", r.trace.size()) : "witness unreachable";
   return fmt::format("{} ({} states)", v, r.states);
 }
 
@@ -137,7 +139,7 @@ void write_outputs(check_result const& r, std::filesystem::path const& dir, rend
   write_atomic(dir / "trace.txt", render_text(r, ro));
   write_atomic(dir / "report.json", render_json(r));
   if (html) write_atomic(dir / "report.html", render_html(r));
-  if (r.result == verdict::violation) {
+  if (r.result == verdict::violation || r.witness_reached) {
     std::string dot = render_dot(r);
     write_atomic(dir / "trace.dot", dot);
     write_atomic(dir / "trace.svg", render_svg(dot));
@@ -157,6 +159,7 @@ struct check_options {
   render_options render;
   bool html = false;
   bool fewest_switches = false;
+  std::string witness;
 };
 
 int run_check_command(check_options const& o) {
@@ -222,7 +225,11 @@ int run_check_command(check_options const& o) {
       try {
         spec run = s;
         if (o.failures >= 0) run.failures = o.failures;
-        r = run_check(run, lim);
+        // A spec's [witness] is what check runs when the spec states no [expect]; test runs both.
+        std::string const condition = !o.witness.empty()             ? o.witness
+                                      : run.witness && !run.expect ? run.witness->reach
+                                                                   : "";
+        r = condition.empty() ? run_check(run, lim) : run_witness(run, condition, lim);
       } catch (spec_error const& e) {  // model code that does not load for this scenario
         std::cerr << "error: " << e.what() << "\n";
         return bad_input;
@@ -236,9 +243,10 @@ int run_check_command(check_options const& o) {
       if (o.json)
         reports.push_back(nlohmann::ordered_json::parse(render_json(r)));
       else if (!o.quiet)
-        std::cout << render_text(r, o.render) << (r.result == verdict::violation ? fmt::format("  diagrams: {}\n", dir.string()) : "")
+        std::cout << render_text(r, o.render) << (r.result == verdict::violation || r.witness_reached ? fmt::format("  diagrams: {}\n", dir.string()) : "")
                   << "\n";
-      any_violation |= r.result == verdict::violation;
+      any_violation |= r.result == verdict::violation || (!r.witness.empty() && !r.witness_reached &&
+                                                             r.result != verdict::incomplete);
       any_incomplete |= r.result == verdict::incomplete;
       results.back().push_back(std::move(r));
       if (interrupted) break;
@@ -261,6 +269,14 @@ int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_st
   int passed = 0, failed = 0;
   std::map<std::string, bool> model_lines;  // over every spec run on model code: did the line ever run
   for (auto const& s : specs) {
+    if (s.witness && s.witness->expect_reached) {  // a witness case: the model can (or cannot) get there
+      check_result r = run_witness(s, s.witness->reach, lim);
+      bool const met = r.result != verdict::incomplete && r.witness_reached == *s.witness->expect_reached;
+      std::cout << fmt::format("{} {}: {} (expected witness {}; {:.3f} ms)\n", met ? "ok  " : "FAIL", s.path, cell(r),
+                               *s.witness->expect_reached ? "reached" : "unreachable", r.seconds * 1000);
+      (met ? passed : failed)++;
+      if (interrupted) return sigint;
+    }
     if (!s.expect) continue;
     check_result r = run_check(s, lim);
     for (auto const& l : r.code_lines) model_lines[l] = model_lines[l] || std::find(r.never_ran.begin(), r.never_ran.end(), l) == r.never_ran.end();
@@ -541,6 +557,9 @@ int run_cli(int argc, char** argv) {
   check->add_flag("--all-steps", co.render.all_steps, "also show the steps of threads that found nothing to act on");
   check->add_flag("--fewest-switches", co.fewest_switches,
                   "among the shortest counterexamples, show one with the fewest context switches");
+  check->add_option("--witness", co.witness,
+                    "instead of checking properties, find a shortest run to a state where this holds, e.g. "
+                    "\"done(memunmap) && pinned(page0)\" (docs/user-guide.md, witnesses)");
   check->add_flag("--html", co.html, "also write report.html: a self-contained page with a step-through viewer");
 
   bool list_json = false;

@@ -210,29 +210,34 @@ std::string render_html(check_result const& r) {
 
   // The verdict per checked property; after a violation the others are
   // undecided (the search stops at the first), said once.
-  out += "<table class=\"verdicts\"><tr><th>property</th><th>verdict</th><th>what it says</th></tr>\n";
-  std::vector<std::string> undecided;
-  for (std::size_t i = 0; i < property_count; ++i) {
-    auto const p = static_cast<property>(i);
-    if (!s.checked.has(p)) continue;
-    if (r.result == verdict::holds)
-      out += fmt::format("<tr><td>{}</td><td class=\"holds\">holds</td><td>{}</td></tr>\n", property_names[i],
-                         escape(property_meanings[i]));
-    else if (r.violated == p)
-      out += fmt::format("<tr><td>{}</td><td class=\"violation\">violated</td><td>{}</td></tr>\n", property_names[i],
-                         escape(r.message));
-    else
-      undecided.emplace_back(property_names[i]);
+  if (r.witness.empty()) {  // a witness search checks no property
+    out += "<table class=\"verdicts\"><tr><th>property</th><th>verdict</th><th>what it says</th></tr>\n";
+    std::vector<std::string> undecided;
+    for (std::size_t i = 0; i < property_count; ++i) {
+      auto const p = static_cast<property>(i);
+      if (!s.checked.has(p)) continue;
+      if (r.result == verdict::holds)
+        out += fmt::format("<tr><td>{}</td><td class=\"holds\">holds</td><td>{}</td></tr>\n", property_names[i],
+                           escape(property_meanings[i]));
+      else if (r.violated == p)
+        out += fmt::format("<tr><td>{}</td><td class=\"violation\">violated</td><td>{}</td></tr>\n", property_names[i],
+                           escape(r.message));
+      else
+        undecided.emplace_back(property_names[i]);
+    }
+    if (!undecided.empty()) {
+      std::string names;
+      for (auto const& n : undecided) names += (names.empty() ? "" : ", ") + n;
+      out += fmt::format("<tr><td>{}</td><td class=\"unknown\">not decided</td><td>{}</td></tr>\n", escape(names),
+                         r.result == verdict::incomplete ? "the search was cut short"
+                                                         : "the search stops at the first violation");
+    }
+    out += "</table>\n";
   }
-  if (!undecided.empty()) {
-    std::string names;
-    for (auto const& n : undecided) names += (names.empty() ? "" : ", ") + n;
-    out += fmt::format("<tr><td>{}</td><td class=\"unknown\">not decided</td><td>{}</td></tr>\n", escape(names),
-                       r.result == verdict::incomplete ? "the search was cut short"
-                                                       : "the search stops at the first violation");
-  }
-  out += "</table>\n";
-  if (r.result != verdict::violation) {
+  if (!r.witness.empty())
+    out += fmt::format("<p>witness <code>{}</code>: <b>{}</b></p>\n", escape(r.witness),
+                       r.witness_reached ? "reached" : r.result == verdict::incomplete ? "not decided" : "unreachable");
+  if (r.result != verdict::violation && !r.witness_reached) {
     out += "<pre class=\"text\">" + escape(render_coverage(r)) + "</pre>\n</body></html>\n";
     return out;
   }
@@ -252,8 +257,9 @@ std::string render_html(check_result const& r) {
          "</div>\n";
   out += "<div class=\"panes\"><div>" + race_table(r, lanes, lane_of) + "</div>";
   out += "<div class=\"code\" id=\"code\"></div></div>\n";
-  out += fmt::format("<p class=\"{}\">{} {}: {} ({})</p>\n", "violation", r.terminal ? "=" : "^", name_of(*r.violated),
-                     escape(r.message), escape(r.where));
+  if (r.violated)
+    out += fmt::format("<p class=\"violation\">{} {}: {} ({})</p>\n", r.terminal ? "=" : "^", name_of(*r.violated),
+                       escape(r.message), escape(r.where));
 
   out += "<h2>Race diagram</h2>\n<pre class=\"text\">" + escape(render_race(r)) + "</pre>\n";
   std::string svg = render_svg(render_dot(r));

@@ -22,6 +22,16 @@ std::string scenario_name(spec const& s) {
 
 std::string headline(check_result const& r) {
   std::string const name = scenario_name(r.scenario);
+  if (!r.witness.empty()) {
+    std::size_t const n = r.trace.size();
+    if (r.witness_reached)
+      return fmt::format("{}: witness reached (shortest: {} step{}{})", name, n, n == 1 ? "" : "s",
+                         r.fewest_switches ? fmt::format(", fewest switches: {}", r.switches()) : "");
+    if (r.result == verdict::incomplete)
+      return fmt::format("{}: witness incomplete: {} after {} states (no run found yet)", name, r.incomplete_reason,
+                         r.states);
+    return fmt::format("{}: witness unreachable ({} states, {} transitions)", name, r.states, r.transitions);
+  }
   switch (r.result) {
     case verdict::holds: return fmt::format("{}: holds ({} states, {} transitions)", name, r.states, r.transitions);
     case verdict::incomplete:
@@ -110,6 +120,12 @@ std::string render_text(check_result const& r, render_options const& o) {
     for (auto const& f : r.scenario.expect->passes) names += (names.empty() ? "" : ", ") + f.name;
     out += fmt::format("  only counterexamples that pass through {} count ([expect] passes)\n", names);
   }
+  if (!r.witness.empty()) {
+    out += "  witness: " + r.witness + "\n";
+    if (!r.witness_reached) return out;
+    return out + render_race(r, o) +
+           fmt::format("  = the witness holds {}\n", r.trace.empty() ? "in the initial state" : "after the last step");
+  }
   if (r.result != verdict::violation) return out + render_coverage(r, static_cast<std::size_t>(o.width));
   return out + render_race(r, o);
 }
@@ -142,6 +158,8 @@ std::string render_json(check_result const& r) {
   for (std::size_t i = 0; i < property_count; ++i)
     if (s.checked.has(static_cast<property>(i))) checked.push_back(property_names[i]);
   j["properties"] = checked;
+  if (!r.witness.empty())
+    j["witness"] = {{"condition", r.witness}, {"reached", r.witness_reached}};
   j["verdict"] = name_of(r.result);
   j["property"] = r.violated ? ordered_json(name_of(*r.violated)) : ordered_json(nullptr);
   j["message"] = r.message;

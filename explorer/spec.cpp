@@ -1,11 +1,14 @@
 // Scenario files: TOML in, a validated scenario out; every error names file, line and column.
 #include "pgmapcheck/spec.hpp"
 
+#include "pgmapcheck/lang/witness.hpp"
+
 #include "pgmapcheck/lang/library.hpp"
 
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -111,9 +114,10 @@ class parser {
     s.path = path_;
     s.name = std::filesystem::path(path_).stem().string();
 
-    static constexpr std::array<std::string_view, 12> top_keys{"title",      "kernel",  "pagemap",   "pages",
+    static constexpr std::array<std::string_view, 13> top_keys{"title",      "kernel",  "pagemap",   "pages",
                                                                "actors",     "patch",   "patches",   "expect",
-                                                               "properties", "threads", "functions", "failures"};
+                                                               "properties", "threads", "functions", "failures",
+                                                               "witness"};
     for (auto const& [key, node] : root)
       if (std::find(top_keys.begin(), top_keys.end(), key.str()) == top_keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "': expected " + one_of(top_keys));
@@ -151,6 +155,7 @@ class parser {
     for (std::size_t i = 0; i < property_count; ++i)
       if (!applies(static_cast<property>(i), s.sc.type)) s.checked.remove(static_cast<property>(i));
     if (auto const* n = root.get("expect")) parse_expect(*n, s);
+    if (auto const* n = root.get("witness")) parse_witness(*n, s);
     return s;
   }
 
@@ -383,6 +388,36 @@ class parser {
                     std::string(name_of(s.sc.type)) + "'");
       s.checked.add(*p);
     }
+  }
+
+  void parse_witness(toml::node const& node, spec& s) const {
+    auto const* table = node.as_table();
+    if (!table) fail(node, "'witness' must be a table with reach (and expect)");
+    witness_entry w;
+    for (auto const& [key, n] : *table) {
+      if (key.str() == "reach") {
+        w.reach = string_at(n, "a witness condition");
+        auto const& b = n.source().begin;
+        w.line = static_cast<int>(b.line ? b.line : 1);
+        w.column = static_cast<int>(b.column ? b.column : 1);
+        try {
+          lang::witness check_syntax(w.reach);
+        } catch (std::invalid_argument const& e) {  // "column N: ...": N within the condition, after the quote
+          std::string const what = e.what();
+          int column = 1;
+          std::sscanf(what.c_str(), "column %d", &column);
+          throw spec_error(path_, w.line, w.column + column, "witness: " + what.substr(what.find(": ") + 2));
+        }
+      } else if (key.str() == "expect") {
+        std::string const v = string_at(n, "expect");
+        if (v != "reached" && v != "unreachable") fail(n, "expect '" + v + "': expected 'reached' or 'unreachable'");
+        w.expect_reached = v == "reached";
+      } else {
+        fail(n, "unknown key '" + std::string(key.str()) + "' in [witness]: expected 'reach' or 'expect'");
+      }
+    }
+    if (w.reach.empty()) fail(node, "[witness] needs reach = \"CONDITION\"");
+    s.witness = std::move(w);
   }
 
   void parse_expect(toml::node const& node, spec& s) const {

@@ -4,11 +4,13 @@
 
 #include "models/lifecycle.hpp"
 #include "pgmapcheck/lang/scenario.hpp"
+#include "pgmapcheck/lang/witness.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <stdexcept>
 
@@ -261,14 +263,11 @@ void fewest_switches(code_model const& m, property_set checked, search_result<co
   }
 }
 
-}  // namespace
-
-check_result run_check(spec const& s, limits const& lim) {
-  code_model const m = lang::build_code_model(s);
-  auto r = explore(m, s.checked, lim);
-  bool const fewest = lim.fewest_switches && r.result == verdict::violation && r.shortest;
-  if (fewest) fewest_switches(m, s.checked, r);
-  check_result out = result_of(s, r);
+// The search's trace as rows: each step's model line, call path, page,
+// branch and counters, whether its thread then sleeps, and which threads
+// were idle (found nothing to act on).
+template <class R>
+void fill_trace(code_model const& m, spec const& s, R const& r, check_result& out) {
   out.scenario.actor_labels.clear();  // one column per thread: actors, then the spec's own threads
   for (auto const& t : m.threads()) out.scenario.actor_labels.push_back(t.name);
   counters(m, r.initial, s.sc.pages, out.initial_page_refs, out.initial_pgmap_ref);
@@ -322,6 +321,17 @@ check_result run_check(spec const& s, limits const& lim) {
       for (std::size_t i = 0; i < r.trace.size(); ++i)
         if (r.trace[i].step.thread == t) out.trace[i].idle = true;
   }
+}
+
+}  // namespace
+
+check_result run_check(spec const& s, limits const& lim) {
+  code_model const m = lang::build_code_model(s);
+  auto r = explore(m, s.checked, lim);
+  bool const fewest = lim.fewest_switches && r.result == verdict::violation && r.shortest;
+  if (fewest) fewest_switches(m, s.checked, r);
+  check_result out = result_of(s, r);
+  fill_trace(m, s, r, out);
   coverage(m, out);
   if (r.result == verdict::violation) {
     out.violated = r.violated;
@@ -350,6 +360,85 @@ check_result run_check(spec const& s, limits const& lim) {
       out.where = era;
     }
   }
+  return out;
+}
+
+namespace {
+
+// The scenario seen by the witness search: a step "violates" when the state
+// it leads to satisfies the witness, so the BFS stops at a shortest run.
+struct witness_search {
+  using state = code_state;
+  using step = code_step;
+  code_model const& m;
+  lang::witness const& w;
+
+  state initial() const { return m.initial(); }
+  template <class F>
+  void for_each_successor(state const& s, F&& f) const {
+    m.for_each_successor(s, [&](step st, state const& next) {
+      st.violated = w.holds(m, next, 0) ? 1 : 0;
+      f(st, next);
+    });
+  }
+  property_set check(step const& st) const { return property_set::from_bits(st.violated); }
+  property_set check_terminal(state const&) const { return {}; }
+  std::size_t state_bytes() const { return m.state_bytes(); }
+};
+
+}  // namespace
+
+// A bad condition's error where it was written: in the spec's [witness]
+// reach (its column in the file), or in --witness (its column in the option).
+[[noreturn]] void witness_failed(spec const& s, std::string const& condition, std::invalid_argument const& e) {
+  std::string const what = e.what();  // "column N: ..."
+  int column = 1;
+  std::sscanf(what.c_str(), "column %d", &column);
+  std::string const message = what.substr(std::min(what.size(), what.find(": ") + 2));
+  if (s.witness && s.witness->reach == condition)
+    throw spec_error(s.path, s.witness->line, s.witness->column + column, "witness: " + message);
+  throw spec_error("--witness \"" + condition + "\"", 1, column, message);
+}
+
+check_result run_witness(spec const& s, std::string const& condition, limits const& lim) {
+  std::optional<lang::witness> w;
+  try {
+    w.emplace(condition);
+  } catch (std::invalid_argument const& e) {
+    witness_failed(s, condition, e);
+  }
+  std::optional<code_model> built;
+  try {
+    built.emplace(lang::build_code_model(s, *w));
+  } catch (std::invalid_argument const& e) {
+    witness_failed(s, condition, e);
+  }
+  code_model const& m = *built;
+  witness_search const search{m, *w};
+  search_result<witness_search> r;
+  bool const at_start = w->holds(m, m.initial(), 0);
+  if (at_start) {
+    r.initial = m.initial();
+    r.states = 1;
+  } else {
+    limits l = lim;
+    l.order = search_order::bfs;
+    r = explore_bfs(search, property_set::from_bits(1), l);
+  }
+  check_result out;
+  out.scenario = s;
+  out.states = r.states;
+  out.transitions = r.transitions;
+  out.depth = r.depth;
+  out.memory_bytes = r.memory_bytes;
+  out.peak_memory_bytes = r.peak_memory_bytes;
+  out.seconds = r.seconds;
+  out.incomplete_reason = r.incomplete_reason;
+  out.witness = condition;
+  out.witness_reached = at_start || r.result == verdict::violation;
+  out.result = r.result == verdict::incomplete ? verdict::incomplete : verdict::holds;
+  out.shortest = out.witness_reached && (at_start || r.shortest);
+  fill_trace(m, s, r, out);
   return out;
 }
 

@@ -226,6 +226,10 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
       for (std::size_t pc = 0; pc < prog.code.size(); ++pc) {
         auto const& in = prog.code[pc];
         auto const& where = prog.sites[in.site];
+        if (r.line > 0) {  // met by running the line, visible step or not (executor::run)
+          meets[pc] = where.pos.file == r.file && static_cast<int>(where.pos.line) == r.line;
+          continue;
+        }
         meets[pc] = r.function.empty()
                      ? !(in.k == instr::kind::action && in.prim == choose)  // and the step acts on a page
                      : where.function == r.function ||
@@ -538,6 +542,10 @@ class executor {
   bool run(instr const& in, int o) {
     auto& mark = m_.ran_[static_cast<std::size_t>(t_)][static_cast<std::size_t>(&in - prog_.code.data())];
     mark = static_cast<std::uint8_t>(mark | 1 | (o == 1 ? 2 : 0));
+    for (std::size_t r = 0; r < m_.setup_.required.size(); ++r)
+      if (m_.setup_.required[r].line > 0 &&
+          m_.meets_[r][static_cast<std::size_t>(t_)][static_cast<std::size_t>(&in - prog_.code.data())])
+        b()[w_met] = static_cast<std::uint8_t>(b()[w_met] | 1u << r);
     switch (in.k) {
       case instr::kind::assign: slot(in.dest) = static_cast<std::int8_t>(eval(in.a)); return true;
       case instr::kind::branch:
@@ -1024,7 +1032,7 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
       ex.step(o);
       if (!setup_.required.empty()) {
         for (std::size_t r = 0; r < setup_.required.size(); ++r)
-          if (meets_[r][t][st.pc] && (!setup_.required[r].function.empty() || st.page >= 0))
+          if (setup_.required[r].line == 0 && meets_[r][t][st.pc] && (!setup_.required[r].function.empty() || st.page >= 0))
             next.bytes[w_met] |= static_cast<std::uint8_t>(1u << r);
         if (!took_part(next)) {  // not the counterexample the spec claims: the search goes on past it
           st.violated = 0;
@@ -1038,6 +1046,31 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
 
 bool code_model::took_part(state const& s) const {
   return s.bytes[w_met] == (1u << setup_.required.size()) - 1;
+}
+
+bool code_model::met(state const& s, std::size_t r) const { return (s.bytes[w_met] >> r & 1u) != 0; }
+
+namespace {
+std::uint8_t const* page_at(code_state const& s, std::size_t pages_at, int page) {
+  return s.bytes.data() + pages_at + p_size * static_cast<std::size_t>(page);
+}
+}  // namespace
+
+int code_model::page_mapcount(state const& s, int page) const {
+  return static_cast<std::int8_t>(page_at(s, pages_at_, page)[p_mapcount]);
+}
+int code_model::page_pins(state const& s, int page) const { return page_at(s, pages_at_, page)[p_pins]; }
+bool code_model::page_mapped(state const& s, int page) const { return page_at(s, pages_at_, page)[p_flags] & pf_mapped; }
+bool code_model::page_free(state const& s, int page) const { return page_at(s, pages_at_, page)[p_state] == ps_free; }
+
+bool code_model::in_function(state const& s, int thread, std::string const& name) const {
+  if (finished(s, thread)) return false;
+  code_state probe = s;
+  code_step dummy;
+  executor ex(*this, probe, dummy, thread);
+  auto const& prog = threads_[static_cast<std::size_t>(thread)];
+  auto const& where = prog.sites[prog.code[ex.pc()].site];
+  return where.function == name || std::find(where.calls.begin(), where.calls.end(), name) != where.calls.end();
 }
 
 property_set code_model::check_terminal(state const& s) const {

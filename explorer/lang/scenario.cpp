@@ -5,6 +5,7 @@
 #include "pgmapcheck/lang/library.hpp"
 #include "pgmapcheck/lang/parse.hpp"
 #include "pgmapcheck/lang/compile.hpp"
+#include "pgmapcheck/lang/witness.hpp"
 
 #include <algorithm>
 #include <map>
@@ -187,7 +188,9 @@ std::shared_ptr<compiled_code const> compiled(spec const& s, scenario_facts cons
 
 }  // namespace
 
-code_model build_code_model(spec const& s) {
+namespace {
+
+code_model build(spec const& s, witness const* w) {
   scenario_facts facts;
   facts.kernel = release_of(s.sc.kernel);
   facts.pagemap_type = type_code(s.sc.type);
@@ -206,7 +209,10 @@ code_model build_code_model(spec const& s) {
   setup.cached_refcount = rule.cached_refcount;
   setup.allocated_pgmap_ref = rule.allocated_pgmap_ref;
   setup.mapped_pgmap_ref = rule.mapped_pgmap_ref;
-  if (s.expect) {
+  if (w) {
+    setup.required = w->history(code->threads, code->files);
+
+  } else if (s.expect) {
     for (auto const kind : s.expect->involves) {
       std::uint32_t group = 0;
       for (int a = 0; a < s.sc.actor_count; ++a)
@@ -230,7 +236,13 @@ code_model build_code_model(spec const& s) {
     if (models::maps_file(s.sc.actors[static_cast<std::size_t>(a)])) setup.file_mapped = true;
   code_model m(code->threads, setup);
   m.set_files(code->files);
+  if (w) w->bind(m);  // std::invalid_argument: run_witness places it
   return m;
 }
+
+}  // namespace
+
+code_model build_code_model(spec const& s) { return build(s, nullptr); }
+code_model build_code_model(spec const& s, witness const& w) { return build(s, &w); }
 
 }  // namespace pgmapcheck::lang

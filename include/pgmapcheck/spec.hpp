@@ -32,6 +32,13 @@ struct expectation {
   std::vector<function_ref> passes;
 };
 
+// [witness]: a state the user expects the model to reach (or not).
+struct witness_entry {
+  std::string reach;  // the condition (docs/user-guide.md, witnesses)
+  int line = 1, column = 1;
+  std::optional<bool> expect_reached;  // expect = "reached" | "unreachable": a regression case
+};
+
 struct patch_entry {
   std::string knob;
   std::int8_t value = 0;
@@ -65,6 +72,7 @@ struct spec {
   std::vector<patch_entry> patch;
   std::string applied_patch;  // the patch files applied over the kernel, if any ("a + b")
   std::optional<expectation> expect;
+  std::optional<witness_entry> witness;
   std::vector<std::string> actor_labels;  // "memunmap#0", in column order
   std::vector<code_source> threads;    // [threads.NAME]: code of the spec's own, run after the actors
   std::vector<code_source> functions;  // [functions]: functions the spec defines or overrides

@@ -56,6 +56,11 @@ struct check_result {
     return n;
   }
   bool not_applicable = false;  // the type did not exist in this era (a table cell only)
+  // A witness search (check --witness, [witness]): the condition, and
+  // whether a run reaches it (the trace is a shortest such run; the result
+  // is holds then, as nothing was violated, or incomplete).
+  std::string witness;
+  bool witness_reached = false;
   // Model code only: the model lines the threads could run ("file:line"),
   // those that never ran, and the failure branches and wake-ups that never
   // did. A search cut short (a violation, a limit) covers less.
@@ -85,6 +90,12 @@ check_result result_of(spec const& s, search_result<M> const& r) {
 // explains the outcome: trace rows name each step's model file:line
 // (explorer/lang/check.cpp).
 check_result run_check(spec const& s, limits const& lim);
+
+// Searches the spec's scenario breadth-first for a shortest run to a state
+// where `condition` holds (lang/witness.hpp), checking no property on the
+// way; throws spec_error when the condition is malformed or names what the
+// scenario lacks.
+check_result run_witness(spec const& s, std::string const& condition, limits const& lim);
 
 // "p2pdma v5.10, 2 pages: refcount-underflow (shortest: 4 steps)"; a trace
 // that was not shown shortest (DFS, a limit) says "(N steps, not shown shortest)"

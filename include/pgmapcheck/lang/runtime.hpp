@@ -75,6 +75,8 @@ struct code_setup {
   struct requirement {
     std::uint32_t threads = 0;
     std::string function;
+    int file = -1;  // with line: a step at this model line meets it (file: an index into the model's files)
+    int line = 0;
   };
   std::vector<requirement> required;  // at most 8
 };
@@ -115,6 +117,15 @@ class code_model {
   bool finished(state const& s, int thread) const;
   // Returns true iff every thread group the setup requires has taken part in s.
   bool took_part(state const& s) const;
+  // Returns true iff requirement r of the setup has been met on the way to s.
+  bool met(state const& s, std::size_t r) const;
+  int page_mapcount(state const& s, int page) const;
+  int page_pins(state const& s, int page) const;  // references threads hold
+  bool page_mapped(state const& s, int page) const;
+  bool page_free(state const& s, int page) const;  // in its allocator
+  int pages() const { return setup_.facts.pages; }
+  // Returns true iff thread's current instruction runs inside function name.
+  bool in_function(state const& s, int thread, std::string const& name) const;
   // What a thread that cannot step waits for, or "" if it can step or has finished.
   std::string blocked_on(state const& s, int thread) const;
 

@@ -7,6 +7,8 @@
 
 namespace pgmapcheck::lang {
 
+class witness;
+
 // The release an era's model code is preprocessed for (rfc-v3: v5.10's code).
 int release_of(models::era e);
 
@@ -21,5 +23,9 @@ void add_scenario_code(source_set& src, spec const& s, scenario_facts const& fac
 // The spec's scenario as model code: one thread per actor instance, running
 // the harness function of its kind. Throws spec_error on bad model code.
 code_model build_code_model(spec const& s);
+// The same model for a witness search: w's history is its only requirement
+// ([expect]'s involves and passes are for counterexamples); throws
+// std::invalid_argument ("column N: ...") when w names what the scenario lacks.
+code_model build_code_model(spec const& s, witness const& w);
 
 }  // namespace pgmapcheck::lang
