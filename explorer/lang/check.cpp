@@ -425,15 +425,7 @@ check_result run_witness(spec const& s, std::string const& condition, limits con
     l.order = search_order::bfs;
     r = explore_bfs(search, property_set::from_bits(1), l);
   }
-  check_result out;
-  out.scenario = s;
-  out.states = r.states;
-  out.transitions = r.transitions;
-  out.depth = r.depth;
-  out.memory_bytes = r.memory_bytes;
-  out.peak_memory_bytes = r.peak_memory_bytes;
-  out.seconds = r.seconds;
-  out.incomplete_reason = r.incomplete_reason;
+  check_result out = result_of(s, r);
   out.witness = condition;
   out.witness_reached = at_start || r.result == verdict::violation;
   out.result = r.result == verdict::incomplete ? verdict::incomplete : verdict::holds;
