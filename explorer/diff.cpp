@@ -122,8 +122,11 @@ std::string render_replay(diff_row const& row) {
   if (e.steps.empty() && !e.diverges_at && !e.what.empty())
     return fmt::format("{} {}: fixed ({} steps on the base); {}\n", row.scenario, name_of(row.prop),
                        row.base.trace.size(), e.what);
-  std::string out = fmt::format("{} {}: fixed. The base counterexample ({} steps), replayed on the patch:\n", row.scenario,
-                                name_of(row.prop), row.base.trace.size());
+  std::string out = fmt::format(
+      "{} {}: fixed. The base counterexample ({} steps), replayed on the patch: each step in the patched model's own\n"
+      "code and counters after it; '!' marks the first step that ends differently, 'X' the first that no longer "
+      "happens.\n",
+      row.scenario, name_of(row.prop), row.base.trace.size());
   for (auto const& s : e.steps) out += s + "\n";
   out += e.diverges_at ? "  -> " + e.what + "\n" : "  -> every step replays the same\n";
   if (!e.why.empty()) out += fmt::format("  because: {}\n", fmt::join(e.why, "; "));

@@ -153,8 +153,8 @@ std::vector<std::string> path_of(lang::site const& s) {
 
 std::string counters_text(code_model const& m, code_state const& s, int pages) {
   std::string out;
-  for (int p = 0; p < pages; ++p) out += fmt::format("page{} {}  ", p, m.page_refcount(s, p));
-  return out + fmt::format("pgmap {}", m.pgmap_ref(s));
+  for (int p = 0; p < pages; ++p) out += fmt::format("p{} {} ", p, m.page_refcount(s, p));
+  return out + fmt::format("ref {}", m.pgmap_ref(s));
 }
 
 // Which model lines ran: a line ran if any instruction of it ran in any thread.
@@ -442,9 +442,21 @@ replay replay_on_code(spec const& base, check_result const& base_result, spec co
   // the trace rows (thread, pc, page); then each is looked for, by label, on
   // the patch.
   code_state sb = mb.initial(), sp = mp.initial();
-  if (counters_text(mb, sb, pages) != counters_text(mp, sp, pages))
-    rp.steps.push_back(fmt::format("initial: {} (base: {})", counters_text(mp, sp, pages), counters_text(mb, sb, pages)));
+  rp.steps.push_back(fmt::format("  initial: {}{}", counters_text(mp, sp, pages),
+                                 counters_text(mb, sb, pages) == counters_text(mp, sp, pages)
+                                     ? std::string()
+                                     : fmt::format(" (base: {})", counters_text(mb, sb, pages))));
   auto const& names = base_result.scenario.actor_labels;
+  std::size_t width = 0;
+  for (auto const& n : names) width = std::max(width, n.size());
+  // A step in its own model's words: the function, the statement with its page.
+  auto brief = [](code_model const& m, code_step const& st) {
+    trace_row r;
+    r.text = site_of(m, st).text;
+    r.page = st.page;
+    if (st.outcome == 1) r.notes.push_back("fails here");
+    return site_of(m, st).function + ": " + step_text(r);
+  };
   for (std::size_t i = 0; i < base_result.trace.size(); ++i) {
     auto const& row = base_result.trace[i];
     std::optional<std::pair<code_step, code_state>> b;
@@ -468,7 +480,8 @@ replay replay_on_code(spec const& base, check_result const& base_result, spec co
     if (!match) {
       std::string const reason = instead.empty() ? "the thread cannot step here (asleep, blocked or finished)"
                                                  : fmt::format("it can only do {}", fmt::join(instead, ", "));
-      rp.steps.push_back(fmt::format("{:>3}  {}: {} [{}] cannot happen: {}", i + 1, who, row.text, want, reason));
+      rp.steps.push_back(fmt::format("X{:>3}  {:<{}}  {} (the base's step)", i + 1, who, width, brief(mb, b->first)));
+      rp.steps.push_back(fmt::format("      ^ no longer happens: {}", reason));
       rp.diverges_at = static_cast<int>(i + 1);
       rp.cannot_happen = true;
       rp.what = fmt::format("step {} ({}: {}, {}) cannot happen under the patch: {}", i + 1, who, row.text, want, reason);
@@ -495,9 +508,10 @@ replay replay_on_code(spec const& base, check_result const& base_result, spec co
       diffs.push_back(fmt::format("violates {} (base: {})", text(match->first.violated), text(b->first.violated)));
     }
     std::string const at = where_of(mp, match->first);
-    rp.steps.push_back(fmt::format("{:>3}  {}: {}{} -> {}{}", i + 1, who, site_of(mp, match->first).text,
-                                   match->first.outcome == 1 ? " (fails)" : "", counters_text(mp, match->second, pages),
-                                   diffs.empty() ? "" : "   <- differs"));
+    bool const first_difference = !diffs.empty() && !rp.diverges_at;
+    rp.steps.push_back(fmt::format("{}{:>3}  {:<{}}  {}  [{}]", first_difference ? "!" : " ", i + 1, who, width,
+                                   brief(mp, match->first), counters_text(mp, match->second, pages)));
+    if (first_difference) rp.steps.push_back(fmt::format("      ^ differs: {}", fmt::join(diffs, "; ")));
     if (!diffs.empty() && !rp.diverges_at) {
       rp.diverges_at = static_cast<int>(i + 1);
       rp.what = fmt::format("step {} ({}: {}, {}) ends differently under the patch: {}", i + 1, who,

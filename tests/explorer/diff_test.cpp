@@ -5,6 +5,7 @@
 #include "pgmapcheck/diff.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -100,9 +101,18 @@ TEST_CASE("diff: on model code, a fixed counterexample replays by step labels", 
   REQUIRE(e.diverges_at > 0);
   CHECK(e.what.find("it can only do percpu_ref_put in p2pmem_alloc_mmap") != std::string::npos);
   CHECK(e.why == std::vector<std::string>{"the patch changes p2pmem_alloc_mmap"});
-  // The steps before it replay: the failed vm_insert_page is among them.
-  CHECK(e.steps[static_cast<std::size_t>(e.diverges_at) - 2].find("gen_pool_free") != std::string::npos);
-  CHECK(std::any_of(e.steps.begin(), e.steps.end(), [](std::string const& l) { return l.find("vm_insert_page(page); (fails)") != std::string::npos; }));
+  // The steps before it replay in the patched model's words, the failed
+  // vm_insert_page among them; 'X' marks the step that no longer happens.
+  auto const gone = std::find_if(e.steps.begin(), e.steps.end(), [](std::string const& l) { return l.rfind("X", 0) == 0; });
+  REQUIRE(gone != e.steps.end());
+  REQUIRE(gone != e.steps.begin());
+  CHECK(gone->find(fmt::format("X{:>3}", e.diverges_at)) == 0);
+  CHECK(gone->find("(the base's step)") != std::string::npos);
+  CHECK((gone + 1)->find("^ no longer happens: it can only do percpu_ref_put in p2pmem_alloc_mmap") != std::string::npos);
+  CHECK((gone - 1)->find("p2pmem_alloc_mmap: gen_pool_free(p2pdma->pool, page0, PAGE_SIZE)  [p0 1 ref 3]") !=
+        std::string::npos);
+  CHECK(std::any_of(e.steps.begin(), e.steps.end(),
+                    [](std::string const& l) { return l.find("vm_insert_page(page0) -> fails") != std::string::npos; }));
 
   // The RFC on v5.10: memunmap's put_page loop is gone, put_many instead.
   auto const rfc = root / "models/patches/rfc-v3";
