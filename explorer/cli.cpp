@@ -4,6 +4,7 @@
 #include "pgmapcheck/lang/program.hpp"
 #include "pgmapcheck/lang/scenario.hpp"
 
+#include "models/lifecycle.hpp"
 #include "pgmapcheck/diff.hpp"
 #include "pgmapcheck/dot.hpp"
 #include "pgmapcheck/html.hpp"
@@ -507,23 +508,112 @@ int run_diff_command(diff_options const& o) {
   return introduced ? violated : unknown ? incomplete : ok;
 }
 
-int run_draw_command(std::string const& type_name, std::string const& out) {
-  auto type = models::parse_pagemap(type_name);
+struct draw_options {
+  std::string type;
+  std::string out;
+  std::string kernel;       // with it: the rows the era's model code takes
+  std::vector<std::string> patches;  // stacked on --kernel
+  std::string diff_kernel;  // a second era, on the same picture
+  std::string function;     // instead: a model function's control-flow graph
+  std::string specs;        // the scenarios that exercise the table (default specs/<type>)
+};
+
+// One side of a drawing: an era and the patches on it.
+semantics draw_side(std::string const& kernel, std::vector<std::string> const& patches) {
+  auto era = models::parse_era(kernel);
+  if (!era) throw usage_error("unknown kernel '" + kernel + "': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15");
+  semantics sem = on_era(*era);
+  for (auto const& p : patches) sem.patches.push_back(load_patch(p));
+  return sem;
+}
+
+// The lifecycle rows model code takes when every scenario runs to its last
+// state under sem (no property stops the search).
+lifecycle_use exercised(models::pagemap type, semantics const& sem, std::vector<spec> const& specs) {
+  lifecycle_use use;
+  use.label = sem.name(false);
+  for (auto const& s : specs) {
+    if (s.sc.type != type || !models::exists_in(type, sem.era)) continue;
+    std::optional<lang::code_model> built;
+    try {
+      built.emplace(lang::build_code_model(sem.apply(s)));
+    } catch (spec_error const& e) {  // a spec whose own patches were written for another era
+      std::string const why = e.what();
+      std::cerr << fmt::format("note: {} left out under {}: {}\n", s.path, use.label, why.substr(0, why.find('\n')));
+      continue;
+    }
+    auto const& m = *built;
+    limits lim;
+    lim.cancel = &interrupted;
+    (void)explore(m, property_set{}, lim);
+    for (int e = 0; e < static_cast<int>(models::event_names.size()); ++e)
+      for (int from = 0; from < 4; ++from)
+        for (int to = 0; to < 4; ++to)
+          if (m.life_seen(e, from, to)) use.seen.insert({e, from, to});
+  }
+  return use;
+}
+
+// A thread that runs `function` for the type under sem: the first actor
+// kind whose harness reaches it, in a one-page scenario of its own.
+std::pair<lang::program, std::vector<std::string>> thread_running(models::pagemap type, semantics const& sem,
+                                                                  std::string const& function) {
+  for (std::size_t k = 0; k < models::actor_names.size(); ++k) {
+    std::string const text = fmt::format("kernel = \"{}\"\npagemap = \"{}\"\npages = 1\n[actors]\n{} = 1\n",
+                                         models::name_of(sem.era), models::name_of(type), models::actor_names[k]);
+    try {
+      auto const m = lang::build_code_model(sem.apply(parse_spec(text, "<draw>")));
+      for (auto const& t : m.threads())
+        for (auto const& w : t.sites)
+          if (w.function == function || std::find(w.calls.begin(), w.calls.end(), function) != w.calls.end())
+            return {t, m.files()};
+    } catch (spec_error const&) {  // an actor kind this type or era does not have
+    }
+  }
+  throw usage_error("no actor of " + std::string(models::name_of(type)) + " under " + sem.name(false) +
+                    " runs a function '" + function + "' (pgmapcheck show FUNCTION --kernel K prints one)");
+}
+
+int run_draw_command(draw_options const& o) {
+  auto type = models::parse_pagemap(o.type);
   if (!type) {
-    std::cerr << fmt::format("error: unknown pagemap '{}': expected device_private, device_coherent, fs_dax, generic or p2pdma\n", type_name);
+    std::cerr << fmt::format("error: unknown pagemap '{}': expected device_private, device_coherent, fs_dax, generic or p2pdma\n", o.type);
     return bad_input;
   }
-  std::string dot;
+  std::string dot, name = o.type;
   try {
-    dot = render_machine(*type);
+    if (!o.function.empty()) {
+      semantics const sem = draw_side(o.kernel.empty() ? "v6.15" : o.kernel, o.patches);
+      auto const [thread, files] = thread_running(*type, sem, o.function);
+      dot = render_function(thread, files, o.function,
+                            fmt::format("{}() under {}, {} (as thread {} runs it)", o.function, sem.name(false), o.type,
+                                        thread.name));
+      name += "-" + o.function;
+    } else if (!o.kernel.empty()) {
+      std::vector<spec> specs;
+      std::filesystem::path const dir = o.specs.empty() ? std::filesystem::path("specs") / o.type : std::filesystem::path(o.specs);
+      if (!std::filesystem::exists(dir))
+        throw usage_error("no scenarios in " + dir.string() + ": --kernel draws the rows the scenarios there exercise (--specs DIR)");
+      if (!load_all(expand({dir.string()}), specs)) return bad_input;
+      std::vector<lifecycle_use> sides{exercised(*type, draw_side(o.kernel, o.patches), specs)};
+      if (!o.diff_kernel.empty()) sides.push_back(exercised(*type, draw_side(o.diff_kernel, {}), specs));
+      dot = render_machine(*type, sides);
+      name += "-" + o.kernel + (o.diff_kernel.empty() ? "" : "-vs-" + o.diff_kernel);
+    } else {
+      if (!o.diff_kernel.empty()) throw usage_error("--diff-kernel needs --kernel");
+      dot = render_machine(*type);
+    }
   } catch (std::invalid_argument const& e) {
     std::cerr << "error: " << e.what() << "\n";
     return bad_input;
+  } catch (spec_error const& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return bad_input;
   }
-  std::filesystem::path dir = out.empty() ? std::filesystem::path("out") / "draw" : std::filesystem::path(out);
+  std::filesystem::path dir = o.out.empty() ? std::filesystem::path("out") / "draw" : std::filesystem::path(o.out);
   make_dirs(dir);
-  write_atomic(dir / (type_name + ".dot"), dot);
-  write_atomic(dir / (type_name + ".svg"), render_svg(dot));
+  write_atomic(dir / (name + ".dot"), dot);
+  write_atomic(dir / (name + ".svg"), render_svg(dot));
   std::cout << dot;
   return ok;
 }
@@ -593,11 +683,15 @@ int run_cli(int argc, char** argv) {
   diff->add_flag("--evidence", dopt.evidence, "print every counterexample and replay in full (they are in --out anyway)");
   diff->add_option("--max-states", dopt.max_states, "state limit per search");
 
-  std::string draw_type;
-  std::string draw_out;
-  auto* draw = app.add_subcommand("draw", "a pagemap type's page lifecycle machine as DOT and SVG");
-  draw->add_option("pagemap", draw_type, "device_private, device_coherent, fs_dax, generic or p2pdma")->required();
-  draw->add_option("--out", draw_out, "output folder (default out/draw)");
+  draw_options dro;
+  auto* draw = app.add_subcommand("draw", "a pagemap type's page lifecycle machine (or a model function) as DOT and SVG");
+  draw->add_option("pagemap", dro.type, "device_private, device_coherent, fs_dax, generic or p2pdma")->required();
+  draw->add_option("--out", dro.out, "output folder (default out/draw)");
+  draw->add_option("--kernel", dro.kernel, "mark the rows this era's model code takes (over the type's scenarios)");
+  draw->add_option("--patch", dro.patches, "a PATCH.toml stacked on --kernel (repeatable)");
+  draw->add_option("--diff-kernel", dro.diff_kernel, "a second era: the rows only one side takes are coloured");
+  draw->add_option("--function", dro.function, "draw this model function's control-flow graph instead");
+  draw->add_option("--specs", dro.specs, "the scenarios --kernel runs (default specs/<pagemap>)");
 
   std::vector<std::string> test_paths;
   std::uint64_t test_max_states = 0;
@@ -621,7 +715,7 @@ int run_cli(int argc, char** argv) {
     if (*check) return run_check_command(co);
     if (*list) return run_list_command(list_json);
     if (*show) return run_show_command(show_name, show_kernel);
-    if (*draw) return run_draw_command(draw_type, draw_out);
+    if (*draw) return run_draw_command(dro);
     if (*diff) return run_diff_command(dopt);
     if (*test) return run_test_command(test_paths, test_max_states);
   } catch (usage_error const& e) {

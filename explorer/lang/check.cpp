@@ -82,27 +82,7 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
 // function it is in, its page and whether it took a failure branch.
 std::string label_of(code_model const& m, code_step const& st) {
   auto const& prog = m.threads()[st.thread];
-  auto const& in = prog.code[st.pc];
-  std::string what = "a read";
-  if (in.k == lang::instr::kind::action) {
-    what = std::string(lang::primitives()[in.prim].name);
-  } else if (in.k == lang::instr::kind::assign || in.k == lang::instr::kind::branch) {
-    std::vector<std::uint16_t> todo{in.a};
-    while (!todo.empty()) {
-      auto const& x = prog.exprs[todo.back()];
-      todo.pop_back();
-      if (x.k == lang::cexpr::kind::read) {
-        what = std::string(lang::primitives()[x.prim].name);
-        break;
-      }
-      if (x.k == lang::cexpr::kind::member && x.op == 1) {
-        what = "a field read";
-        break;
-      }
-      if (x.k == lang::cexpr::kind::constant || x.k == lang::cexpr::kind::local) continue;
-      for (int i = x.nargs - 1; i >= 0; --i) todo.push_back(x.args[static_cast<std::size_t>(i)]);
-    }
-  }
+  std::string const what = lang::primitive_of(prog, prog.code[st.pc]);
   std::string label = fmt::format("{} in {}", what, site_of(m, st).function);
   if (st.page >= 0) label += fmt::format(" (page{})", st.page);
   if (st.outcome == 1) label += " (fails)";

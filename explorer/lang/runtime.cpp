@@ -192,6 +192,21 @@ enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, 
 
 std::vector<primitive> const& primitives() { return primitive_table; }
 
+std::string primitive_of(program const& thread, instr const& in) {
+  if (in.k == instr::kind::action) return std::string(primitive_table[in.prim].name);
+  if (in.k != instr::kind::assign && in.k != instr::kind::branch) return "a read";
+  std::vector<std::uint16_t> todo{in.a};
+  while (!todo.empty()) {
+    auto const& x = thread.exprs[todo.back()];
+    todo.pop_back();
+    if (x.k == cexpr::kind::read) return std::string(primitive_table[x.prim].name);
+    if (x.k == cexpr::kind::member && x.op == 1) return "a field read";
+    if (x.k == cexpr::kind::constant || x.k == cexpr::kind::local) continue;
+    for (int i = x.nargs - 1; i >= 0; --i) todo.push_back(x.args[static_cast<std::size_t>(i)]);
+  }
+  return "a read";
+}
+
 int find_primitive(std::string_view name) {
   auto it = primitive_index.find(name);
   return it == primitive_index.end() ? -1 : it->second;
@@ -423,6 +438,7 @@ class executor {
       return;
     }
     page(p)[p_life] = static_cast<std::uint8_t>(s);
+    m_.life_seen_[E::id * 16u + static_cast<unsigned>(from) * 4u + static_cast<unsigned>(s)] = true;
   }
   // A thread's put on page p: its own reference if it holds one, else one no
   // thread holds (memunmap's loop, a stray put).

@@ -133,6 +133,29 @@ TEST_CASE("cli: test compares expectations; list answers", "[cli]") {
   CHECK(std::filesystem::exists(out / "p2pdma.svg"));
   CHECK(cli({"draw", "device_private", "--out", out.string()}) == 0);
   CHECK(cli({"draw", "zone_normal"}) == 2);
+
+  // An era's rows, two eras on one picture, a function's control flow.
+  auto const fs = (specs_dir / "fs_dax").string();
+  CHECK(cli({"draw", "fs_dax", "--kernel", "v5.10", "--diff-kernel", "v6.15", "--specs", fs, "--out", out.string()}) == 0);
+  std::ifstream both(out / "fs_dax-v5.10-vs-v6.15.dot");
+  std::string const two((std::istreambuf_iterator<char>(both)), std::istreambuf_iterator<char>());
+  // memunmap_pages' put_page loop (v5.10) became put_many (the RFC's, v5.18 on).
+  CHECK(two.find("[label=\"put_page(base)\", color=blue") != std::string::npos);
+  CHECK(two.find("color=red") == std::string::npos);  // v6.15 takes no row v5.10 does not
+  CHECK(cli({"draw", "fs_dax", "--kernel", "v6.15", "--specs", fs, "--out", out.string()}) == 0);
+  std::ifstream one(out / "fs_dax-v6.15.dot");
+  std::string const v615((std::istreambuf_iterator<char>(one)), std::istreambuf_iterator<char>());
+  CHECK(v615.find("[label=\"put_page(base)\", style=dashed") != std::string::npos);
+  CHECK(cli({"draw", "p2pdma", "--function", "pci_alloc_p2pmem", "--kernel", "v5.10", "--out", out.string()}) == 0);
+  std::ifstream cfg(out / "p2pdma-pci_alloc_p2pmem.dot");
+  std::string const flow((std::istreambuf_iterator<char>(cfg)), std::istreambuf_iterator<char>());
+  CHECK(flow.find("rcu_read_lock();\\lrcu_read_lock") != std::string::npos);
+  CHECK(flow.find("[label=\"yes\"]") != std::string::npos);
+  CHECK(flow.find("-> exit") != std::string::npos);
+  CHECK(std::filesystem::exists(out / "p2pdma-pci_alloc_p2pmem.svg"));
+  CHECK(cli({"draw", "p2pdma", "--function", "no_such_function", "--out", out.string()}) == 2);
+  CHECK(cli({"draw", "p2pdma", "--kernel", "v4.19", "--out", out.string()}) == 2);
+  CHECK(cli({"draw", "p2pdma", "--diff-kernel", "v6.1", "--out", out.string()}) == 2);
 }
 
 namespace {

@@ -152,5 +152,8 @@ struct program {
 std::vector<primitive> const& primitives();
 // The id of primitive `name`, or -1.
 int find_primitive(std::string_view name);
+// What a step at `in` does to shared state: its primitive, or the first
+// shared state its statement reads ("a read", "a field read" if nothing names it).
+std::string primitive_of(program const& thread, instr const& in);
 
 }  // namespace pgmapcheck::lang

@@ -133,6 +133,10 @@ class code_model {
   // whether its failure branch (outcome 1 of should_fail, vm_insert_page) did.
   bool ran(int thread, std::size_t pc) const { return ran_[static_cast<std::size_t>(thread)][pc] & 1; }
   bool failed(int thread, std::size_t pc) const { return ran_[static_cast<std::size_t>(thread)][pc] & 2; }
+  // Whether a search so far moved a page's lifecycle monitor from `from` to
+  // `to` on event `event` (models/lifecycle.hpp ids): a row of the table the
+  // model code exercised.
+  bool life_seen(int event, int from, int to) const { return life_seen_[static_cast<std::size_t>(event * 16 + from * 4 + to)]; }
 
  private:
   using emit_fn = void (*)(void*, step const&, state const&);
@@ -148,6 +152,7 @@ class code_model {
   std::vector<program> threads_;
   std::vector<std::string> files_;
   mutable std::vector<std::vector<std::uint8_t>> ran_;
+  mutable std::array<bool, 8 * 16> life_seen_{};  // event * 16 + from * 4 + to
   // Per requirement, per thread, per pc: the step that rests there meets it.
   std::vector<std::vector<std::vector<bool>>> meets_;  // per thread, per pc: bit 0 ran, bit 1 failed
   code_setup setup_;
