@@ -147,6 +147,9 @@ void write_outputs(check_result const& r, std::filesystem::path const& dir, rend
   }
 }
 
+// The most states --state-graph draws: past it the picture says nothing.
+constexpr std::size_t state_graph_limit = 300;
+
 struct check_options {
   std::vector<std::string> specs;
   std::vector<std::string> kernels;
@@ -161,6 +164,7 @@ struct check_options {
   bool html = false;
   bool fewest_switches = false;
   std::string witness;
+  bool state_graph = false;
 };
 
 int run_check_command(check_options const& o) {
@@ -241,6 +245,15 @@ int run_check_command(check_options const& o) {
       else if (!eras.empty())
         dir = base / scenario_label(s) / std::string(models::name_of(s.sc.kernel));
       write_outputs(r, dir, o.render, o.html);
+      if (o.state_graph) {
+        try {
+          std::string const dot = render_state_graph(build_state_graph(s, r, state_graph_limit), headline(r));
+          write_atomic(dir / "state-graph.dot", dot);
+          write_atomic(dir / "state-graph.svg", render_svg(dot));
+        } catch (std::length_error const& e) {
+          std::cerr << "state graph not drawn: " << e.what() << " (--state-graph is for small runs)\n";
+        }
+      }
       if (o.json)
         reports.push_back(nlohmann::ordered_json::parse(render_json(r)));
       else if (!o.quiet)
@@ -650,6 +663,10 @@ int run_cli(int argc, char** argv) {
   check->add_option("--witness", co.witness,
                     "instead of checking properties, find a shortest run to a state where this holds, e.g. "
                     "\"done(memunmap) && pinned(page0)\" (docs/user-guide.md, witnesses)");
+  check->add_flag("--state-graph", co.state_graph,
+                  fmt::format("also write state-graph.dot/.svg, every state and step, the counterexample in red "
+                              "(at most {} states)",
+                              state_graph_limit));
   check->add_flag("--html", co.html, "also write report.html: a self-contained page with a step-through viewer");
 
   bool list_json = false;

@@ -1,14 +1,18 @@
 // Counterexample diagrams: the race as a sequence diagram in DOT (one
 // HTML-like table: a lifeline per thread, a row per step, the counters along
-// the side), rendered to SVG in-process by libgvc.
+// the side), a small run's state graph (Boost.Graph's write_graphviz), and
+// SVG rendered in-process by libgvc.
 #include "pgmapcheck/dot.hpp"
 
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/graphviz.hpp>
 #include <fmt/format.h>
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
 #include <algorithm>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 
 namespace pgmapcheck {
@@ -88,11 +92,12 @@ std::string render_dot(check_result const& r) {
   t += counters(r.initial_page_refs, r.initial_pgmap_ref, nullptr, 0, false) + "</TR>\n";
 
   // Per lane, what its thread waits for since the step after which it could
-  // not go on ("" while it runs; "z" once the first asleep row named it).
+  // not go on ("" while it runs), and whether a row has named it yet.
   std::vector<std::string> asleep(lanes.size());
+  std::vector<bool> named(lanes.size(), false);
   auto asleep_cell = [&](std::size_t l) {
-    std::string const content = asleep[l] == "z" ? "" : small("<I>" + html(asleep[l]) + "</I>");
-    asleep[l] = "z";
+    std::string const content = named[l] ? std::string() : small("<I>" + html(asleep[l]) + "</I>");
+    named[l] = true;
     return lifeline_cell(fmt::format(" BGCOLOR=\"{}\"", asleep_fill), content);
   };
   std::vector<std::string> last_function(lanes.size());  // shown once, until it changes
@@ -120,7 +125,10 @@ std::string render_dot(check_result const& r) {
       t += lifeline_cell(fill + fmt::format(" TOOLTIP=\"{}\"", html(row.function)), cell);
     }
     t += counters(row.page_refs, row.pgmap_ref, &before, ref_before, row.violating) + "</TR>\n";
-    if (!row.blocks.empty()) asleep[lane] = row.blocks;
+    if (!row.blocks.empty()) {
+      asleep[lane] = row.blocks;
+      named[lane] = false;
+    }
     before = row.page_refs;
     ref_before = row.pgmap_ref;
   }
@@ -146,6 +154,41 @@ std::string render_dot(check_result const& r) {
   return "digraph trace {\n  graph [fontname=\"Helvetica\", margin=\"0.05\"];\n"
          "  node [shape=plaintext, fontname=\"Helvetica\", fontsize=10];\n  diagram [label=<\n" +
          t + "\n>];\n}\n";
+}
+
+std::string render_state_graph(state_graph const& g, std::string const& title) {
+  using graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, state_graph::vertex, state_graph::edge>;
+  graph bg(g.vertices.size());
+  for (std::size_t v = 0; v < g.vertices.size(); ++v) bg[v] = g.vertices[v];
+  for (auto const& e : g.edges) boost::add_edge(e.from, e.to, e, bg);
+  auto text = [](std::string s) {  // DOT's own line breaks, then quoted
+    std::string out;
+    for (char c : s) out += c == '\n' ? std::string("\\n") : std::string(1, c);
+    return boost::escape_dot_string(out);
+  };
+  std::ostringstream out;
+  boost::write_graphviz(
+      out, bg,
+      [&](std::ostream& os, graph::vertex_descriptor v) {
+        auto const& x = bg[v];
+        os << "[label=" << text(x.label) << ", tooltip=" << text(x.tooltip.empty() ? x.label : x.tooltip);
+        if (x.violation) os << ", shape=octagon, style=filled, fillcolor=\"" << violating_fill << "\", color=red";
+        if (x.initial) os << ", peripheries=2";
+        if (x.on_trace) os << ", color=red, penwidth=2";
+        os << "]";
+      },
+      [&](std::ostream& os, graph::edge_descriptor e) {
+        auto const& x = bg[e];
+        os << "[label=" << text(x.label);
+        if (x.on_trace) os << ", color=red, fontcolor=red, penwidth=2";
+        os << "]";
+      },
+      [&](std::ostream& os) {
+        os << "graph [label=" << text(title) << ", labelloc=t, fontname=Helvetica];\n"
+           << "node [shape=box, fontname=Helvetica, fontsize=9];\n"
+           << "edge [fontname=Helvetica, fontsize=8, color=gray40];\n";
+      });
+  return out.str();
 }
 
 namespace {

@@ -414,6 +414,90 @@ check_result run_witness(spec const& s, std::string const& condition, limits con
   return out;
 }
 
+state_graph build_state_graph(spec const& s, check_result const& r, std::size_t max_states) {
+  code_model const m = lang::build_code_model(s);
+  std::size_t const bytes = m.state_bytes();
+  auto key = [&](code_state const& st) { return std::string(reinterpret_cast<char const*>(st.bytes.data()), bytes); };
+  state_graph g;
+  std::unordered_map<std::string, std::size_t> index;  // a state's bytes -> its vertex
+  std::vector<code_state> states;
+  std::vector<std::size_t> vertex_of;  // per state, its vertex (violations are vertices too)
+  auto add = [&](code_state const& st) {
+    auto [it, fresh] = index.try_emplace(key(st), g.vertices.size());
+    if (!fresh) return it->second;
+    if (states.size() == max_states)
+      throw std::length_error(fmt::format("the scenario has more than {} states, the limit for a state graph", max_states));
+    states.push_back(st);
+    vertex_of.push_back(g.vertices.size());
+    state_graph::vertex v;
+    v.label = fmt::format("s{}\n{}", states.size() - 1, counters_text(m, st, s.sc.pages));
+    for (std::size_t t = 0; t < m.threads().size(); ++t) {
+      std::string const b = m.blocked_on(st, static_cast<int>(t));
+      v.tooltip += fmt::format("{}: {}\n", m.threads()[t].name,
+                               m.finished(st, static_cast<int>(t)) ? "done" : b.empty() ? "runnable" : b);
+    }
+    g.vertices.push_back(std::move(v));
+    return g.vertices.size() - 1;
+  };
+  g.vertices.reserve(64);
+  add(m.initial());
+  g.vertices[0].initial = true;
+  std::map<property, std::size_t> sinks;
+  for (std::size_t at = 0; at < states.size(); ++at) {
+    code_state const here = states[at];
+    m.for_each_successor(here, [&](code_step const& st, code_state const& next) {
+      state_graph::edge e;
+      e.from = vertex_of[at];
+      e.label = fmt::format("{}: {}", m.threads()[st.thread].name, lang::primitive_of(m.threads()[st.thread], m.threads()[st.thread].code[st.pc]));
+      property_set const bad = m.check(st) & s.checked;
+      if (!bad.empty()) {
+        auto [it, fresh] = sinks.try_emplace(bad.first(), g.vertices.size());
+        if (fresh) {
+          state_graph::vertex v;
+          v.label = std::string(name_of(bad.first()));
+          v.violation = true;
+          g.vertices.push_back(std::move(v));
+        }
+        e.to = it->second;
+      } else {
+        e.to = add(next);
+      }
+      g.edges.push_back(std::move(e));
+    });
+  }
+  // The counterexample: its states from the initial one, by their bytes.
+  std::vector<std::size_t> path{0};
+  code_state cur = m.initial();
+  for (auto const& row : r.trace) {
+    std::optional<std::pair<code_step, code_state>> hit;
+    m.for_each_successor(cur, [&](code_step const& st, code_state const& next) {
+      if (!hit && st.thread == row.actor && st.pc == row.op && st.page == row.page && st.outcome == row.outcome)
+        hit = std::pair{st, next};
+    });
+    if (!hit) break;
+    property_set const bad = m.check(hit->first) & s.checked;
+    std::size_t const to = bad.empty() ? index.at(key(hit->second)) : sinks.at(bad.first());
+    for (auto& e : g.edges)
+      if (e.from == path.back() && e.to == to) e.on_trace = true;
+    path.push_back(to);
+    cur = hit->second;
+  }
+  for (auto v : path) g.vertices[v].on_trace = true;
+  if (r.terminal && r.violated) {  // a final state's violation: its own marker
+    state_graph::vertex v;
+    v.label = std::string(name_of(*r.violated));
+    v.violation = v.on_trace = true;
+    g.vertices.push_back(std::move(v));
+    state_graph::edge e;
+    e.from = path.back();
+    e.to = g.vertices.size() - 1;
+    e.label = "final state";
+    e.on_trace = true;
+    g.edges.push_back(std::move(e));
+  }
+  return g;
+}
+
 replay replay_on_code(spec const& base, check_result const& base_result, spec const& patched) {
   replay rp;
   code_model const mb = lang::build_code_model(base), mp = lang::build_code_model(patched);

@@ -35,6 +35,10 @@ std::string render_machine(models::pagemap type, std::vector<lifecycle_use> cons
 std::string render_function(lang::program const& thread, std::vector<std::string> const& files,
                             std::string const& function, std::string const& title);
 
+// A state graph as DOT (Boost.Graph): the counterexample's path in red,
+// violations as red octagons, the initial state doubled.
+std::string render_state_graph(state_graph const& g, std::string const& title);
+
 // Text safe inside HTML (and Graphviz's HTML-like labels): & < > " escaped.
 std::string html_escape(std::string_view s);
 

@@ -97,6 +97,29 @@ check_result run_check(spec const& s, limits const& lim);
 // scenario lacks.
 check_result run_witness(spec const& s, std::string const& condition, limits const& lim);
 
+// A scenario's whole state graph, for small runs: a vertex per state, an
+// edge per step, the steps that violate a checked property into a vertex of
+// their own, the counterexample's path marked.
+struct state_graph {
+  struct vertex {
+    std::string label;    // its number and counters: "s12\np0 1 p1 0 ref 3"
+    std::string tooltip;  // where each thread stands
+    bool initial = false, on_trace = false, violation = false;
+  };
+  struct edge {
+    std::size_t from = 0, to = 0;
+    std::string label;  // "memunmap#0: percpu_ref_kill"
+    bool on_trace = false;
+  };
+  std::vector<vertex> vertices;
+  std::vector<edge> edges;
+};
+
+// The spec's state graph with r's counterexample marked; throws
+// std::length_error naming the limit when the scenario has more than
+// max_states states.
+state_graph build_state_graph(spec const& s, check_result const& r, std::size_t max_states);
+
 // "p2pdma v5.10, 2 pages: refcount-underflow (shortest: 4 steps)"; a trace
 // that was not shown shortest (DFS, a limit) says "(N steps, not shown shortest)"
 std::string headline(check_result const& r);

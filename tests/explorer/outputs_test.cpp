@@ -158,6 +158,29 @@ TEST_CASE("outputs: the HTML report is one page that fetches nothing", "[outputs
   CHECK(held.find("<table class=\"race\">") == std::string::npos);
 }
 
+TEST_CASE("outputs: a small run's state graph marks the counterexample; a big one is refused", "[outputs]") {
+  auto const s = catalog("p2pdma/v11-teardown-window-v5.10.toml");
+  auto const r = run_check(s, {});
+  auto const g = build_state_graph(s, r, 300);
+  auto const on = std::count_if(g.edges.begin(), g.edges.end(), [](auto const& e) { return e.on_trace; });
+  CHECK(static_cast<std::size_t>(on) == r.trace.size());
+  CHECK(g.vertices[0].initial);
+  auto const sink = std::find_if(g.vertices.begin(), g.vertices.end(), [](auto const& v) { return v.violation; });
+  REQUIRE(sink != g.vertices.end());
+  CHECK(sink->label == "use-after-free");
+  CHECK(sink->on_trace);
+  // Every vertex but the initial one is reached by an edge.
+  std::vector<bool> reached(g.vertices.size(), false);
+  for (auto const& e : g.edges) reached[e.to] = true;
+  CHECK(std::count(reached.begin() + 1, reached.end(), false) == 0);
+  auto const dot = render_state_graph(g, headline(r));
+  CHECK(dot.find("shape=octagon") != std::string::npos);
+  CHECK(render_svg(dot).find("<svg") != std::string::npos);
+  auto const big = catalog("fs_dax/v7-fixed-v6.15.toml");
+  CHECK_THROWS_WITH(build_state_graph(big, run_check(big, {}), 300),
+                    "the scenario has more than 300 states, the limit for a state graph");
+}
+
 TEST_CASE("outputs: report.json carries the verdict, counts and trace", "[outputs]") {
   auto r = run_check(catalog("p2pdma/v11-teardown-window-v5.10.toml"), {});
   auto j = nlohmann::json::parse(render_json(r));
