@@ -181,7 +181,7 @@ std::string render_race(check_result const& r, render_options const& o) {
     w = std::max(w, sl.indent + sl.text.size());
     steps.push_back(std::move(sl));
   }
-  // Fit the columns: the widest gives way first, down to 16 characters.
+  // Fit the columns: the widest gives way first, down to 12 characters.
   std::vector<std::size_t> cw(ncol);
   for (std::size_t c = 0; c < ncol; ++c)
     cw[c] = std::max<std::size_t>(natural[c], c < l.holds.size() ? labels[static_cast<std::size_t>(l.holds[c][0])].size() : 4);
@@ -193,7 +193,7 @@ std::string render_race(check_result const& r, render_options const& o) {
   };
   while (fixed + total() > room) {
     auto widest = std::max_element(cw.begin(), cw.end());
-    if (*widest <= 16) break;
+    if (*widest <= 12) break;
     --*widest;
   }
 

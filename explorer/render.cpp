@@ -108,17 +108,24 @@ std::string render_coverage(check_result const& r, std::size_t width) {
 }
 
 std::string render_text(check_result const& r, render_options const& o) {
-  std::string out = headline(r) + "\n";
+  std::string out;
+  auto const head = wrap_text(headline(r), static_cast<std::size_t>(std::max(o.width, 40)));
+  for (std::size_t k = 0; k < head.size(); ++k) out += (k ? "  " : "") + head[k] + "\n";
+  auto note = [&](std::string const& text) {  // an indented line under the headline, wrapped
+    std::string lines;
+    for (auto const& l : wrap_text(text, static_cast<std::size_t>(std::max(o.width, 40)) - 2)) lines += "  " + l + "\n";
+    return lines;
+  };
   if (r.scenario.expect && !r.scenario.expect->involves.empty()) {
     std::string kinds;
     for (auto k : r.scenario.expect->involves) kinds += (kinds.empty() ? "" : ", ") + std::string(models::name_of(k));
-    out += fmt::format("  only counterexamples in which {} act{} on a page count ([expect] involves)\n", kinds,
-                       r.scenario.expect->involves.size() == 1 ? "s" : "");
+    out += note(fmt::format("only counterexamples in which {} act{} on a page count ([expect] involves)", kinds,
+                       r.scenario.expect->involves.size() == 1 ? "s" : ""));
   }
   if (r.scenario.expect && !r.scenario.expect->passes.empty()) {
     std::string names;
     for (auto const& f : r.scenario.expect->passes) names += (names.empty() ? "" : ", ") + f.name;
-    out += fmt::format("  only counterexamples that pass through {} count ([expect] passes)\n", names);
+    out += note(fmt::format("only counterexamples that pass through {} count ([expect] passes)", names));
   }
   if (!r.witness.empty()) {
     out += "  witness: " + r.witness + "\n";
