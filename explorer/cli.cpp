@@ -423,6 +423,7 @@ struct diff_options {
   bool json = false;
   bool all = false;
   bool evidence = false;
+  bool html = false;
   std::uint64_t max_states = 0;
 };
 
@@ -490,13 +491,13 @@ int run_diff_command(diff_options const& o) {
     if (row.what != change::fixed && row.what != change::introduced) continue;
     auto const sub = dir / row.scenario / std::string(name_of(row.prop));
     if (row.what == change::introduced) {
-      write_outputs(row.patched, sub / "introduced");
+      write_outputs(row.patched, sub / "introduced", {}, o.html);
       evidence += o.evidence ? fmt::format("{} {}: introduced; shortest counterexample under the patch:\n{}\n", row.scenario,
                                            name_of(row.prop), render_text(row.patched))
                              : fmt::format("{} {}: introduced: {} ({})\n", row.scenario, name_of(row.prop),
                                            row.patched.message, row.patched.where);
     } else {
-      write_outputs(row.base, sub / "fixed");
+      write_outputs(row.base, sub / "fixed", {}, o.html);
       write_atomic(sub / "fixed" / "replay.txt", render_replay(row));
       auto const& e = *row.evidence;
       evidence += o.evidence ? render_replay(row) + "\n"
@@ -506,6 +507,7 @@ int run_diff_command(diff_options const& o) {
     }
   }
   write_atomic(dir / "table.txt", render_diff_table(d, true));
+  if (o.html) write_atomic(dir / "report.html", render_diff_html(d));
   if (o.json) {
     std::cout << json;
   } else {
@@ -697,6 +699,8 @@ int run_cli(int argc, char** argv) {
   diff->add_option("--out", dopt.out, "evidence folder (default out/diff)");
   diff->add_flag("--json", dopt.json, "print the JSON report");
   diff->add_flag("--all", dopt.all, "list (scenario, property) pairs that hold on both sides too");
+  diff->add_flag("--html", dopt.html,
+                 "also write report.html: the table and every change's evidence on one self-contained page");
   diff->add_flag("--evidence", dopt.evidence, "print every counterexample and replay in full (they are in --out anyway)");
   diff->add_option("--max-states", dopt.max_states, "state limit per search");
 

@@ -261,7 +261,7 @@ std::string render_html(check_result const& r) {
     out += fmt::format("<p class=\"violation\">{} {}: {} ({})</p>\n", r.terminal ? "=" : "^", name_of(*r.violated),
                        escape(r.message), escape(r.where));
 
-  out += "<h2>Race diagram</h2>\n<pre class=\"text\">" + escape(render_race(r)) + "</pre>\n";
+  out += "<h2>Race diagram</h2>\n<pre class=\"text\">" + escape(render_race(r, {.width = 132})) + "</pre>\n";
   std::string svg = render_svg(render_dot(r));
   if (auto at = svg.find("<svg"); at != std::string::npos) svg = svg.substr(at);  // no XML prolog inside HTML
   out += "<h2>Sequence diagram</h2>\n" + svg + "\n";
@@ -292,6 +292,54 @@ std::string render_html(check_result const& r) {
   out += "<script type=\"application/json\" id=\"trace-data\">" + script_json(data) + "</script>\n";
   out += std::string("<script>") + script + "</script>\n</body></html>\n";
   return out;
+}
+
+std::string render_diff_html(diff_report const& d) {
+  std::string const title = "pgmapcheck diff: " + d.base_name + " -> " + d.patch_name;
+  std::string out = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" + escape(title) +
+                    "</title>\n<style>" + style + "</style></head>\n<body>\n<h1>" + escape(title) + "</h1>\n";
+  int fixed = 0, introduced = 0, unknown = 0;
+  for (auto const& r : d.rows) {
+    fixed += r.what == change::fixed;
+    introduced += r.what == change::introduced;
+    unknown += r.what == change::unknown;
+  }
+  out += fmt::format("<p class=\"meta\">{} fixed, {} introduced, {} unknown; {} (scenario, property) pairs</p>\n", fixed,
+                     introduced, unknown, d.rows.size());
+  out += "<table class=\"verdicts\"><tr><th>scenario</th><th>property</th><th>" + escape(d.base_name) + "</th><th>" +
+         escape(d.patch_name) + "</th><th>change</th></tr>\n";
+  auto side = [](check_result const& r, property p) {
+    if (r.result == verdict::incomplete) return std::string("incomplete");
+    return std::string(r.result == verdict::violation && r.violated == p ? "violation" : "holds");
+  };
+  for (std::size_t i = 0; i < d.rows.size(); ++i) {
+    auto const& r = d.rows[i];
+    if (r.what == change::unchanged && r.base.result != verdict::violation) continue;
+    std::string const cls = r.what == change::introduced ? "violation" : r.what == change::fixed ? "holds" : "unknown";
+    std::string const what = r.what == change::unchanged ? "unchanged"
+                                                         : fmt::format("<a href=\"#change-{}\">{}</a>", i, name_of(r.what));
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>\n",
+                       escape(r.scenario), name_of(r.prop), side(r.base, r.prop), side(r.patched, r.prop), cls, what);
+  }
+  out += "</table>\n<p class=\"meta\">Pairs that hold on both sides are left out.</p>\n";
+  for (std::size_t i = 0; i < d.rows.size(); ++i) {
+    auto const& r = d.rows[i];
+    if (r.what != change::fixed && r.what != change::introduced) continue;
+    bool const fix = r.what == change::fixed;
+    auto const& shown = fix ? r.base : r.patched;
+    std::string const sub = r.scenario + "/" + std::string(name_of(r.prop)) + (fix ? "/fixed" : "/introduced");
+    out += fmt::format("<h2 id=\"change-{}\">{} {}: {}</h2>\n", i, escape(r.scenario), name_of(r.prop), name_of(r.what));
+    out += fmt::format("<p>{} <a href=\"{}/report.html\">Step through it</a>.</p>\n",
+                       fix ? "The base counterexample, and its replay on the patch."
+                           : "The shortest counterexample under the patch.",
+                       escape(sub));
+    out += "<pre class=\"text\">" + escape(headline(shown)) + "\n" + escape(render_race(shown, {.width = 132})) + "</pre>\n";
+    if (fix) out += "<pre class=\"text\">" + escape(render_replay(r)) + "</pre>\n";
+    std::string svg = render_svg(render_dot(shown));
+    if (auto at = svg.find("<svg"); at != std::string::npos) svg = svg.substr(at);
+    out += svg + "\n";
+  }
+  return out + "</body></html>\n";
 }
 
 }  // namespace pgmapcheck

@@ -1,6 +1,7 @@
 // The HTML report of a check: one self-contained page for a review thread.
 #pragma once
 
+#include "pgmapcheck/diff.hpp"
 #include "pgmapcheck/trace.hpp"
 
 #include <string>
@@ -13,5 +14,11 @@ namespace pgmapcheck {
 // race diagram and the sequence diagram's SVG inline. No network: styles,
 // script and model sources are all in the page.
 std::string render_html(check_result const& r);
+
+// A diff's page: the table, then each fixed or introduced change with its
+// evidence inline (the counterexample as a race and a sequence diagram, and
+// for a fix the replay on the patch); each change's own report.html, with a
+// step-through viewer, is linked (diff --html writes them beside it).
+std::string render_diff_html(diff_report const& d);
 
 }  // namespace pgmapcheck

@@ -3,6 +3,7 @@
 // files, and a stable JSON report.
 #include "explorer/cli.hpp"
 #include "pgmapcheck/diff.hpp"
+#include "pgmapcheck/html.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -113,6 +114,14 @@ TEST_CASE("diff: on model code, a fixed counterexample replays by step labels", 
         std::string::npos);
   CHECK(std::any_of(e.steps.begin(), e.steps.end(),
                     [](std::string const& l) { return l.find("vm_insert_page(page0) -> fails") != std::string::npos; }));
+
+  // The diff's page: the table, the evidence inline, each change's own page linked.
+  auto const page = render_diff_html(d);
+  CHECK(page.rfind("<!doctype html>", 0) == 0);
+  CHECK(page.find("p2pdma/mmap-error-leak/deadlock/fixed/report.html") != std::string::npos);
+  CHECK(page.find("no longer happens: it can only do percpu_ref_put in p2pmem_alloc_mmap") != std::string::npos);
+  CHECK(page.find("<svg") != std::string::npos);
+  for (char const* fetch : {"src=", "<link", "@import", "url("}) CHECK(page.find(fetch) == std::string::npos);
 
   // The RFC on v5.10: memunmap's put_page loop is gone, put_many instead.
   auto const rfc = root / "models/patches/rfc-v3";
