@@ -165,6 +165,7 @@ struct check_options {
   bool fewest_switches = false;
   std::string witness;
   bool state_graph = false;
+  bool no_reduction = false;
 };
 
 int run_check_command(check_options const& o) {
@@ -210,6 +211,7 @@ int run_check_command(check_options const& o) {
   lim.cancel = &interrupted;
   lim.progress = !o.quiet;
   lim.fewest_switches = o.fewest_switches;
+  lim.no_reduction = o.no_reduction;
   bool const one = runs.size() == 1 && runs[0].size() == 1;
   std::filesystem::path const base = o.out.empty() ? std::filesystem::path("out") : std::filesystem::path(o.out);
 
@@ -274,11 +276,12 @@ int run_check_command(check_options const& o) {
   return any_incomplete ? incomplete : ok;
 }
 
-int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_states) {
+int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_states, bool no_reduction) {
   std::vector<spec> specs;
   if (!load_all(expand(paths.empty() ? std::vector<std::string>{"specs"} : paths), specs)) return bad_input;
   limits lim;
   lim.max_states = max_states;
+  lim.no_reduction = no_reduction;
   lim.cancel = &interrupted;
   int passed = 0, failed = 0;
   std::map<std::string, bool> model_lines;  // over every spec run on model code: did the line ever run
@@ -669,6 +672,8 @@ int run_cli(int argc, char** argv) {
                   fmt::format("also write state-graph.dot/.svg, every state and step, the counterexample in red "
                               "(at most {} states)",
                               state_graph_limit));
+  check->add_flag("--no-reduction", co.no_reduction,
+                  "store every state as it is: no thread symmetry (the same verdicts, more states)");
   check->add_flag("--html", co.html, "also write report.html: a self-contained page with a step-through viewer");
 
   bool list_json = false;
@@ -719,6 +724,8 @@ int run_cli(int argc, char** argv) {
   auto* test = app.add_subcommand("test", "run every spec with an [expect] and compare");
   test->add_option("path", test_paths, "spec files or folders (default specs/)");
   test->add_option("--max-states", test_max_states, "state limit per spec");
+  bool test_no_reduction = false;
+  test->add_flag("--no-reduction", test_no_reduction, "store every state as it is: no thread symmetry");
 
   try {
     app.parse(argc, argv);
@@ -738,7 +745,7 @@ int run_cli(int argc, char** argv) {
     if (*show) return run_show_command(show_name, show_kernel);
     if (*draw) return run_draw_command(dro);
     if (*diff) return run_diff_command(dopt);
-    if (*test) return run_test_command(test_paths, test_max_states);
+    if (*test) return run_test_command(test_paths, test_max_states, test_no_reduction);
   } catch (usage_error const& e) {
     std::cerr << "error: " << e.what() << "\n";
     return bad_input;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 
@@ -305,9 +306,40 @@ void fill_trace(code_model const& m, spec const& s, R const& r, check_result& ou
 
 }  // namespace
 
+// The explorer's trace over orbit representatives (thread symmetry) made a
+// concrete run again: from the concrete initial state, at each step the
+// successor whose canonical form is the next representative, by the same
+// step (the same thread's code, page, branch and verdict). Thread names in
+// the result are the concrete ones.
+void concretize(code_model const& m, search_result<code_model>& r) {
+  code_state cur = m.initial();
+  std::vector<trace_entry<code_model>> concrete;
+  for (auto const& e : r.trace) {
+    std::optional<trace_entry<code_model>> hit;
+    m.for_each_successor(cur, [&](code_step const& st, code_state const& next) {
+      if (hit || st.pc != e.step.pc || st.page != e.step.page || st.outcome != e.step.outcome ||
+          st.violated != e.step.violated)
+        return;
+      code_state canonical = next;
+      m.canonicalize(canonical);
+      if (std::memcmp(canonical.bytes.data(), e.after.bytes.data(), m.state_bytes()) == 0) hit = {st, next};
+    });
+    if (!hit) throw std::logic_error("symmetry: a representative's trace has no concrete run");
+    concrete.push_back(*hit);
+    cur = hit->after;
+  }
+  r.trace = std::move(concrete);
+  r.initial = m.initial();
+}
+
 check_result run_check(spec const& s, limits const& lim) {
-  code_model const m = lang::build_code_model(s);
+  code_model m = lang::build_code_model(s);
+  m.set_symmetry(!lim.no_reduction);
   auto r = explore(m, s.checked, lim);
+  if (m.symmetric()) {
+    m.set_symmetry(false);
+    concretize(m, r);
+  }
   bool const fewest = lim.fewest_switches && r.result == verdict::violation && r.shortest;
   if (fewest) fewest_switches(m, s.checked, r);
   check_result out = result_of(s, r);

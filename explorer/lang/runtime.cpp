@@ -252,6 +252,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
       }
     }
   }
+  find_groups();
   if (state_bytes_ > max_state_bytes)
     throw spec_error("<scenario>", 1, 1,
                      "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
@@ -1046,6 +1047,7 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
       st.outcome = static_cast<std::uint8_t>(o);
       executor ex(*this, next, st, static_cast<int>(t));
       ex.step(o);
+      if (symmetry_) canonicalize(next);
       if (!setup_.required.empty()) {
         for (std::size_t r = 0; r < setup_.required.size(); ++r)
           if (setup_.required[r].line == 0 && meets_[r][t][st.pc] && (!setup_.required[r].function.empty() || st.page >= 0))
@@ -1062,6 +1064,66 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
 
 bool code_model::took_part(state const& s) const {
   return s.bytes[w_met] == (1u << setup_.required.size()) - 1;
+}
+
+void code_model::find_groups() {
+  auto kind = [](std::string const& name) { return name.substr(0, name.find('#')); };
+  std::vector<bool> placed(threads_.size(), false);
+  for (std::size_t a = 0; a < threads_.size(); ++a) {
+    if (placed[a] || threads_[a].name.find('#') == std::string::npos) continue;
+    std::vector<int> group{static_cast<int>(a)};
+    for (std::size_t b = a + 1; b < threads_.size(); ++b) {
+      auto const& x = threads_[a];
+      auto const& y = threads_[b];
+      if (!placed[b] && kind(x.name) == kind(y.name) && x.code.size() == y.code.size() &&
+          x.slot_names == y.slot_names && x.uses_rcu_gp == y.uses_rcu_gp) {
+        group.push_back(static_cast<int>(b));
+        placed[b] = true;
+      }
+    }
+    if (group.size() > 1) groups_.push_back(std::move(group));
+  }
+}
+
+void code_model::canonicalize(state& s) const {
+  if (groups_.empty()) return;
+  auto record = [&](int t) {
+    std::size_t const begin = layout_[static_cast<std::size_t>(t)].base;
+    std::size_t const end = static_cast<std::size_t>(t) + 1 < layout_.size() ? layout_[static_cast<std::size_t>(t) + 1].base
+                                                                           : state_bytes_;
+    return std::pair{begin, end - begin};
+  };
+  std::array<int, 32> perm{};  // the thread now at i was thread perm[i]
+  for (std::size_t i = 0; i < threads_.size(); ++i) perm[i] = static_cast<int>(i);
+  bool moved = false;
+  for (auto const& g : groups_) {
+    std::array<int, 32> order{};
+    std::copy(g.begin(), g.end(), order.begin());
+    std::stable_sort(order.begin(), order.begin() + static_cast<long>(g.size()), [&](int x, int y) {
+      auto const [bx, n] = record(x);
+      auto const by = record(y).first;
+      return std::memcmp(s.bytes.data() + bx, s.bytes.data() + by, n) < 0;
+    });
+    for (std::size_t k = 0; k < g.size(); ++k) {
+      perm[static_cast<std::size_t>(g[k])] = order[k];
+      moved |= order[k] != g[k];
+    }
+  }
+  if (!moved) return;
+  state const old = s;
+  for (std::size_t i = 0; i < threads_.size(); ++i) {
+    if (perm[i] == static_cast<int>(i)) continue;
+    auto const [to, n] = record(static_cast<int>(i));
+    std::memcpy(s.bytes.data() + to, old.bytes.data() + record(perm[i]).first, n);
+  }
+  for (auto const& l : layout_) {
+    if (!l.gp) continue;
+    std::uint32_t mask = 0, renamed = 0;
+    std::memcpy(&mask, s.bytes.data() + l.gp, 4);
+    for (std::size_t i = 0; i < threads_.size(); ++i)
+      if (mask >> perm[i] & 1u) renamed |= 1u << i;
+    std::memcpy(s.bytes.data() + l.gp, &renamed, 4);
+  }
 }
 
 bool code_model::met(state const& s, std::size_t r) const { return (s.bytes[w_met] >> r & 1u) != 0; }

@@ -31,6 +31,7 @@ struct limits {
   std::atomic<bool> const* cancel = nullptr;
   bool progress = false;  // a progress line on stderr once a search passes a second
   bool fewest_switches = false;  // among the shortest counterexamples, one with the fewest context switches
+  bool no_reduction = false;     // store every state as it is (no thread symmetry)
 };
 
 template <class M>

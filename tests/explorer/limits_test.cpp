@@ -62,7 +62,7 @@ TEST_CASE("limits: --max-memory bounds the process within 10%", "[limits]") {
   REQUIRE(idle.exit_code == 0);
   for (long mib : {16L, 64L}) {
     INFO(mib << " MiB");
-    auto o = run({"check", "--quiet", "--max-memory", std::to_string(mib), "--out", out.string(), big()});
+    auto o = run({"check", "--quiet", "--no-reduction", "--max-memory", std::to_string(mib), "--out", out.string(), big()});
     CHECK(o.exit_code == 3);
     auto j = report(out);
     CHECK(j["verdict"] == "incomplete");
@@ -80,7 +80,7 @@ TEST_CASE("limits: --max-memory bounds the process within 10%", "[limits]") {
 TEST_CASE("limits: SIGINT ends the search with exit 130 and a whole report", "[limits]") {
   auto out = std::filesystem::temp_directory_path() / "pgmapcheck-limits-sigint";
   std::filesystem::remove_all(out);
-  auto o = run({"check", "--quiet", "--out", out.string(), big()}, std::chrono::milliseconds(700));
+  auto o = run({"check", "--quiet", "--no-reduction", "--out", out.string(), big()}, std::chrono::milliseconds(700));
   CHECK(o.exit_code == 130);
   auto j = report(out);
   CHECK(j["verdict"] == "incomplete");

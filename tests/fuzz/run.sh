@@ -25,7 +25,7 @@ esac
 clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -DTOML_HEADER_ONLY=1 '-DTOML_ASSERT(expr)=((void)0)' -I"$src/include" -I"$src" \
   "$src/tests/fuzz/${target}_fuzz.cpp" "$src/explorer/spec.cpp" \
-  "$src"/explorer/lang/*.cpp "$2/library_files.cpp" \
+  "$src"/explorer/lang/*.cpp "$src/explorer/race.cpp" "$2/library_files.cpp" \
   -lfmt -o "$out/${target}_fuzz"
 shopt -s nullglob
 regressions=("$regression_dir"/*)

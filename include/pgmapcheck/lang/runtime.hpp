@@ -110,6 +110,17 @@ class code_model {
   void set_files(std::vector<std::string> files) { files_ = std::move(files); }
   std::vector<program> const& threads() const { return threads_; }
 
+  // Thread symmetry: threads that run the same code (instances of one actor
+  // kind) are interchangeable, so a state is stored as its orbit's
+  // representative, their records in sorted order (grace-period masks, the
+  // one place a record names other threads, renumbered to match). Off by
+  // default; the explorer's states then stand for orbits, and a trace must
+  // be made concrete again (concretize) before it is shown.
+  void set_symmetry(bool on) { symmetry_ = on && !groups_.empty(); }
+  bool symmetric() const { return symmetry_; }
+  // Puts s in its orbit's canonical form (whether or not successors are).
+  void canonicalize(state& s) const;
+
   // Reading a state, for traces and tests.
   int page_refcount(state const& s, int page) const;
   int pgmap_ref(state const& s) const;
@@ -140,6 +151,7 @@ class code_model {
 
  private:
   using emit_fn = void (*)(void*, step const&, state const&);
+  void find_groups();
   void successors(state const& s, emit_fn emit, void* ctx) const;
 
   struct thread_layout {
@@ -153,6 +165,8 @@ class code_model {
   std::vector<std::string> files_;
   mutable std::vector<std::vector<std::uint8_t>> ran_;
   mutable std::array<bool, 8 * 16> life_seen_{};  // event * 16 + from * 4 + to
+  std::vector<std::vector<int>> groups_;  // interchangeable threads, two or more a group
+  bool symmetry_ = false;                 // successors are canonical
   // Per requirement, per thread, per pc: the step that rests there meets it.
   std::vector<std::vector<std::vector<bool>>> meets_;  // per thread, per pc: bit 0 ran, bit 1 failed
   code_setup setup_;
