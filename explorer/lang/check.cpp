@@ -306,11 +306,11 @@ void fill_trace(code_model const& m, spec const& s, R const& r, check_result& ou
 
 }  // namespace
 
-// The explorer's trace over orbit representatives (thread symmetry) made a
-// concrete run again: from the concrete initial state, at each step the
-// successor whose canonical form is the next representative, by the same
-// step (the same thread's code, page, branch and verdict). Thread names in
-// the result are the concrete ones.
+// The explorer's trace over reduced states (dead locals zeroed, orbit
+// representatives) made a concrete run again: from the concrete initial
+// state, at each step the successor whose reduced form is the next stored
+// state, by the same step (the same code, page, branch and verdict). Thread
+// names and locals in the result are the concrete ones.
 void concretize(code_model const& m, search_result<code_model>& r) {
   code_state cur = m.initial();
   std::vector<trace_entry<code_model>> concrete;
@@ -321,7 +321,7 @@ void concretize(code_model const& m, search_result<code_model>& r) {
           st.violated != e.step.violated)
         return;
       code_state canonical = next;
-      m.canonicalize(canonical);
+      m.reduce(canonical);
       if (std::memcmp(canonical.bytes.data(), e.after.bytes.data(), m.state_bytes()) == 0) hit = {st, next};
     });
     if (!hit) throw std::logic_error("symmetry: a representative's trace has no concrete run");
@@ -334,10 +334,10 @@ void concretize(code_model const& m, search_result<code_model>& r) {
 
 check_result run_check(spec const& s, limits const& lim) {
   code_model m = lang::build_code_model(s);
-  m.set_symmetry(!lim.no_reduction);
+  m.set_reductions(!lim.no_reduction);
   auto r = explore(m, s.checked, lim);
-  if (m.symmetric()) {
-    m.set_symmetry(false);
+  if (m.reduced()) {
+    m.set_reductions(false);
     concretize(m, r);
   }
   bool const fewest = lim.fewest_switches && r.result == verdict::violation && r.shortest;

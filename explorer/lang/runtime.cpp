@@ -253,6 +253,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
     }
   }
   find_groups();
+  find_dead();
   if (state_bytes_ > max_state_bytes)
     throw spec_error("<scenario>", 1, 1,
                      "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
@@ -1026,6 +1027,7 @@ code_state code_model::initial() const {
     code_step st;
     executor ex(*this, s, st, static_cast<int>(t));
     ex.run_invisible();
+    if (dead_values_) clear_dead(s, static_cast<int>(t));
   }
   return s;
 }
@@ -1047,6 +1049,7 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
       st.outcome = static_cast<std::uint8_t>(o);
       executor ex(*this, next, st, static_cast<int>(t));
       ex.step(o);
+      if (dead_values_) clear_dead(next, static_cast<int>(t));
       if (symmetry_) canonicalize(next);
       if (!setup_.required.empty()) {
         for (std::size_t r = 0; r < setup_.required.size(); ++r)
@@ -1124,6 +1127,75 @@ void code_model::canonicalize(state& s) const {
       if (mask >> perm[i] & 1u) renamed |= 1u << i;
     std::memcpy(s.bytes.data() + l.gp, &renamed, 4);
   }
+}
+
+void code_model::find_dead() {
+  for (auto const& prog : threads_) {
+    std::size_t const n = prog.code.size(), slots = prog.slot_names.size();
+    // Every local an instruction may read: its expressions' locals, and, to
+    // be safe, each action argument taken as a slot number too.
+    auto uses = [&](instr const& in, std::vector<bool>& live) {
+      std::vector<std::uint16_t> roots;
+      if (in.k == instr::kind::assign || in.k == instr::kind::branch) roots.push_back(in.a);
+      if (in.k == instr::kind::action)
+        for (std::size_t i = 0; i < in.nargs; ++i) {
+          roots.push_back(in.args[i]);
+          if (in.args[i] < slots) live[in.args[i]] = true;
+        }
+      if (in.wait_cond != 0xffff) roots.push_back(in.wait_cond);
+      while (!roots.empty()) {
+        std::uint16_t const e = roots.back();
+        roots.pop_back();
+        if (e >= prog.exprs.size()) continue;
+        auto const& x = prog.exprs[e];
+        if (x.k == cexpr::kind::local && static_cast<std::size_t>(x.value) < slots) live[static_cast<std::size_t>(x.value)] = true;
+        if (x.k == cexpr::kind::constant) continue;
+        for (std::size_t i = 0; i < x.nargs; ++i) roots.push_back(x.args[i]);
+      }
+    };
+    std::vector<std::vector<bool>> live(n, std::vector<bool>(slots, false));
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (std::size_t i = n; i-- > 0;) {
+        auto const& in = prog.code[i];
+        std::vector<bool> out(slots, false);
+        auto join = [&](std::size_t to) {
+          if (to < n)
+            for (std::size_t k = 0; k < slots; ++k) out[k] = out[k] || live[to][k];
+        };
+        if (in.k == instr::kind::jump) join(in.target);
+        else if (in.k != instr::kind::finish) join(i + 1);
+        if (in.k == instr::kind::branch) join(in.target);
+        if ((in.k == instr::kind::assign || in.k == instr::kind::action) && in.dest >= 0 &&
+            static_cast<std::size_t>(in.dest) < slots)
+          out[static_cast<std::size_t>(in.dest)] = false;
+        if (in.k == instr::kind::clear)
+          for (int k = 0; k < in.value; ++k)
+            if (static_cast<std::size_t>(in.dest + k) < slots) out[static_cast<std::size_t>(in.dest + k)] = false;
+        uses(in, out);
+        if (out != live[i]) {
+          live[i] = std::move(out);
+          changed = true;
+        }
+      }
+    }
+    auto& dead = dead_at_.emplace_back(n);
+    for (std::size_t i = 0; i < n; ++i)
+      if (prog.code[i].visible || prog.code[i].k == instr::kind::finish)
+        for (std::size_t k = 0; k < slots; ++k)
+          if (!live[i][k]) dead[i].push_back(static_cast<std::uint16_t>(k));
+  }
+}
+
+void code_model::clear_dead(state& s, int t) const {
+  auto const& l = layout_[static_cast<std::size_t>(t)];
+  std::uint16_t const pc = static_cast<std::uint16_t>(s.bytes[l.base + t_pc] | (s.bytes[l.base + t_pc + 1] << 8));
+  for (auto const k : dead_at_[static_cast<std::size_t>(t)][pc]) s.bytes[l.locals + k] = 0;
+}
+
+void code_model::reduce(state& s) const {
+  for (std::size_t t = 0; t < threads_.size(); ++t) clear_dead(s, static_cast<int>(t));
+  canonicalize(s);
 }
 
 bool code_model::met(state const& s, std::size_t r) const { return (s.bytes[w_met] >> r & 1u) != 0; }

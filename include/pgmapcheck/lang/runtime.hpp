@@ -116,10 +116,24 @@ class code_model {
   // one place a record names other threads, renumbered to match). Off by
   // default; the explorer's states then stand for orbits, and a trace must
   // be made concrete again (concretize) before it is shown.
-  void set_symmetry(bool on) { symmetry_ = on && !groups_.empty(); }
-  bool symmetric() const { return symmetry_; }
+  //
+  // Dead values: a local no path from a thread's pc reads again before
+  // writing it (a backward liveness analysis over the compiled program) is
+  // zeroed when the thread comes to rest there, so states that differ only
+  // in what a thread can no longer read are one state.
+  //
+  // set_reductions turns both on or off (off by default: a plain search).
+  void set_reductions(bool on) {
+    symmetry_ = on && !groups_.empty();
+    dead_values_ = on;
+  }
+  bool reduced() const { return symmetry_ || dead_values_; }
   // Puts s in its orbit's canonical form (whether or not successors are).
   void canonicalize(state& s) const;
+  // Zeroes thread t's dead locals at its pc in s.
+  void clear_dead(state& s, int t) const;
+  // s as the reduced search stores it: dead locals zeroed, then canonical.
+  void reduce(state& s) const;
 
   // Reading a state, for traces and tests.
   int page_refcount(state const& s, int page) const;
@@ -152,6 +166,7 @@ class code_model {
  private:
   using emit_fn = void (*)(void*, step const&, state const&);
   void find_groups();
+  void find_dead();
   void successors(state const& s, emit_fn emit, void* ctx) const;
 
   struct thread_layout {
@@ -167,6 +182,8 @@ class code_model {
   mutable std::array<bool, 8 * 16> life_seen_{};  // event * 16 + from * 4 + to
   std::vector<std::vector<int>> groups_;  // interchangeable threads, two or more a group
   bool symmetry_ = false;                 // successors are canonical
+  bool dead_values_ = false;              // successors have their dead locals zeroed
+  std::vector<std::vector<std::vector<std::uint16_t>>> dead_at_;  // per thread, per pc: the slots dead there
   // Per requirement, per thread, per pc: the step that rests there meets it.
   std::vector<std::vector<std::vector<bool>>> meets_;  // per thread, per pc: bit 0 ran, bit 1 failed
   code_setup setup_;
