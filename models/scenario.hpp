@@ -11,8 +11,8 @@
 
 namespace pgmapcheck::models {
 
-inline constexpr int max_pages = 4;
-inline constexpr int max_actors = 8;
+inline constexpr int max_pages = 16;
+inline constexpr int max_actors = 32;
 
 enum class actor_kind : std::uint8_t {
   memunmap,

@@ -1033,16 +1033,21 @@ code_state code_model::initial() const {
 }
 
 void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
+  // Scratch states: only the first state_bytes_ bytes are ever read, so they
+  // are all that is copied (a state's capacity is much larger than most
+  // scenarios need).
+  auto copy = [&](code_state& to) { std::memcpy(to.bytes.data(), s.bytes.data(), state_bytes_); };
+  code_state probe, next;
   for (std::size_t t = 0; t < threads_.size(); ++t) {
     if (finished(s, static_cast<int>(t))) continue;
-    code_state probe = s;
+    copy(probe);
     code_step dummy;
     executor look(*this, probe, dummy, static_cast<int>(t));
     instr const& in = threads_[t].code[look.pc()];
     if (!look.enabled(in)) continue;
     int const n = look.outcomes(in);
     for (int o = 0; o < n; ++o) {
-      code_state next = s;
+      copy(next);
       code_step st;
       st.thread = static_cast<std::uint8_t>(t);
       st.pc = look.pc();

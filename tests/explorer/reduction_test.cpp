@@ -77,3 +77,19 @@ TEST_CASE("reduction: off, the explorer stores exactly the reachable states", "[
     CHECK(run_check(s, {}).states <= plain.states);
   }
 }
+
+TEST_CASE("limits: sixteen pages and thirty-two threads load", "[reduction]") {
+  spec const s = parse_spec("kernel = \"v5.10\"\npagemap = \"p2pdma\"\npages = 16\n[actors]\np2p_alloc = 16\n"
+                            "stray_get_put = 15\nmemunmap = 1\n",
+                            "big.toml");
+  auto const m = lang::build_code_model(s);
+  CHECK(m.threads().size() == 32);
+  CHECK(m.pages() == 16);
+  CHECK(m.state_bytes() <= lang::max_state_bytes);
+  limits few;
+  few.max_states = 5000;  // the search runs: a stray get on a page memunmap already put to 0
+  auto const r = run_check(s, few);
+  REQUIRE(r.result == verdict::violation);
+  CHECK(r.violated == property::get_from_zero);
+  CHECK(r.trace.size() == 9);
+}

@@ -16,11 +16,12 @@
 namespace pgmapcheck::lang {
 
 // The most bytes a state may take; a scenario whose layout needs more is refused.
-inline constexpr std::size_t max_state_bytes = 256;
+inline constexpr std::size_t max_state_bytes = 1024;
 
-// A state: the first state_bytes() bytes are the state, the rest are zero.
+// A state: the first state_bytes() bytes are the state; nothing reads the
+// rest (value-initialise, code_state s{}, for zeroes).
 struct code_state {
-  std::array<std::uint8_t, max_state_bytes> bytes{};
+  std::array<std::uint8_t, max_state_bytes> bytes;
 };
 
 // Why a step violated a property, for the trace's last line.
