@@ -33,7 +33,9 @@ std::string headline(check_result const& r) {
     return fmt::format("{}: witness unreachable ({} states, {} transitions)", name, r.states, r.transitions);
   }
   switch (r.result) {
-    case verdict::holds: return fmt::format("{}: holds ({} states, {} transitions)", name, r.states, r.transitions);
+    case verdict::holds:
+      return fmt::format("{}: holds ({} states, {} transitions, {} bytes/state)", name, r.states, r.transitions,
+                         r.states ? r.peak_memory_bytes / r.states : 0);
     case verdict::incomplete:
       return fmt::format("{}: incomplete: {} after {} states (no verdict)", name, r.incomplete_reason, r.states);
     case verdict::violation: break;
@@ -178,6 +180,7 @@ std::string render_json(check_result const& r) {
   j["depth"] = r.depth;
   j["memory_bytes"] = r.memory_bytes;
   j["peak_memory_bytes"] = r.peak_memory_bytes;
+  j["bytes_per_state"] = r.states ? static_cast<double>(r.peak_memory_bytes) / static_cast<double>(r.states) : 0.0;
   j["initial"] = {{"page_refs", r.initial_page_refs}, {"pgmap_ref", r.initial_pgmap_ref}};
   ordered_json steps = ordered_json::array();
   for (std::size_t i = 0; i < r.trace.size(); ++i) {

@@ -1192,6 +1192,17 @@ void code_model::find_dead() {
   }
 }
 
+std::vector<std::pair<std::size_t, std::size_t>> code_model::components() const {
+  std::vector<std::pair<std::size_t, std::size_t>> parts;
+  std::size_t const shared = layout_.empty() ? state_bytes_ : layout_[0].base;
+  parts.emplace_back(0, shared);
+  for (std::size_t t = 0; t < layout_.size(); ++t) {
+    std::size_t const end = t + 1 < layout_.size() ? layout_[t + 1].base : state_bytes_;
+    parts.emplace_back(layout_[t].base, end - layout_[t].base);
+  }
+  return parts;
+}
+
 void code_model::clear_dead(state& s, int t) const {
   auto const& l = layout_[static_cast<std::size_t>(t)];
   std::uint16_t const pc = static_cast<std::uint16_t>(s.bytes[l.base + t_pc] | (s.bytes[l.base + t_pc + 1] << 8));

@@ -96,10 +96,16 @@ class state_store {
   // Inserts s; returns its index and whether it was new, or nothing when
   // storing it would pass the memory limit.
   std::optional<std::pair<std::uint32_t, bool>> insert(State const& s, std::uint32_t parent, std::uint32_t via) {
+    return insert_bytes(reinterpret_cast<unsigned char const*>(&s), parent, via);
+  }
+
+  // The same for a state given as its state_bytes bytes.
+  std::optional<std::pair<std::uint32_t, bool>> insert_bytes(unsigned char const* bytes, std::uint32_t parent,
+                                                             std::uint32_t via) {
     if (slots_.empty() && !grow_slots(1u << 10)) return std::nullopt;
     if ((size_ + 1) * 4 > slots_.size() * 3 && !grow_slots(slots_.size() * 2)) return std::nullopt;
     std::size_t const mask = slots_.size() - 1;
-    std::uint32_t const tag = static_cast<std::uint32_t>(hash_bytes(&s, state_bytes_) >> 32);
+    std::uint32_t const tag = static_cast<std::uint32_t>(hash_bytes(bytes, state_bytes_) >> 32);
     for (std::size_t i = home(tag, mask);; i = (i + 1) & mask) {
       std::uint64_t const slot = slots_[i];
       if (slot == 0) {
@@ -110,7 +116,7 @@ class state_store {
           peak_ = std::max(peak_, allocated_);
         }
         unsigned char* r = at(size_);
-        std::memcpy(r, &s, state_bytes_);
+        std::memcpy(r, bytes, state_bytes_);
         std::memcpy(r + state_bytes_, &parent, sizeof parent);
         std::memcpy(r + state_bytes_ + sizeof parent, &via, sizeof via);
         slots_[i] = std::uint64_t{tag} << 32 | static_cast<std::uint32_t>(++size_);
@@ -118,16 +124,20 @@ class state_store {
       }
       // The tag first: a state's bytes are read only when its hash matches.
       auto const index = static_cast<std::uint32_t>(slot) - 1;
-      if (static_cast<std::uint32_t>(slot >> 32) == tag && std::memcmp(at(index), &s, state_bytes_) == 0)
+      if (static_cast<std::uint32_t>(slot >> 32) == tag && std::memcmp(at(index), bytes, state_bytes_) == 0)
         return std::pair{index, false};
     }
   }
 
   State operator[](std::uint32_t i) const {
-    State s{};
+    State s;
     std::memcpy(&s, at(i), state_bytes_);
     return s;
   }
+  // Record i's state bytes, in place.
+  unsigned char const* bytes(std::uint32_t i) const { return at(i); }
+  // Sets the memory limit (0: none), for a store that shares one with others.
+  void set_limit(std::uint64_t max_bytes) { max_bytes_ = max_bytes; }
   std::uint32_t parent(std::uint32_t i) const { return field(i, 0); }
   std::uint32_t via(std::uint32_t i) const { return field(i, 1); }
   std::size_t size() const { return size_; }
@@ -183,6 +193,84 @@ class state_store {
   std::vector<std::uint64_t> slots_;  // a state's hash tag (high half) and its index + 1 (low half); 0: empty
 };
 
+// A visited set that stores each state as the indices of its parts (SPIN's
+// COLLAPSE compression): a model that splits its state into components (the
+// shared objects; each thread's record) keeps one table per component, where
+// each distinct value is stored once, and a state is a row of 4-byte
+// indices into them. Same interface as state_store; memory counts every table.
+template <class State>
+class collapsed_store {
+ public:
+  using part = std::pair<std::size_t, std::size_t>;  // offset, length
+  using bytes_table = state_store<unsigned char>;
+
+  collapsed_store(std::uint64_t max_bytes, std::vector<part> parts)
+      : max_bytes_(max_bytes), parts_(std::move(parts)), rows_(0, parts_.size() * sizeof(std::uint32_t)) {
+    for (auto const& p : parts_) tables_.emplace_back(0, p.second);
+  }
+
+  std::optional<std::pair<std::uint32_t, bool>> insert(State const& s, std::uint32_t parent, std::uint32_t via) {
+    auto const* b = reinterpret_cast<unsigned char const*>(&s);
+    std::array<std::uint32_t, 64> row{}, from{};
+    // A successor differs from its parent in a part or two: the parent's
+    // parts are compared first, and only a changed part is looked up.
+    bool const hint = parent < rows_.size();
+    if (hint) std::memcpy(from.data(), rows_.bytes(parent), parts_.size() * sizeof(std::uint32_t));
+    for (std::size_t k = 0; k < parts_.size(); ++k) {
+      if (hint && std::memcmp(tables_[k].bytes(from[k]), b + parts_[k].first, parts_[k].second) == 0) {
+        row[k] = from[k];
+        continue;
+      }
+      auto const id = within_limit(tables_[k], [&](bytes_table& t) { return t.insert_bytes(b + parts_[k].first, 0, 0); });
+      if (!id) return std::nullopt;
+      row[k] = id->first;
+    }
+    return within_limit(rows_, [&](bytes_table& t) {
+      return t.insert_bytes(reinterpret_cast<unsigned char const*>(row.data()), parent, via);
+    });
+  }
+
+  State operator[](std::uint32_t i) const {
+    State s;
+    auto* b = reinterpret_cast<unsigned char*>(&s);
+    std::array<std::uint32_t, 64> row{};
+    std::memcpy(row.data(), rows_.bytes(i), parts_.size() * sizeof(std::uint32_t));
+    for (std::size_t k = 0; k < parts_.size(); ++k)
+      std::memcpy(b + parts_[k].first, tables_[k].bytes(row[k]), parts_[k].second);
+    return s;
+  }
+  std::uint32_t parent(std::uint32_t i) const { return rows_.parent(i); }
+  std::uint32_t via(std::uint32_t i) const { return rows_.via(i); }
+  std::size_t size() const { return rows_.size(); }
+  std::uint64_t memory_bytes() const {
+    std::uint64_t m = rows_.memory_bytes();
+    for (auto const& t : tables_) m += t.memory_bytes();
+    return m;
+  }
+  std::uint64_t peak_bytes() const { return peak_; }
+
+ private:
+  // Runs an insert into table t with what is left of the shared limit, and
+  // keeps the most memory all tables held at once (a table's rehash peak
+  // over the others' holdings).
+  template <class F>
+  auto within_limit(bytes_table& t, F&& insert) {
+    std::uint64_t const others = memory_bytes() - t.memory_bytes();
+    if (max_bytes_) t.set_limit(others >= max_bytes_ ? t.memory_bytes() : max_bytes_ - others);
+    std::uint64_t const before = t.peak_bytes();
+    auto result = insert(t);
+    if (t.peak_bytes() > before) peak_ = std::max(peak_, others + t.peak_bytes());
+    peak_ = std::max(peak_, memory_bytes());
+    return result;
+  }
+
+  std::uint64_t peak_ = 0;
+  std::uint64_t max_bytes_;
+  std::vector<part> parts_;
+  std::vector<bytes_table> tables_;
+  state_store<unsigned char> rows_;
+};
+
 // How many bytes of a model's state are the state: state_bytes() where the
 // model sizes its states at load, else the whole type.
 template <class M>
@@ -193,9 +281,22 @@ std::size_t state_size(M const& m) {
     return sizeof(typename M::state);
 }
 
+// The visited set a model's search uses: collapsed where the model names
+// its state's parts (at most 64), else whole states.
+template <class M>
+auto make_store(M const& m, std::uint64_t max_bytes) {
+  using state = typename M::state;
+  if constexpr (requires { m.components(); }) {
+    return collapsed_store<state>(max_bytes, m.components());
+  } else {
+    return state_store<state>(max_bytes, state_size(m));
+  }
+}
+
+
 // Rebuilds the labelled path to state `at` (and one more step, if ordinal > 0).
-template <model M>
-void rebuild(M const& m, state_store<typename M::state> const& store, std::uint32_t at, std::uint32_t ordinal,
+template <model M, class Store>
+void rebuild(M const& m, Store const& store, std::uint32_t at, std::uint32_t ordinal,
              search_result<M>& r) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   if (ordinal) edges.emplace_back(at, ordinal);
@@ -223,7 +324,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   auto last_progress = start;
   search_result<M> r;
   r.initial = m.initial();
-  detail::state_store<state> store(lim.max_memory_bytes, detail::state_size(m));
+  auto store = detail::make_store(m, lim.max_memory_bytes);
 
   struct found {
     std::uint32_t at;        // the state expanded (step violation) or the terminal state
@@ -319,7 +420,7 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
   auto const start = std::chrono::steady_clock::now();
   search_result<M> r;
   r.initial = m.initial();
-  detail::state_store<state> store(lim.max_memory_bytes, detail::state_size(m));
+  auto store = detail::make_store(m, lim.max_memory_bytes);
   if (!store.insert(r.initial, 0, 0)) {
     r.result = verdict::incomplete;
     r.incomplete_reason = "memory limit reached";

@@ -105,6 +105,9 @@ class code_model {
   property_set check_terminal(state const& s) const;
 
   std::size_t state_bytes() const { return state_bytes_; }
+  // The state's parts for a collapsed visited set: the world and the pages,
+  // then each thread's record, as (offset, length).
+  std::vector<std::pair<std::size_t, std::size_t>> components() const;
   int pagemap_type() const { return setup_.facts.pagemap_type; }  // MEMORY_DEVICE_*, 1..5
   // The model files the threads' code came from, by source_pos.file: what traces name.
   std::vector<std::string> const& files() const { return files_; }
