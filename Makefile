@@ -9,7 +9,7 @@ JOBS       ?= 2
 # existed then (specs/patches/rfc-v3-on-v5.10.toml lists them).
 Q1_PATCH := specs/patches/rfc-v3-on-v5.10.toml
 
-.PHONY: all deps configure build tool run test asan release build-matrix verify-sources clean
+.PHONY: all deps configure build tool run test asan release build-matrix verify-sources bench clean
 
 all: build
 
@@ -52,6 +52,12 @@ asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS) -E '^fuzz/'
 
+
+# The scaling benchmark (not part of `make test`): bench/scale.sh on the
+# optimised checker; MAX_P (default 3) sets how far P grows.
+MAX_P ?= 3
+bench: release
+	@bench/scale.sh build/release $(MAX_P)
 
 # The optimised checker alone (-O3, no tests): what bench/ runs and packagers build.
 release: deps

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 
 namespace pgmapcheck {
@@ -50,6 +51,14 @@ std::string headline(check_result const& r) {
 }
 
 namespace {
+
+// The process's peak resident set so far (Linux: VmHWM), 0 where unknown.
+std::uint64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
 
 // Model lines ("file:line") grouped by file, runs of lines as ranges:
 // "models/kernel/drivers/dax/device.kc:9, 11, 13-17".
@@ -200,7 +209,7 @@ std::string render_json(check_result const& r) {
                      {"never_ran", r.never_ran},
                      {"failures_never_taken", r.failures_never_taken},
                      {"wakeups_never_ran", r.wakeups_never_ran}};
-  j["timing"] = {{"seconds", r.seconds}};
+  j["timing"] = {{"seconds", r.seconds}, {"peak_rss_bytes", peak_rss_bytes()}};
   return j.dump(2) + "\n";
 }
 
