@@ -605,6 +605,7 @@ std::string preprocess(std::string_view text, std::string const& file, int kerne
     if (first != std::string_view::npos && line[first] == '#') {
       std::size_t d = line.find_first_not_of(" \t", first + 1);
       std::size_t de = d == std::string_view::npos ? line.size() : line.find_first_of(" \t(", d);
+      if (de == std::string_view::npos) de = line.size();  // "#elif" alone: the word runs to the end
       std::string_view word = d == std::string_view::npos ? std::string_view() : line.substr(d, de - d);
       std::string_view rest = de >= line.size() ? std::string_view() : line.substr(de);
       int const col = static_cast<int>(first + 1);

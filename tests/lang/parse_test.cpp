@@ -115,6 +115,10 @@ TEST_CASE("lang: bad model code names file, line, column and what was expected",
   CHECK(parse_error("#if KERNEL <\n#endif\n") == "t.kc:1:13: expected KERNEL, a release such as V6_1, or a number");
   CHECK(parse_error("#if KERNEL < V6_1\n") == "t.kc:1:1: #if without #endif");
   CHECK(parse_error("#endif\n") == "t.kc:1:1: #endif without #if");
+  // A directive word at the very end of its line (found by the code fuzzer:
+  // it once gave the condition parser column 0).
+  CHECK(parse_error("#if KERNEL < V6_1\n#elif\n#endif\n").rfind("t.kc:2:", 0) == 0);
+  CHECK(parse_error("#if\n#endif\n").rfind("t.kc:1:", 0) == 0);
   CHECK(parse_error("#define X 1\n") == "t.kc:1:1: unknown directive '#define': expected #if, #elif, #else or #endif");
   CHECK(parse_error(std::string(70, '(')) .find("nesting deeper than 64") != std::string::npos);
   CHECK(parse_error("void f(void) { do x(); (y); }\n") == "t.kc:1:24: expected 'while' after the do statement");
