@@ -30,10 +30,10 @@ tool: configure
 # Fixed and introduced violations are the answer here, not failures: only bad
 # input (2) or an incomplete search (3) fails `make run`.
 run: tool
-	@$(PGMAPCHECK) diff --base v5.10 --patch $(Q1_PATCH) --out out/q1; \
+	@$(PGMAPCHECK) diff --base v5.10 --patch $(Q1_PATCH) --out out/q1 --html; \
 	  rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@echo "device_coherent: not in this table, the type came in v6.1"
-	@echo "diagrams: out/q1/<type>/<scenario>/<property>/{fixed,introduced}/trace.svg"
+	@echo "diagrams: out/q1/<type>/<scenario>/<property>/{fixed,introduced}/trace.svg; the page: out/q1/report.html"
 
 test: build
 	@scripts/deps.sh --browser
