@@ -583,7 +583,7 @@ std::pair<lang::program, std::vector<std::string>> thread_running(models::pagema
       auto const m = lang::build_code_model(sem.apply(parse_spec(text, "<draw>")));
       for (auto const& t : m.threads())
         for (auto const& w : t.sites)
-          if (w.function == function || std::find(w.calls.begin(), w.calls.end(), function) != w.calls.end())
+          if (lang::runs_in(w, function))
             return {t, m.files()};
     } catch (spec_error const&) {  // an actor kind this type or era does not have
     }

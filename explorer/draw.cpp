@@ -70,13 +70,8 @@ std::string machine_dot(std::string_view title, Rows const& rows, std::vector<li
   return out + "}\n";
 }
 
-// The functions a site runs in, the thread's root first, its own last.
-std::vector<std::string> path_of(lang::program const& t, std::size_t pc) {
-  auto const& w = t.sites[t.code[pc].site];
-  auto p = w.calls;
-  if (p.empty() || p.back() != w.function) p.push_back(w.function);
-  return p;
-}
+// The functions the instruction at pc runs in, the thread's root first.
+std::vector<std::string> path_of(lang::program const& t, std::size_t pc) { return lang::call_path(t.sites[t.code[pc].site]); }
 
 std::string dot_text(std::string const& s) {
   std::string out;

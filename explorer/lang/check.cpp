@@ -125,13 +125,6 @@ std::vector<std::string> patched_functions(spec const& base, spec const& patched
   return why;
 }
 
-// The functions a site runs in: its call path and its own.
-std::vector<std::string> path_of(lang::site const& s) {
-  std::vector<std::string> out = s.calls;
-  out.push_back(s.function);
-  return out;
-}
-
 std::string counters_text(code_model const& m, code_state const& s, int pages) {
   std::string out;
   for (int p = 0; p < pages; ++p) out += fmt::format("p{} {} ", p, m.page_refcount(s, p));
@@ -269,8 +262,7 @@ void fill_trace(code_model const& m, spec const& s, R const& r, check_result& ou
     row.function = where_of(m, e.step);
     row.file = m.files()[site.pos.file];
     row.line = site.pos.line;
-    row.calls = site.calls;
-    if (row.calls.empty() || row.calls.back() != site.function) row.calls.push_back(site.function);
+    row.calls = lang::call_path(site);
     row.blocks = m.blocked_on(e.after, e.step.thread);
     auto const& in = m.threads()[e.step.thread].code[e.step.pc];
     if (in.k == lang::instr::kind::action) {
@@ -565,13 +557,13 @@ replay replay_on_code(spec const& base, check_result const& base_result, spec co
     std::string const who = names.at(static_cast<std::size_t>(row.actor));
     std::optional<std::pair<code_step, code_state>> match;
     std::vector<std::string> instead;
-    std::vector<std::string> near = path_of(site_of(mb, b->first));  // the functions the step runs in, either side
+    std::vector<std::string> near = lang::call_path(site_of(mb, b->first));  // the functions the step runs in, either side
     mp.for_each_successor(sp, [&](code_step const& st, code_state const& next) {
       if (st.thread != b->first.thread) return;
       std::string const l = label_of(mp, st);
       if (l == want && !match) match = std::pair{st, next};
       instead.push_back(l);
-      for (auto const& f : path_of(site_of(mp, st))) near.push_back(f);
+      for (auto const& f : lang::call_path(site_of(mp, st))) near.push_back(f);
     });
     if (!match) {
       std::string const reason = instead.empty() ? "the thread cannot step here (asleep, blocked or finished)"

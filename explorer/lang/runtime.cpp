@@ -192,6 +192,16 @@ enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, 
 
 std::vector<primitive> const& primitives() { return primitive_table; }
 
+std::vector<std::string> call_path(site const& s) {
+  auto p = s.calls;
+  if (p.empty() || p.back() != s.function) p.push_back(s.function);
+  return p;
+}
+
+bool runs_in(site const& s, std::string_view name) {
+  return s.function == name || std::find(s.calls.begin(), s.calls.end(), name) != s.calls.end();
+}
+
 std::string primitive_of(program const& thread, instr const& in) {
   if (in.k == instr::kind::action) return std::string(primitive_table[in.prim].name);
   if (in.k != instr::kind::assign && in.k != instr::kind::branch) return "a read";
@@ -247,8 +257,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
         }
         meets[pc] = r.function.empty()
                      ? !(in.k == instr::kind::action && in.prim == choose)  // and the step acts on a page
-                     : where.function == r.function ||
-                           std::find(where.calls.begin(), where.calls.end(), r.function) != where.calls.end();
+                     : runs_in(where, r.function);
       }
     }
   }
@@ -1236,7 +1245,7 @@ bool code_model::in_function(state const& s, int thread, std::string const& name
   executor ex(*this, probe, dummy, thread);
   auto const& prog = threads_[static_cast<std::size_t>(thread)];
   auto const& where = prog.sites[prog.code[ex.pc()].site];
-  return where.function == name || std::find(where.calls.begin(), where.calls.end(), name) != where.calls.end();
+  return runs_in(where, name);
 }
 
 property_set code_model::check_terminal(state const& s) const {

@@ -223,7 +223,7 @@ code_model build(spec const& s, witness const* w) {
       std::uint32_t group = 0;
       for (std::size_t t = 0; t < code->threads.size(); ++t)
         for (auto const& where : code->threads[t].sites)
-          if (where.function == f.name || std::find(where.calls.begin(), where.calls.end(), f.name) != where.calls.end())
+          if (runs_in(where, f.name))
             group |= 1u << t;
       if (group == 0)
         throw spec_error(s.path, f.line, f.column,

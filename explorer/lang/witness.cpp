@@ -278,7 +278,7 @@ void witness::bind(code_model const& m) const {
       for (auto const& prog : m.threads())
         for (auto const& in : prog.code) {
           auto const& w = prog.sites[in.site];
-          if (fn ? w.function == want || std::find(w.calls.begin(), w.calls.end(), want) != w.calls.end()
+          if (fn ? runs_in(w, want)
                  : fmt::format("{}:{}", m.files()[w.pos.file], w.pos.line) == want)
             found = true;
         }

@@ -137,6 +137,12 @@ struct instr {
   std::uint16_t wait_cond = 0xffff;  // schedule() in a wait loop: the condition it waits for (an expr), for reports
 };
 
+// The functions a site runs in: its inline call path from the thread's
+// root, its own function last.
+std::vector<std::string> call_path(site const& s);
+// Returns true iff the site runs inside function `name`: its own, or one on its call path.
+bool runs_in(site const& s, std::string_view name);
+
 // One thread's compiled program.
 struct program {
   std::string name;  // the thread's name: "memunmap#0", "teardown"
