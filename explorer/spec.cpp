@@ -8,7 +8,6 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -402,11 +401,8 @@ class parser {
         w.column = static_cast<int>(b.column ? b.column : 1);
         try {
           lang::witness check_syntax(w.reach);
-        } catch (std::invalid_argument const& e) {  // "column N: ...": N within the condition, after the quote
-          std::string const what = e.what();
-          int column = 1;
-          std::sscanf(what.c_str(), "column %d", &column);
-          throw spec_error(path_, w.line, w.column + column, "witness: " + what.substr(what.find(": ") + 2));
+        } catch (lang::witness_error const& e) {  // its column within the condition, after the quote
+          throw spec_error(path_, w.line, w.column + static_cast<int>(e.column), "witness: " + e.message);
         }
       } else if (key.str() == "expect") {
         std::string const v = string_at(n, "expect");

@@ -10,7 +10,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -394,27 +393,24 @@ struct witness_search {
 
 // A bad condition's error where it was written: in the spec's [witness]
 // reach (its column in the file), or in --witness (its column in the option).
-[[noreturn]] void witness_failed(spec const& s, std::string const& condition, std::invalid_argument const& e) {
-  std::string const what = e.what();  // "column N: ..."
-  int column = 1;
-  std::sscanf(what.c_str(), "column %d", &column);
-  std::string const message = what.substr(std::min(what.size(), what.find(": ") + 2));
+[[noreturn]] void witness_failed(spec const& s, std::string const& condition, lang::witness_error const& e) {
+  int const column = static_cast<int>(e.column);
   if (s.witness && s.witness->reach == condition)
-    throw spec_error(s.path, s.witness->line, s.witness->column + column, "witness: " + message);
-  throw spec_error("--witness \"" + condition + "\"", 1, column, message);
+    throw spec_error(s.path, s.witness->line, s.witness->column + column, "witness: " + e.message);
+  throw spec_error("--witness \"" + condition + "\"", 1, column, e.message);
 }
 
 check_result run_witness(spec const& s, std::string const& condition, limits const& lim) {
   std::optional<lang::witness> w;
   try {
     w.emplace(condition);
-  } catch (std::invalid_argument const& e) {
+  } catch (lang::witness_error const& e) {
     witness_failed(s, condition, e);
   }
   std::optional<code_model> built;
   try {
     built.emplace(lang::build_code_model(s, *w));
-  } catch (std::invalid_argument const& e) {
+  } catch (lang::witness_error const& e) {
     witness_failed(s, condition, e);
   }
   code_model const& m = *built;

@@ -240,7 +240,9 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
   }
   state_bytes_ = at;
   for (auto const& t : threads_) ran_.emplace_back(t.code.size(), 0);
-  if (setup_.required.size() > 8) throw spec_error("<scenario>", 1, 1, "at most 8 requirements in [expect]");
+  if (setup_.required.size() > 8)
+    throw spec_error("<scenario>", 1, 1,
+                     "at most 8 requirements: [expect] involves and passes names, or a witness's ran(...) atoms");
   static int const choose = find_primitive("choose_page");
   for (auto const& r : setup_.required) {
     auto& per_thread = meets_.emplace_back();

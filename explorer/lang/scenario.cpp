@@ -236,7 +236,7 @@ code_model build(spec const& s, witness const* w) {
     if (models::maps_file(s.sc.actors[static_cast<std::size_t>(a)])) setup.file_mapped = true;
   code_model m(code->threads, setup);
   m.set_files(code->files);
-  if (w) w->bind(m);  // std::invalid_argument: run_witness places it
+  if (w) w->bind(m);  // witness_error: run_witness places it
   return m;
 }
 

@@ -40,7 +40,7 @@ class parser {
 
  private:
   [[noreturn]] void fail(std::string const& what) const {
-    throw std::invalid_argument(fmt::format("column {}: {}", at_ + 1, what));
+    throw witness_error(at_ + 1, what);
   }
   void skip() {
     while (at_ < t_.size() && std::isspace(static_cast<unsigned char>(t_[at_]))) ++at_;
@@ -66,22 +66,15 @@ class parser {
     n->column = column;
     return n;
   }
-  std::unique_ptr<node> either() {
-    auto n = both();
-    while (eat("||")) {
-      auto o = make(node::kind::either, at_);
+  // a || b || ...: a chain of both(); a && b && ...: a chain of compare().
+  std::unique_ptr<node> either() { return chain("||", node::kind::either, &parser::both); }
+  std::unique_ptr<node> both() { return chain("&&", node::kind::both, &parser::compare); }
+  std::unique_ptr<node> chain(std::string_view op, node::kind k, std::unique_ptr<node> (parser::*operand)()) {
+    auto n = (this->*operand)();
+    while (eat(op)) {
+      auto o = make(k, at_);
       o->a = std::move(n);
-      o->b = both();
-      n = std::move(o);
-    }
-    return n;
-  }
-  std::unique_ptr<node> both() {
-    auto n = compare();
-    while (eat("&&")) {
-      auto o = make(node::kind::both, at_);
-      o->a = std::move(n);
-      o->b = compare();
+      o->b = (this->*operand)();
       n = std::move(o);
     }
     return n;
@@ -265,11 +258,11 @@ std::vector<code_setup::requirement> witness::history(std::vector<program> const
 
 void witness::bind(code_model const& m) const {
   each(*root_, [&](node const& n) {
-    auto where = [&] { return fmt::format("column {}: ", n.column + 1); };
+    auto fail = [&](std::string const& what) { throw witness_error(n.column + 1, what); };
     if ((n.k == node::kind::done || n.k == node::kind::asleep) && threads_named(m, n.name).empty())
-      throw std::invalid_argument(where() + "no thread or actor kind '" + n.name + "' in this scenario");
+      fail("no thread or actor kind '" + n.name + "' in this scenario");
     if ((n.k == node::kind::page_int || n.k == node::kind::page_bool) && n.value >= m.pages())
-      throw std::invalid_argument(where() + fmt::format("page{} does not exist: the scenario has {} page{}", n.value,
+      fail(fmt::format("page{} does not exist: the scenario has {} page{}", n.value,
                                                         m.pages(), m.pages() == 1 ? "" : "s"));
     bool const fn = n.k == node::kind::ran ? !is_line(n.name) : n.k == node::kind::asleep && !n.function.empty();
     if (fn || (n.k == node::kind::ran && is_line(n.name))) {
@@ -283,9 +276,9 @@ void witness::bind(code_model const& m) const {
             found = true;
         }
       if (!found)
-        throw std::invalid_argument(where() + (fn ? "no thread of this scenario runs model function '"
-                                                  : "no thread of this scenario runs model line '") +
-                                    want + "'");
+        fail(std::string(fn ? "no thread of this scenario runs model function '"
+                            : "no thread of this scenario runs model line '") +
+             want + "'");
     }
   });
 }

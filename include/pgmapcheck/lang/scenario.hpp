@@ -25,7 +25,7 @@ void add_scenario_code(source_set& src, spec const& s, scenario_facts const& fac
 code_model build_code_model(spec const& s);
 // The same model for a witness search: w's history is its only requirement
 // ([expect]'s involves and passes are for counterexamples); throws
-// std::invalid_argument ("column N: ...") when w names what the scenario lacks.
+// witness_error when w names what the scenario lacks.
 code_model build_code_model(spec const& s, witness const& w);
 
 }  // namespace pgmapcheck::lang

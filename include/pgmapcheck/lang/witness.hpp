@@ -6,6 +6,7 @@
 #include "pgmapcheck/lang/runtime.hpp"
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,19 @@ namespace pgmapcheck::lang {
 //   refcount(pageN), mapcount(pageN), pins(pageN), ref (pgmap->ref): integers
 // with == != < <= > >=, !, &&, || and parentheses. T is a thread's name
 // ("memunmap#0") or an actor kind ("memunmap": some instance).
+// A condition that does not parse, or names what the scenario lacks: where
+// in the condition (1-based column) and what was expected; what() reads
+// "column N: message".
+struct witness_error : std::invalid_argument {
+  witness_error(std::size_t col, std::string const& msg)
+      : std::invalid_argument("column " + std::to_string(col) + ": " + msg), column(col), message(msg) {}
+  std::size_t column;
+  std::string message;
+};
+
 class witness {
  public:
-  // Parses text; throws std::invalid_argument("column N: what was expected").
+  // Parses text; throws witness_error.
   explicit witness(std::string text);
   ~witness();
   witness(witness&&) noexcept;
@@ -35,7 +46,7 @@ class witness {
   std::vector<code_setup::requirement> history(std::vector<program> const& threads,
                                                std::vector<std::string> const& files) const;
   // Checks names against the model (threads, pages, functions, lines); throws
-  // std::invalid_argument naming the first that does not exist.
+  // witness_error naming the first that does not exist.
   void bind(code_model const& m) const;
   // Returns true iff the condition holds in s; `first` is the index of the
   // witness's first requirement in the model's setup.
