@@ -21,6 +21,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <thread>
 #include <unistd.h>
 
 namespace pgmapcheck {
@@ -150,6 +151,9 @@ void write_outputs(check_result const& r, std::filesystem::path const& dir, rend
 // The most states --state-graph draws: past it the picture says nothing.
 constexpr std::size_t state_graph_limit = 300;
 
+// Search workers by default: every core.
+unsigned all_cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
 struct check_options {
   std::vector<std::string> specs;
   std::vector<std::string> kernels;
@@ -166,6 +170,7 @@ struct check_options {
   std::string witness;
   bool state_graph = false;
   bool no_reduction = false;
+  unsigned threads = all_cores();
 };
 
 int run_check_command(check_options const& o) {
@@ -212,6 +217,7 @@ int run_check_command(check_options const& o) {
   lim.progress = !o.quiet;
   lim.fewest_switches = o.fewest_switches;
   lim.no_reduction = o.no_reduction;
+  lim.threads = o.threads;
   bool const one = runs.size() == 1 && runs[0].size() == 1;
   std::filesystem::path const base = o.out.empty() ? std::filesystem::path("out") : std::filesystem::path(o.out);
 
@@ -276,12 +282,14 @@ int run_check_command(check_options const& o) {
   return any_incomplete ? incomplete : ok;
 }
 
-int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_states, bool no_reduction) {
+int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_states, bool no_reduction,
+                     unsigned threads) {
   std::vector<spec> specs;
   if (!load_all(expand(paths.empty() ? std::vector<std::string>{"specs"} : paths), specs)) return bad_input;
   limits lim;
   lim.max_states = max_states;
   lim.no_reduction = no_reduction;
+  lim.threads = threads;
   lim.cancel = &interrupted;
   int passed = 0, failed = 0;
   std::map<std::string, bool> model_lines;  // over every spec run on model code: did the line ever run
@@ -428,6 +436,7 @@ struct diff_options {
   bool evidence = false;
   bool html = false;
   std::uint64_t max_states = 0;
+  unsigned threads = all_cores();
 };
 
 
@@ -475,6 +484,7 @@ int run_diff_command(diff_options const& o) {
   }
   limits lim;
   lim.max_states = o.max_states;
+  lim.threads = o.threads;
   lim.cancel = &interrupted;
   diff_report d;
   try {
@@ -563,6 +573,7 @@ lifecycle_use exercised(models::pagemap type, semantics const& sem, std::vector<
     auto const& m = *built;
     limits lim;
     lim.cancel = &interrupted;
+    lim.threads = all_cores();
     (void)explore(m, property_set{}, lim);
     for (int e = 0; e < static_cast<int>(models::event_names.size()); ++e)
       for (int from = 0; from < 4; ++from)
@@ -654,6 +665,8 @@ int run_cli(int argc, char** argv) {
   check->add_flag("--quiet", co.quiet, "print only the table (or nothing) and no progress");
   check->add_option("--max-states", co.max_states, "stop with 'incomplete' after this many states");
   check->add_option("--max-memory", co.max_memory_mib, "stop with 'incomplete' past this many MiB of search memory");
+  check->add_option("--threads", co.threads, "search workers sharing one visited set (default: every core); any number gives the same result")
+      ->check(CLI::Range(1, 256));
   check->add_option("--search", co.search, "bfs (shortest counterexample, the default) or dfs")
       ->check(CLI::IsMember({"bfs", "dfs"}));
   check->add_option("--failures", co.failures,
@@ -708,6 +721,7 @@ int run_cli(int argc, char** argv) {
                  "also write report.html: the table and every change's evidence on one self-contained page");
   diff->add_flag("--evidence", dopt.evidence, "print every counterexample and replay in full (they are in --out anyway)");
   diff->add_option("--max-states", dopt.max_states, "state limit per search");
+  diff->add_option("--threads", dopt.threads, "search workers sharing one visited set (default: every core); any number gives the same result")->check(CLI::Range(1, 256));
 
   draw_options dro;
   auto* draw = app.add_subcommand("draw", "a pagemap type's page lifecycle machine (or a model function) as DOT and SVG");
@@ -726,6 +740,8 @@ int run_cli(int argc, char** argv) {
   test->add_option("--max-states", test_max_states, "state limit per spec");
   bool test_no_reduction = false;
   test->add_flag("--no-reduction", test_no_reduction, "store every state as it is: no thread symmetry");
+  unsigned test_threads = all_cores();
+  test->add_option("--threads", test_threads, "search workers sharing one visited set (default: every core); any number gives the same result")->check(CLI::Range(1, 256));
 
   try {
     app.parse(argc, argv);
@@ -745,7 +761,7 @@ int run_cli(int argc, char** argv) {
     if (*show) return run_show_command(show_name, show_kernel);
     if (*draw) return run_draw_command(dro);
     if (*diff) return run_diff_command(dopt);
-    if (*test) return run_test_command(test_paths, test_max_states, test_no_reduction);
+    if (*test) return run_test_command(test_paths, test_max_states, test_no_reduction, test_threads);
   } catch (usage_error const& e) {
     std::cerr << "error: " << e.what() << "\n";
     return bad_input;

@@ -11,6 +11,7 @@
 #include "pgmapcheck/error.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -451,7 +452,8 @@ class executor {
       return;
     }
     page(p)[p_life] = static_cast<std::uint8_t>(s);
-    m_.life_seen_[E::id * 16u + static_cast<unsigned>(from) * 4u + static_cast<unsigned>(s)] = true;
+    auto& seen = m_.life_seen_[E::id * 16u + static_cast<unsigned>(from) * 4u + static_cast<unsigned>(s)];
+    if (!std::atomic_ref(seen).load(std::memory_order_relaxed)) std::atomic_ref(seen).store(true, std::memory_order_relaxed);
   }
   // A thread's put on page p: its own reference if it holds one, else one no
   // thread holds (memunmap's loop, a stray put).
@@ -570,7 +572,9 @@ class executor {
   // Runs instruction `in` with outcome `o`; returns false iff the thread stays at it (went to sleep).
   bool run(instr const& in, int o) {
     auto& mark = m_.ran_[static_cast<std::size_t>(t_)][static_cast<std::size_t>(&in - prog_.code.data())];
-    mark = static_cast<std::uint8_t>(mark | 1 | (o == 1 ? 2 : 0));
+    auto const bits = static_cast<std::uint8_t>(1 | (o == 1 ? 2 : 0));  // searches' workers share the marks
+    if ((std::atomic_ref(mark).load(std::memory_order_relaxed) & bits) != bits)
+      std::atomic_ref(mark).fetch_or(bits, std::memory_order_relaxed);
     for (std::size_t r = 0; r < m_.setup_.required.size(); ++r)
       if (m_.setup_.required[r].line > 0 &&
           m_.meets_[r][static_cast<std::size_t>(t_)][static_cast<std::size_t>(&in - prog_.code.data())])

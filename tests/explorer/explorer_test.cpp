@@ -163,5 +163,12 @@ TEST_CASE("explorer: a violation found before a limit is still reported", "[expl
   auto r = explore(g, property_set::all(), lim);
   CHECK(r.result == verdict::violation);
   CHECK(r.trace.size() == 2);
-  CHECK_FALSE(r.shortest);  // the rest of its level went unexpanded
+  CHECK(r.shortest);  // its level is expanded whole, though no more states are stored
+  CHECK(r.states == 3);  // the states within one step
+
+  std::atomic<bool> stop{true};
+  limits cancel;
+  cancel.cancel = &stop;
+  g.bad_x = 0;  // the very first step violates, but the search is interrupted first
+  CHECK(explore(g, property_set::all(), cancel).result == verdict::incomplete);
 }

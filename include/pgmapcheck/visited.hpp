@@ -1,0 +1,345 @@
+// The visited set: hash tables of fixed-length byte strings that a search's
+// threads fill together, and the set of states built on them.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace pgmapcheck::detail {
+
+inline std::uint64_t hash_bytes(void const* data, std::size_t n) {
+  auto const* p = static_cast<unsigned char const*>(data);
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ (w * 0xff51afd7ed558ccdull)) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  h = (h ^ (w * 0xff51afd7ed558ccdull)) * 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 32);
+}
+
+// The memory a search's tables hold, shared by all of them: every allocation
+// is taken from it first and refused past the limit (0: none).
+class memory_account {
+ public:
+  explicit memory_account(std::uint64_t limit) : limit_(limit) {}
+  // Returns true iff n more bytes fit; then they are counted as held.
+  bool take(std::uint64_t n) {
+    std::uint64_t const now = held_.fetch_add(n, std::memory_order_relaxed) + n;
+    if (limit_ && now > limit_) {
+      held_.fetch_sub(n, std::memory_order_relaxed);
+      return false;
+    }
+    std::uint64_t p = peak_.load(std::memory_order_relaxed);
+    while (p < now && !peak_.compare_exchange_weak(p, now, std::memory_order_relaxed)) {
+    }
+    return true;
+  }
+  void give(std::uint64_t n) { held_.fetch_sub(n, std::memory_order_relaxed); }
+  std::uint64_t held() const { return held_.load(std::memory_order_relaxed); }
+  // Bytes that still fit under the limit (all there are, with none).
+  std::uint64_t left() const { return limit_ ? limit_ - std::min(limit_, held()) : ~std::uint64_t{0} / 2; }
+  std::uint64_t peak() const { return peak_.load(std::memory_order_relaxed); }
+
+ private:
+  std::uint64_t limit_;
+  std::atomic<std::uint64_t> held_{0};
+  std::atomic<std::uint64_t> peak_{0};
+};
+
+enum class insert_status : std::uint8_t { old, fresh, full, no_memory };
+
+struct inserted {
+  std::uint32_t index = 0;
+  insert_status status = insert_status::old;
+};
+
+// A hash set of byte strings of one length, each with an index (its order
+// of insertion) and, if asked for, 8 bytes of its own beside it (`extra`).
+//
+// Any number of threads may call find_or_insert at once. The table never
+// grows under them: an insert that would fill it past 7/8 returns `full`,
+// and the caller, once no insert runs, calls grow() and tries again. So a
+// table's size and memory depend only on what was inserted, never on the
+// threads' timing. A slot holds a hash tag and the index: it is claimed with
+// a compare-and-swap, the record written, then the slot published; a reader
+// that meets a claimed slot with its own tag waits for it.
+class byte_table {
+ public:
+  static constexpr std::size_t chunk_records = 4096;
+
+  byte_table(memory_account& memory, std::size_t length, bool extra)
+      : memory_(&memory), length_(length), extra_at_(extra ? (length + 7) / 8 * 8 : length),
+        stride_(extra ? extra_at_ + 8 : length) {}
+  byte_table(byte_table&& o) noexcept
+      : memory_(o.memory_), length_(o.length_), extra_at_(o.extra_at_), stride_(o.stride_),
+        slots_(std::move(o.slots_)), capacity_(o.capacity_), fill_limit_(o.fill_limit_), chunks_(std::move(o.chunks_)),
+        chunk_slots_(o.chunk_slots_), size_(o.size_.load()), allocating_(std::move(o.allocating_)) {
+    o.capacity_ = o.chunk_slots_ = 0;
+    o.size_ = 0;
+  }
+  byte_table(byte_table const&) = delete;
+  byte_table& operator=(byte_table const&) = delete;
+  ~byte_table() {
+    for (std::size_t c = 0; c < chunk_slots_; ++c) {
+      if (auto* p = chunks_[c].load(std::memory_order_relaxed)) {
+        delete[] p;
+        memory_->give(chunk_bytes());
+      }
+    }
+    memory_->give(capacity_ * sizeof(std::uint64_t) + chunk_slots_ * sizeof(void*));
+  }
+
+  // Finds the string s (with this hash), inserting it if new with `extra`
+  // as its extra bytes. Safe from many threads at once.
+  inserted find_or_insert(unsigned char const* s, std::uint64_t hash, std::uint64_t extra = 0) {
+    if (capacity_ == 0) return {0, insert_status::full};
+    std::uint64_t const tag = (hash >> 32) << 32;
+    for (std::size_t i = home(hash, capacity_);; i = i + 1 == capacity_ ? 0 : i + 1) {
+      std::uint64_t slot = slots_[i].load(std::memory_order_acquire);
+      if (slot == 0) {
+        if (size_.load(std::memory_order_relaxed) >= fill_limit_) return {0, insert_status::full};
+        if (!slots_[i].compare_exchange_strong(slot, tag | claimed, std::memory_order_acq_rel)) {
+          i = i == 0 ? capacity_ - 1 : i - 1;  // another thread took the slot: look at it again
+          continue;
+        }
+        std::uint32_t const index = size_.fetch_add(1, std::memory_order_relaxed);
+        unsigned char* r = record(index);
+        if (!r) {
+          slots_[i].store(tag | abandoned, std::memory_order_release);
+          return {0, insert_status::no_memory};
+        }
+        std::memcpy(r, s, length_);
+        if (stride_ != length_) std::memcpy(r + extra_at_, &extra, sizeof extra);
+        slots_[i].store(tag | (std::uint64_t{index} + 1), std::memory_order_release);
+        return {index, insert_status::fresh};
+      }
+      if ((slot & ~low) != tag) continue;
+      while ((slot & low) == claimed) {
+        std::this_thread::yield();
+        slot = slots_[i].load(std::memory_order_acquire);
+      }
+      if ((slot & low) == abandoned) continue;
+      auto const index = static_cast<std::uint32_t>((slot & low) - 1);
+      if (std::memcmp(at(index), s, length_) == 0) return {index, insert_status::old};
+    }
+  }
+
+  // With no insert running: makes room when the table is past `load` full
+  // (or has no slots), doubling until it is not. When the memory limit
+  // refuses twice the slots, it takes as many as the limit leaves (at least
+  // 1/8 more), else lets the table fill to 31/32: a search's last memory is
+  // used. Returns false iff none of these is possible.
+  bool grow(double load = 0.75) {
+    std::size_t count = capacity_ ? capacity_ : 1024;
+    while (static_cast<double>(size()) >= load * static_cast<double>(count)) count *= 2;
+    if (count == capacity_) return true;
+    auto cost = [](std::size_t n) { return n * sizeof(std::uint64_t) + (n / chunk_records + 1) * sizeof(void*); };
+    if (!memory_->take(cost(count))) {  // old and new tables coexist while rehashing
+      // Slots for `fits` records and their chunks, as far as they fill: while
+      // rehashing both slot tables are held, after it the old one is free.
+      double const left = static_cast<double>(memory_->left()), slot = sizeof(std::uint64_t) + 0.01;
+      auto const fits = static_cast<std::size_t>(
+          std::min(left / slot, (left + slot * static_cast<double>(capacity_) + static_cast<double>(stride_ * size())) /
+                                    (slot + 0.875 * static_cast<double>(stride_))));
+      if (size() < fill_limit_) return true;  // room ahead was refused; none is needed yet
+      if (fits >= capacity_ + capacity_ / 8 && memory_->take(cost(fits))) {
+        count = fits;
+      } else {
+        if (fill_limit_ == capacity_ - capacity_ / 32) return false;
+        fill_limit_ = capacity_ - capacity_ / 32;
+        return true;
+      }
+    }
+    std::size_t const chunk_slots = count / chunk_records + 1;
+    auto slots = std::make_unique<std::atomic<std::uint64_t>[]>(count);
+    for (std::size_t i = 0; i < count; ++i) slots[i].store(0, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < capacity_; ++i) {
+      std::uint64_t const slot = slots_[i].load(std::memory_order_relaxed);
+      if (slot == 0 || (slot & low) == abandoned) continue;
+      // The tag keeps the hash's high half; home() reads only that half.
+      std::size_t j = home(slot, count);
+      while (slots[j].load(std::memory_order_relaxed) != 0) j = j + 1 == count ? 0 : j + 1;
+      slots[j].store(slot, std::memory_order_relaxed);
+    }
+    auto chunks = std::make_unique<std::atomic<unsigned char*>[]>(chunk_slots);
+    for (std::size_t c = 0; c < chunk_slots; ++c)
+      chunks[c].store(c < chunk_slots_ ? chunks_[c].load(std::memory_order_relaxed) : nullptr,
+                      std::memory_order_relaxed);
+    memory_->give(capacity_ * sizeof(std::uint64_t) + chunk_slots_ * sizeof(void*));
+    slots_ = std::move(slots);
+    chunks_ = std::move(chunks);
+    capacity_ = count;
+    fill_limit_ = count / 8 * 7;
+    chunk_slots_ = chunk_slots;
+    return true;
+  }
+
+  std::size_t size() const { return size_.load(std::memory_order_relaxed); }
+  unsigned char const* bytes(std::uint32_t i) const { return at(i); }
+  // Record i's extra bytes: read and written by one thread at a time, or
+  // through std::atomic_ref.
+  std::uint64_t& extra(std::uint32_t i) {
+    return *std::launder(reinterpret_cast<std::uint64_t*>(record(i) + extra_at_));
+  }
+  std::uint64_t extra(std::uint32_t i) const {
+    std::uint64_t v;
+    std::memcpy(&v, at(i) + extra_at_, sizeof v);
+    return v;
+  }
+
+ private:
+  static constexpr std::uint64_t low = 0xffffffffull;
+  static constexpr std::uint64_t claimed = 0xffffffffull;    // being written
+  static constexpr std::uint64_t abandoned = 0xfffffffeull;  // its record could not be allocated
+
+  // A hash's first slot in a table of `count` slots: the high half scaled
+  // to the count (any count, so a table can grow by less than twice).
+  static std::size_t home(std::uint64_t hash, std::size_t count) {
+    return static_cast<std::size_t>(((hash >> 32) * count) >> 32);
+  }
+  std::uint64_t chunk_bytes() const { return chunk_records * stride_; }
+  unsigned char const* at(std::size_t i) const {
+    return chunks_[i / chunk_records].load(std::memory_order_acquire) + (i % chunk_records) * stride_;
+  }
+  // Record i, its chunk allocated by whichever thread needs it first (once:
+  // the memory held never counts a chunk twice); null when the memory limit
+  // refuses the chunk.
+  unsigned char* record(std::size_t i) {
+    auto& slot = chunks_[i / chunk_records];
+    unsigned char* chunk = slot.load(std::memory_order_acquire);
+    if (!chunk) {
+      std::lock_guard lock(*allocating_);
+      chunk = slot.load(std::memory_order_acquire);
+      if (!chunk) {
+        if (!memory_->take(chunk_bytes())) return nullptr;
+        chunk = new unsigned char[chunk_bytes()];
+        slot.store(chunk, std::memory_order_release);
+      }
+    }
+    return chunk + (i % chunk_records) * stride_;
+  }
+
+  memory_account* memory_;
+  std::size_t length_;
+  std::size_t extra_at_;
+  std::size_t stride_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> slots_;  // tag (high half) | index + 1 (low half); 0: empty
+  std::size_t capacity_ = 0;
+  std::size_t fill_limit_ = 0;  // an insert past this many records returns full
+  std::unique_ptr<std::atomic<unsigned char*>[]> chunks_;
+  std::size_t chunk_slots_ = 0;
+  std::atomic<std::uint32_t> size_{0};
+  std::unique_ptr<std::mutex> allocating_ = std::make_unique<std::mutex>();
+};
+
+// The states a search has stored, each with a link (its parent's index and
+// the ordinal of the successor that reached it). Plain: one table of whole
+// states. Collapsed (SPIN's COLLAPSE compression), where the model names its
+// state's parts (the shared objects; each thread's record): a table per
+// part, where each distinct value is stored once, and a table of rows of
+// 4-byte indices into them, one row a state.
+template <class State>
+class visited_set {
+ public:
+  using part = std::pair<std::size_t, std::size_t>;  // offset, length
+  static constexpr std::size_t max_parts = 64;
+
+  visited_set(std::uint64_t max_bytes, std::size_t state_bytes, std::vector<part> parts)
+      : memory_(max_bytes), state_bytes_(state_bytes), parts_(std::move(parts)),
+        rows_(memory_, parts_.empty() ? state_bytes : parts_.size() * sizeof(std::uint32_t), true) {
+    tables_.reserve(parts_.size());
+    for (auto const& p : parts_) tables_.emplace_back(memory_, p.second, false);
+  }
+
+  // Finds state s, inserting it if new with `link` as its link (or, during
+  // a parallel search, its key). hint: the index of a stored state s likely
+  // shares parts with (its parent), or none. Safe from many threads at once.
+  inserted insert(unsigned char const* s, std::uint64_t link, std::uint32_t hint = none) {
+    if (parts_.empty()) return rows_.find_or_insert(s, hash_bytes(s, state_bytes_), link);
+    std::array<std::uint32_t, max_parts> row{}, from{};
+    // A successor differs from its parent in a part or two: the parent's
+    // parts are compared first, and only a changed part is looked up.
+    bool const hinted = hint != none;
+    std::size_t const row_bytes = parts_.size() * sizeof(std::uint32_t);
+    if (hinted) std::memcpy(from.data(), rows_.bytes(hint), row_bytes);
+    for (std::size_t k = 0; k < parts_.size(); ++k) {
+      auto const [offset, length] = parts_[k];
+      if (hinted && std::memcmp(tables_[k].bytes(from[k]), s + offset, length) == 0) {
+        row[k] = from[k];
+        continue;
+      }
+      auto const id = tables_[k].find_or_insert(s + offset, hash_bytes(s + offset, length));
+      if (id.status == insert_status::full || id.status == insert_status::no_memory) return id;
+      row[k] = id.index;
+    }
+    auto const* r = reinterpret_cast<unsigned char const*>(row.data());
+    return rows_.find_or_insert(r, hash_bytes(r, row_bytes), link);
+  }
+
+  // Inserts from one thread, growing the tables as needed; no_memory when
+  // the limit refuses.
+  inserted insert_growing(unsigned char const* s, std::uint64_t link, std::uint32_t hint = none) {
+    for (;;) {
+      auto r = insert(s, link, hint);
+      if (r.status != insert_status::full) return r;
+      if (!grow(7.0 / 8)) return {0, insert_status::no_memory};
+    }
+  }
+
+  // With no insert running: grows every table past `load` full.
+  bool grow(double load = 0.75) {
+    bool ok = rows_.grow(load);
+    for (auto& t : tables_) ok = t.grow(load) && ok;
+    return ok;
+  }
+
+  State operator[](std::uint32_t i) const {
+    State s;
+    auto* b = reinterpret_cast<unsigned char*>(&s);
+    if (parts_.empty()) {
+      std::memcpy(b, rows_.bytes(i), state_bytes_);
+      return s;
+    }
+    std::array<std::uint32_t, max_parts> row{};
+    std::memcpy(row.data(), rows_.bytes(i), parts_.size() * sizeof(std::uint32_t));
+    for (std::size_t k = 0; k < parts_.size(); ++k)
+      std::memcpy(b + parts_[k].first, tables_[k].bytes(row[k]), parts_[k].second);
+    return s;
+  }
+
+  // A state's link, as (parent, ordinal) packed by link_of.
+  static std::uint64_t link_of(std::uint32_t parent, std::uint32_t via) { return parent | std::uint64_t{via} << 32; }
+  std::uint64_t& link(std::uint32_t i) { return rows_.extra(i); }
+  std::uint32_t parent(std::uint32_t i) const { return static_cast<std::uint32_t>(rows_.extra(i)); }
+  std::uint32_t via(std::uint32_t i) const { return static_cast<std::uint32_t>(rows_.extra(i) >> 32); }
+  std::size_t size() const { return rows_.size(); }
+  // Bytes held now, and the most ever held at once.
+  std::uint64_t memory_bytes() const { return memory_.held(); }
+  std::uint64_t peak_bytes() const { return memory_.peak(); }
+
+  static constexpr std::uint32_t none = 0xffffffffu;
+
+ private:
+  memory_account memory_;
+  std::size_t state_bytes_;
+  std::vector<part> parts_;
+  byte_table rows_;
+  std::vector<byte_table> tables_;
+};
+
+}  // namespace pgmapcheck::detail
