@@ -1122,11 +1122,14 @@ void code_model::canonicalize(state& s) const {
   for (auto const& g : groups_) {
     std::array<int, 32> order{};
     std::copy(g.begin(), g.end(), order.begin());
-    std::stable_sort(order.begin(), order.begin() + static_cast<long>(g.size()), [&](int x, int y) {
-      auto const [bx, n] = record(x);
-      auto const by = record(y).first;
-      return std::memcmp(s.bytes.data() + bx, s.bytes.data() + by, n) < 0;
-    });
+    // A stable insertion sort: a group is a few records, and this runs on
+    // every successor (std::stable_sort would allocate each time).
+    std::size_t const n = record(g.front()).second;
+    auto less = [&](int x, int y) {
+      return std::memcmp(s.bytes.data() + record(x).first, s.bytes.data() + record(y).first, n) < 0;
+    };
+    for (std::size_t k = 1; k < g.size(); ++k)
+      for (std::size_t j = k; j > 0 && less(order[j], order[j - 1]); --j) std::swap(order[j], order[j - 1]);
     for (std::size_t k = 0; k < g.size(); ++k) {
       perm[static_cast<std::size_t>(g[k])] = order[k];
       moved |= order[k] != g[k];

@@ -235,10 +235,14 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
     while (!pending.empty()) {
       std::atomic<std::size_t> next{0};
       full = false;
-      pool.run([&](unsigned w) {
+      auto work = [&](unsigned w) {
         for (std::size_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < pending.size();)
           expand(runs[pending[k]], w);
-      });
+      };
+      if (pending.size() == 1)
+        work(0);  // one run: no worker would have anything to do
+      else
+        pool.run(work);
       if (stop == interrupted) break;
       if (full && !store.grow(7.0 / 8)) stop = memory_limit;
       std::erase_if(pending, [&](std::uint32_t k) { return runs[k].done; });

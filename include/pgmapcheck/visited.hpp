@@ -32,6 +32,26 @@ inline std::uint64_t hash_bytes(void const* data, std::size_t n) {
   return h ^ (h >> 32);
 }
 
+// Returns true iff the n bytes at a and b are the same: inline, eight at a
+// time (states and their parts are a few dozen bytes; a call to memcmp per
+// comparison cost more than the comparing).
+inline bool same_bytes(unsigned char const* a, unsigned char const* b, std::size_t n) {
+  std::uint64_t x, y;
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) return false;
+  }
+  std::memcpy(&x, a + n - 8, 8);  // the last eight, overlapping what was compared
+  std::memcpy(&y, b + n - 8, 8);
+  return x == y;
+}
+
 // The memory a search's tables hold, shared by all of them: every allocation
 // is taken from it first and refused past the limit (0: none).
 class memory_account {
@@ -135,7 +155,7 @@ class byte_table {
       }
       if ((slot & low) == abandoned) continue;
       auto const index = static_cast<std::uint32_t>((slot & low) - 1);
-      if (std::memcmp(at(index), s, length_) == 0) return {index, insert_status::old};
+      if (same_bytes(at(index), s, length_)) return {index, insert_status::old};
     }
   }
 
@@ -279,7 +299,7 @@ class visited_set {
     if (hinted) std::memcpy(from.data(), rows_.bytes(hint), row_bytes);
     for (std::size_t k = 0; k < parts_.size(); ++k) {
       auto const [offset, length] = parts_[k];
-      if (hinted && std::memcmp(tables_[k].bytes(from[k]), s + offset, length) == 0) {
+      if (hinted && same_bytes(tables_[k].bytes(from[k]), s + offset, length)) {
         row[k] = from[k];
         continue;
       }
