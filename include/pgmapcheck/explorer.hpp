@@ -143,8 +143,12 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
 
   enum stop_reason : int { running, state_limit, memory_limit, interrupted };
   std::atomic<int> stop{running};
+  auto limit_reached = [&](int why) {  // the first limit met is the one reported
+    int expected = running;
+    stop.compare_exchange_strong(expected, why);
+  };
   if (!store.grow() || store.insert_growing(detail::bytes_of(r.initial), 0).status != insert_status::fresh)
-    stop = memory_limit;
+    limit_reached(memory_limit);
 
   // A level is cut into runs of frontier states that workers take in turn;
   // a run that meets a full table stops where it is and goes on after the
@@ -198,9 +202,9 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
               --transitions;
               u.skip = ordinal - 1;
               return;
-            case insert_status::no_memory: stop = memory_limit; return;
+            case insert_status::no_memory: limit_reached(memory_limit); return;
             case insert_status::fresh:
-              if (lim.max_states && store.size() > lim.max_states) stop = state_limit;
+              if (lim.max_states && store.size() > lim.max_states) limit_reached(state_limit);
               return;
             case insert_status::old:
               if (in.index >= level_start) detail::lower_to(std::atomic_ref(store.link(in.index)), key);
@@ -244,7 +248,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
       else
         pool.run(work);
       if (stop == interrupted) break;
-      if (full && !store.grow(7.0 / 8)) stop = memory_limit;
+      if (full && !store.grow()) limit_reached(memory_limit);
       std::erase_if(pending, [&](std::uint32_t k) { return runs[k].done; });
     }
     level_whole = stop != interrupted;

@@ -92,7 +92,7 @@ struct inserted {
 // of insertion) and, if asked for, 8 bytes of its own beside it (`extra`).
 //
 // Any number of threads may call find_or_insert at once. The table never
-// grows under them: an insert that would fill it past 7/8 returns `full`,
+// grows under them: an insert that would fill it past 3/4 returns `full`,
 // and the caller, once no insert runs, calls grow() and tries again. So a
 // table's size and memory depend only on what was inserted, never on the
 // threads' timing. A slot holds a hash tag and the index: it is claimed with
@@ -101,6 +101,9 @@ struct inserted {
 class byte_table {
  public:
   static constexpr std::size_t chunk_records = 4096;
+  // How full a table gets before an insert returns `full` (linear probing:
+  // about 8.5 slots looked at for a new string at 3/4, 32 at 7/8).
+  static constexpr double max_load = 0.75;
 
   byte_table(memory_account& memory, std::size_t length, bool extra)
       : memory_(&memory), length_(length), extra_at_(extra ? (length + 7) / 8 * 8 : length),
@@ -164,9 +167,11 @@ class byte_table {
   // refuses twice the slots, it takes as many as the limit leaves (at least
   // 1/8 more), else lets the table fill to 31/32: a search's last memory is
   // used. Returns false iff none of these is possible.
-  bool grow(double load = 0.75) {
+  bool grow(double load = max_load) {
+    // (The same rounding as fill_limit_'s: a full table always grows.)
+    auto past = [&](std::size_t n) { return size() >= static_cast<std::size_t>(load * static_cast<double>(n)); };
     std::size_t count = capacity_ ? capacity_ : 1024;
-    while (static_cast<double>(size()) >= load * static_cast<double>(count)) count *= 2;
+    while (past(count)) count *= 2;
     if (count == capacity_) return true;
     auto cost = [](std::size_t n) { return n * sizeof(std::uint64_t) + (n / chunk_records + 1) * sizeof(void*); };
     if (!memory_->take(cost(count))) {  // old and new tables coexist while rehashing
@@ -175,14 +180,13 @@ class byte_table {
       double const left = static_cast<double>(memory_->left()), slot = sizeof(std::uint64_t) + 0.01;
       auto const fits = static_cast<std::size_t>(
           std::min(left / slot, (left + slot * static_cast<double>(capacity_) + static_cast<double>(stride_ * size())) /
-                                    (slot + 0.875 * static_cast<double>(stride_))));
+                                    (slot + max_load * static_cast<double>(stride_))));
       if (size() < fill_limit_) return true;  // room ahead was refused; none is needed yet
       if (fits >= capacity_ + capacity_ / 8 && memory_->take(cost(fits))) {
         count = fits;
       } else {
-        if (fill_limit_ == capacity_ - capacity_ / 32) return false;
-        fill_limit_ = capacity_ - capacity_ / 32;
-        return true;
+        fill_limit_ = std::max(fill_limit_, capacity_ - capacity_ / 32);
+        return size() < fill_limit_;
       }
     }
     std::size_t const chunk_slots = count / chunk_records + 1;
@@ -204,9 +208,9 @@ class byte_table {
     slots_ = std::move(slots);
     chunks_ = std::move(chunks);
     capacity_ = count;
-    fill_limit_ = count / 8 * 7;
+    fill_limit_ = static_cast<std::size_t>(max_load * static_cast<double>(count));
     chunk_slots_ = chunk_slots;
-    return true;
+    return size() < fill_limit_;  // true: the next insert finds room
   }
 
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
@@ -317,12 +321,12 @@ class visited_set {
     for (;;) {
       auto r = insert(s, link, hint);
       if (r.status != insert_status::full) return r;
-      if (!grow(7.0 / 8)) return {0, insert_status::no_memory};
+      if (!grow()) return {0, insert_status::no_memory};
     }
   }
 
   // With no insert running: grows every table past `load` full.
-  bool grow(double load = 0.75) {
+  bool grow(double load = byte_table::max_load) {
     bool ok = rows_.grow(load);
     for (auto& t : tables_) ok = t.grow(load) && ok;
     return ok;
