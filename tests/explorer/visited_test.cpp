@@ -1,5 +1,5 @@
 // The visited set on its own: every state stored once and read back whole,
-// plain and compressed with 1 to 9 parts (trees of every shape), with and
+// plain and collapsed into 1 to 9 parts, with and
 // without a parent hint, and within a memory limit.
 #include "pgmapcheck/visited.hpp"
 
@@ -27,7 +27,7 @@ std::vector<std::pair<std::size_t, std::size_t>> cut(std::size_t count) {
 
 }  // namespace
 
-TEST_CASE("visited: every state once, read back whole, for every shape of tree", "[visited]") {
+TEST_CASE("visited: every state once, read back whole, plain and in 1 to 9 parts", "[visited]") {
   for (std::size_t count : {0u, 1u, 2u, 3u, 4u, 5u, 7u, 9u}) {
     INFO(count << " parts");
     visited_set<state> set(0, 40, cut(count));
