@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -31,7 +32,8 @@ class worker_pool {
 
   unsigned size() const { return static_cast<unsigned>(threads_.size()) + 1; }
 
-  // Runs job(w) on every worker w and returns when all have returned.
+  // Runs job(w) on every worker w and returns when all have returned; an
+  // exception a worker's job threw is thrown again here.
   void run(std::function<void(unsigned)> const& job) {
     if (threads_.empty()) {
       job(0);
@@ -44,10 +46,18 @@ class worker_pool {
       ++generation_;
     }
     start_.notify_all();
-    job(0);
+    std::exception_ptr mine;
+    try {
+      job(0);
+    } catch (...) {
+      mine = std::current_exception();
+    }
     std::unique_lock lock(mutex_);
     done_.wait(lock, [&] { return busy_ == 0; });
     job_ = nullptr;
+    if (!mine) std::swap(mine, thrown_);
+    thrown_ = nullptr;
+    if (mine) std::rethrow_exception(mine);
   }
 
  private:
@@ -62,9 +72,15 @@ class worker_pool {
         if (quit_) return;
         job = job_;
       }
-      (*job)(w);
+      std::exception_ptr e;
+      try {
+        (*job)(w);
+      } catch (...) {
+        e = std::current_exception();
+      }
       {
         std::lock_guard lock(mutex_);
+        if (e && !thrown_) thrown_ = e;
         --busy_;
       }
       done_.notify_one();
@@ -75,6 +91,7 @@ class worker_pool {
   std::mutex mutex_;
   std::condition_variable start_, done_;
   std::function<void(unsigned)> const* job_ = nullptr;
+  std::exception_ptr thrown_;  // the first a worker's job threw
   std::uint64_t generation_ = 0;
   unsigned busy_ = 0;
   bool quit_ = false;

@@ -9,8 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 
 using namespace pgmapcheck;
 
@@ -180,4 +182,17 @@ TEST_CASE("threads: the catalog is the same with 1 and 2 workers, reductions on 
     ++compared;
   }
   CHECK(compared >= 50);
+}
+
+TEST_CASE("threads: an exception in a worker reaches the caller", "[threads]") {
+  pgmapcheck::detail::worker_pool pool(2);
+  std::atomic<int> ran{0};
+  CHECK_THROWS_WITH(pool.run([&](unsigned w) {
+    ++ran;
+    if (w == 1) throw std::runtime_error("worker 1");
+  }),
+                    "worker 1");
+  CHECK(ran == 2);
+  pool.run([&](unsigned) { ++ran; });  // the pool still works
+  CHECK(ran == 4);
 }
