@@ -1,5 +1,6 @@
 // The explorer on toy models whose state spaces are known by hand.
 #include "pgmapcheck/explorer.hpp"
+#include "tests/explorer/toy_properties.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,7 +10,7 @@ namespace {
 
 // Two counters: actor 0 takes x from 0 to 3, actor 1 takes y from 0 to 2.
 // 4 * 3 = 12 states; 3 * 3 + 2 * 4 = 17 transitions; (3, 2) is terminal.
-struct grid {
+struct grid : toy::properties {
   struct state {
     std::uint8_t x, y;
   };
@@ -18,7 +19,6 @@ struct grid {
     std::uint8_t bad;
   };
   std::uint8_t bad_x = 255, bad_y = 255;  // the step that reaches (bad_x, bad_y) violates
-  bool terminal_is_deadlock = false;
 
   state initial() const { return {0, 0}; }
   template <class F>
@@ -29,16 +29,6 @@ struct grid {
   template <class F>
   void emit(state n, std::uint8_t actor, F& f) const {
     f(step{actor, static_cast<std::uint8_t>(n.x == bad_x && n.y == bad_y)}, n);
-  }
-  property_set check(step const& st) const {
-    property_set p;
-    if (st.bad) p.add(property::refcount_underflow);
-    return p;
-  }
-  property_set check_terminal(state const&) const {
-    property_set p;
-    if (terminal_is_deadlock) p.add(property::deadlock);
-    return p;
   }
 };
 static_assert(model<grid>);

@@ -2,6 +2,7 @@
 // toy model big enough that its tables grow in the middle of a level, and on
 // the whole catalog with reductions on and off.
 #include "pgmapcheck/explorer.hpp"
+#include "tests/explorer/toy_properties.hpp"
 #include "pgmapcheck/spec.hpp"
 #include "pgmapcheck/trace.hpp"
 
@@ -21,7 +22,7 @@ namespace {
 // Six counters, each taken from 0 to 7 by its own actor: 8^6 = 262,144
 // states. The step that makes the counters read `bad` violates; a state
 // whose counters are all 7 is terminal, and a deadlock when asked.
-struct counters {
+struct counters : toy::properties {
   struct state {
     std::array<std::uint8_t, 6> c;
   };
@@ -30,7 +31,6 @@ struct counters {
     std::uint8_t bad;
   };
   std::array<std::uint8_t, 6> bad{255, 255, 255, 255, 255, 255};
-  bool terminal_is_deadlock = false;
 
   state initial() const { return {}; }
   template <class F>
@@ -41,16 +41,6 @@ struct counters {
       ++n.c[a];
       f(step{a, static_cast<std::uint8_t>(n.c == bad)}, n);
     }
-  }
-  property_set check(step const& st) const {
-    property_set p;
-    if (st.bad) p.add(property::refcount_underflow);
-    return p;
-  }
-  property_set check_terminal(state const&) const {
-    property_set p;
-    if (terminal_is_deadlock) p.add(property::deadlock);
-    return p;
   }
 };
 static_assert(model<counters>);
