@@ -2,6 +2,7 @@
 #include "explorer/cli.hpp"
 #include "pgmapcheck/lang/check.hpp"
 #include "pgmapcheck/lang/program.hpp"
+#include "pgmapcheck/lang/promela.hpp"
 #include "pgmapcheck/lang/scenario.hpp"
 
 #include "models/lifecycle.hpp"
@@ -398,6 +399,21 @@ int run_list_command(bool json) {
 
 // pgmapcheck show FUNCTION: the function's model code for an era,
 // with its kernel source comment, as the checker loads it.
+// The scenario's model code as a Promela model for SPIN (bench/spin): on
+// stdout, or in the file --out names.
+int run_promela_command(std::string const& path, std::string const& out) {
+  std::vector<spec> specs;
+  if (!load_all({std::filesystem::path(path)}, specs)) return bad_input;
+  auto const& s = specs.front();
+  auto const m = lang::build_code_model(s);
+  auto const text = lang::to_promela(m, s.checked, s.title.empty() ? s.path : s.title + " (" + s.path + ")");
+  if (out.empty())
+    std::cout << text;
+  else
+    write_atomic(out, text);
+  return ok;
+}
+
 int run_show_command(std::string const& name, std::string const& kernel) {
   auto e = models::parse_era(kernel);
   if (!e) throw usage_error("unknown kernel '" + kernel + "': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15");
@@ -698,6 +714,11 @@ int run_cli(int argc, char** argv) {
   show->add_option("function", show_name, "the function")->required();
   show->add_option("--kernel", show_kernel, "the era (default v6.15)");
 
+  std::string promela_spec, promela_out;
+  auto* promela = app.add_subcommand("promela", "a scenario's model code as a Promela model for SPIN (the unreduced state graph)");
+  promela->add_option("spec", promela_spec, "the scenario file")->required();
+  promela->add_option("--out", promela_out, "write it to this file (default: stdout)");
+
   diff_options dopt;
   auto* diff = app.add_subcommand("diff", "check scenarios under a base kernel and a patch: what it fixes, what it breaks");
   diff->add_option("spec", dopt.specs, "scenario files or folders (default: the patch file's scenarios)");
@@ -759,6 +780,7 @@ int run_cli(int argc, char** argv) {
     if (*check) return run_check_command(co);
     if (*list) return run_list_command(list_json);
     if (*show) return run_show_command(show_name, show_kernel);
+    if (*promela) return run_promela_command(promela_spec, promela_out);
     if (*draw) return run_draw_command(dro);
     if (*diff) return run_diff_command(dopt);
     if (*test) return run_test_command(test_paths, test_max_states, test_no_reduction, test_threads);

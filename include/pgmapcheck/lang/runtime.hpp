@@ -179,6 +179,7 @@ class code_model {
     std::size_t locals = 0;
   };
   friend class executor;
+  friend class promela_writer;  // explorer/lang/promela.cpp reads the layout
 
   std::vector<program> threads_;
   std::vector<std::string> files_;
