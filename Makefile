@@ -46,11 +46,12 @@ verify-sources: tool
 	@scripts/verify-sources.sh $(BUILD)
 
 # The suite under ASan+UBSan. The fuzzers are left out: they build their own
-# ASan+UBSan binaries with clang, and `make test` runs them.
+# ASan+UBSan binaries with clang, and `make test` runs them; so is the SPIN
+# cross-check (`make test` runs it on the same export code).
 asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
-	@ctest --preset asan -j $(JOBS) -E '^fuzz/'
+	@ctest --preset asan -j $(JOBS) -E '^(fuzz|spin)/'
 
 
 # The scaling benchmark (not part of `make test`): bench/scale.sh on the

@@ -12,6 +12,12 @@
 #                 but use-after-free (the V11 window violates it)
 #   fs-dax        v5.10: P pages, P faults, P gups, one truncate
 #   dev-private   v6.1: P pages, P drivers, P cpu faults, memunmap
+# Then, for each scenario and P, SPIN on pgmapcheck's Promela export of it
+# (bench/spin/run.sh: the unreduced state graph): its row, and in every
+# pgmapcheck row vs_spin, SPIN's seconds over the row's (for an unreduced
+# row, with the same states, also its states/s over SPIN's), and "=" where
+# the row stores exactly SPIN's states (pan times in hundredths of a second:
+# no ratio under 0.05 s). SPIN=0 leaves SPIN out.
 # Usage: bench/scale.sh [BUILD_DIR] [MAX_P]   (default build/release, 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,42 +41,80 @@ scenario() {  # NAME P -> a spec file
 }
 field() { grep -o "\"$1\": [0-9.e+-]*" "$2" | head -n 1 | sed 's/.*: //'; }
 
-one() {  # NAME P MODE THREADS: one row
+# run NAME P MODE THREADS: one pgmapcheck run; sets the row's fields
+# (r_line, r_states, r_secs) or r_line to a "cut" line.
+run() {
   local name=$1 p=$2 mode=$3 threads=$4 spec flag=""
   spec=$(scenario "$name" "$p")
   [ "$mode" = off ] && flag=--no-reduction
   rm -rf "$work/r"
+  r_states=""; r_secs=""
   timeout "$limit" "$bin" check --quiet $flag --threads "$threads" --max-memory "$mem" --out "$work/r" "$spec" \
     >/dev/null 2>&1 || true
   r=$work/r/report.json
   if [ ! -s "$r" ]; then
-    printf '%-13s %2d %-4s %3d (cut after %s s)\n' "$name" "$p" "$mode" "$threads" "$limit"
-    one_secs=""
-    return
+    r_line=$(printf '%-13s %2d %-4s %3s (cut after %s s)' "$name" "$p" "$mode" "$threads" "$limit")
+    return 0
   fi
-  local verdict prop states secs rate bps rss speedup=""
+  local verdict prop rate bps rss speedup=""
   verdict=$(grep -o '"verdict": "[a-z]*"' "$r" | sed 's/.*: "//; s/"//')
   prop=$(grep -o '"property": "[a-z-]*"' "$r" | sed 's/.*: "//; s/"//' || true)
   [ -n "$prop" ] && verdict="$verdict $prop"
-  states=$(field states "$r"); secs=$(field seconds "$r")
-  rate=$(awk -v s="$states" -v t="$secs" 'BEGIN { printf "%.0f", (t > 0 ? s / t : 0) }')
+  r_states=$(field states "$r"); r_secs=$(field seconds "$r")
+  rate=$(awk -v s="$r_states" -v t="$r_secs" 'BEGIN { printf "%.0f", (t > 0 ? s / t : 0) }')
   bps=$(awk -v b="$(field bytes_per_state "$r")" 'BEGIN { printf "%.1f", b }')
   rss=$(awk -v b="$(field peak_rss_bytes "$r")" 'BEGIN { printf "%.0f", b / 1048576 }')
   [ "$threads" -gt 1 ] && [ -n "$one_secs" ] &&
-    speedup=$(awk -v a="$one_secs" -v b="$secs" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')
-  printf '%-13s %2d %-4s %3d %-20s %11s %12s %9.3f %11s %7s %8s %7s\n' "$name" "$p" "$mode" "$threads" "$verdict" \
-    "$states" "$(field transitions "$r")" "$secs" "$rate" "$bps" "$rss" "$speedup"
-  [ "$threads" = 1 ] && one_secs=$secs
+    speedup=$(awk -v a="$one_secs" -v b="$r_secs" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')
+  r_line=$(printf '%-13s %2d %-4s %3d %-20s %11s %12s %9.3f %11s %7s %8s %7s' "$name" "$p" "$mode" "$threads" "$verdict" \
+    "$r_states" "$(field transitions "$r")" "$r_secs" "$rate" "$bps" "$rss" "$speedup")
+  [ "$threads" = 1 ] && one_secs=$r_secs
   return 0
 }
 
-printf '%-13s %2s %-4s %3s %-20s %11s %12s %9s %11s %7s %8s %7s\n' scenario P red thr verdict states transitions \
-  seconds states/s B/state RSS_MiB speedup
-for name in p2pdma p2pdma+unmap fs-dax dev-private; do
-  for p in $(seq 1 "$max_p"); do
-    for mode in on off; do
-      for threads in 1 2; do one "$name" "$p" "$mode" "$threads"; done
+# group NAME P: the four pgmapcheck rows, then SPIN's, each pgmapcheck row
+# with its ratio to SPIN.
+group() {
+  local name=$1 p=$2 lines=() states=() secs=() i mode threads est=1000000
+  for mode in on off; do
+    one_secs=""
+    for threads in 1 2; do
+      run "$name" "$p" "$mode" "$threads"
+      lines+=("$r_line"); states+=("$r_states"); secs+=("$r_secs")
+      [ "$mode$threads" = off1 ] && [ -n "$r_states" ] && est=$r_states
     done
   done
+  local spin_line="" s_states="" s_secs=""
+  if [ "${SPIN:-1}" != 0 ] && command -v spin >/dev/null; then
+    local out
+    if out=$(timeout "$limit" bench/spin/run.sh "$(scenario "$name" "$p")" "${bin%/pgmapcheck}" "$est" "$mem" 2>/dev/null); then
+      read -r sv s_states st s_secs sbps smem <<<"$out"
+      spin_line=$(printf '%-13s %2d %-4s %3d %-20s %11s %12s %9.3f %11s %7s %8.0f %7s' "$name" "$p" spin 1 "$sv" \
+        "$s_states" "$st" "$s_secs" "$(awk -v s="$s_states" -v t="$s_secs" 'BEGIN { printf "%.0f", (t > 0 ? s / t : 0) }')" \
+        "$sbps" "$smem" "")
+    else
+      spin_line=$(printf '%-13s %2d %-4s %3d (cut after %s s)' "$name" "$p" spin 1 "$limit")
+    fi
+  fi
+  for i in "${!lines[@]}"; do
+    local vs=""
+    if [ -n "$s_secs" ] && [ -n "${secs[$i]}" ] && awk -v t="$s_secs" 'BEGIN { exit !(t >= 0.05) }'; then
+      vs=$(awk -v a="$s_secs" -v b="${secs[$i]}" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')
+      [ "${states[$i]}" = "$s_states" ] && vs="$vs ="
+    fi
+    printf '%s %s\n' "${lines[$i]}" "$vs"
+  done
+  [ -n "$spin_line" ] && printf '%s\n' "$spin_line"
+  return 0
+}
+
+printf '%-13s %2s %-4s %3s %-20s %11s %12s %9s %11s %7s %8s %7s %s\n' scenario P red thr verdict states transitions \
+  seconds states/s B/state RSS_MiB speedup vs_spin
+for name in p2pdma p2pdma+unmap fs-dax dev-private; do
+  for p in $(seq 1 "$max_p"); do group "$name" "$p"; done
 done
-for threads in 1 2; do one p2pdma+unmap 6 on "$threads"; done
+# The 6-page target: reductions on only (unreduced, it needs more than this machine's LIMIT).
+for threads in 1 2; do
+  run p2pdma+unmap 6 on "$threads"
+  printf '%s\n' "$r_line"
+done

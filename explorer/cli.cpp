@@ -406,7 +406,7 @@ int run_promela_command(std::string const& path, std::string const& out) {
   if (!load_all({std::filesystem::path(path)}, specs)) return bad_input;
   auto const& s = specs.front();
   auto const m = lang::build_code_model(s);
-  auto const text = lang::to_promela(m, s.checked, s.title.empty() ? s.path : s.title + " (" + s.path + ")");
+  auto const text = lang::to_promela(m, s.checked, s.title.empty() ? s.path : s.title + " (" + s.path + ")", s.path);
   if (out.empty())
     std::cout << text;
   else

@@ -13,6 +13,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev tao-pegtl-dev
   clang libclang-rt-14-dev
   zlib1g-dev
+  spin
 )
 if [ "${1:-}" = "--browser" ]; then
   packages=(chromium)

@@ -1,31 +1,36 @@
 #!/usr/bin/env bash
-# SPIN against pgmapcheck on the same P2PDMA v5.10 scenarios (bench/spin/*.pml
-# mirrors them step for step): verdicts, states and seconds from one run.
-# Usage: bench/spin/run.sh [BUILD_DIR]   (default build/release; needs: apt-get install spin)
+# SPIN on a scenario: pgmapcheck's Promela export of it (pgmapcheck promela,
+# the unreduced state graph), compiled as a plain safety search
+# (-DSAFETY -DNOREDUCE: no partial-order reduction, exact state storage) and
+# run once. Prints one line:
+#   verdict states transitions seconds bytes_per_state memory_MiB
+# seconds is pan's own elapsed time (the search, not the compilation);
+# memory is pan's total actual memory usage. With a states estimate, the
+# hash table is sized for it (-w), as SPIN's manual advises.
+# Usage: bench/spin/run.sh SPEC [BUILD_DIR] [STATES_ESTIMATE] [MEMLIM_MIB]
+#   (default build/release; needs spin: scripts/deps.sh installs it)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$here/../..
-bin=$root/${1:-build/release}/pgmapcheck
-command -v spin >/dev/null || { echo "spin is not installed: apt-get install spin" >&2; exit 2; }
+spec=$(realpath "$1")
+bin=$(realpath "${2:-build/release}")/pgmapcheck
+estimate=${3:-1000000}
+memlim=${4:-16384}
+command -v spin >/dev/null || { echo "spin is not installed (scripts/deps.sh)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-field() { grep -o "\"$1\": [0-9.e+-]*" "$2" | head -n 1 | sed 's/.*: //'; }
-printf '%-38s %-12s %-28s %10s %9s\n' scenario checker verdict states seconds
-for case in "p2pdma/alloc-vs-memunmap-refs-v5.10:" "p2pdma/v1-unbalanced-put-v5.10:-DSTRAY" \
-            "bench/p2pdma-4-allocs-v5.10:-DBIG"; do
-  name=${case%%:*}; flag=${case#*:}
-  spin $flag -a "$here/p2pdma-v5.10.pml" >/dev/null
-  gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c 2>/dev/null
-  start=$(date +%s.%N); ./pan -m100000 > pan.out 2>&1 || true; end=$(date +%s.%N)
-  errors=$(grep -o 'errors: [0-9]*' pan.out | sed 's/.*: //')
-  what=$(grep -o 'assertion violated.*\|invalid end state' pan.out | head -n 1 | cut -c1-28)
-  verdict=$([ "$errors" = 0 ] && echo holds || echo "violation: $what")
-  states=$(grep -o '[0-9]* states, stored' pan.out | sed 's/ .*//')
-  printf '%-38s %-12s %-28s %10s %9.3f\n' "$name" spin "$verdict" "$states" "$(echo "$end - $start" | bc)"
-  case $name in bench/*) spec=$root/bench/specs/${name#bench/}.toml ;; *) spec=$root/specs/$name.toml ;; esac
-  "$bin" check --quiet --out "$work/out" "$spec" >/dev/null || true
-  r=$work/out/report.json
-  v=$(grep -o '"verdict": "[a-z]*"' "$r" | sed 's/.*: "//; s/"//'); p=$(grep -o '"property": "[a-z-]*"' "$r" | sed 's/.*: "//; s/"//' || true)
-  printf '%-38s %-12s %-28s %10s %9.3f\n' "$name" pgmapcheck "$v${p:+: $p}" "$(field states "$r")" "$(field seconds "$r")"
-done
+"$bin" promela "$spec" --out model.pml
+spin -a model.pml >/dev/null
+gcc -O2 -DSAFETY -DNOREDUCE -DNOBOUNDCHECK -DVECTORSZ=4096 -DMEMLIM="$memlim" -o pan pan.c
+w=$(awk -v n="$estimate" 'BEGIN { w = 10; while (2 ^ w < 2 * n && w < 30) w++; print w }')
+./pan -m200000 -w"$w" >pan.out 2>&1 || true
+grep -q 'states, stored' pan.out || { echo "error: pan did not finish: $(tail -n 3 pan.out | tr '\n' ' ')" >&2; exit 1; }
+! grep -q 'max search depth too small' pan.out || { echo "error: the search went deeper than -m: incomplete" >&2; exit 1; }
+errors=$(grep -o 'errors: [0-9]*' pan.out | sed 's/.*: //')
+states=$(grep -o '[0-9]* states, stored' pan.out | sed 's/ .*//')
+transitions=$(grep -o '[0-9.e+]* transitions' pan.out | head -n 1 | awk '{ printf "%.0f", $1 }')
+secs=$(grep -o 'elapsed time [0-9.e+-]*' pan.out | sed 's/.* //')
+mem=$(grep 'total actual memory usage' pan.out | awk '{ print $1 }')
+state_mem=$(grep 'actual memory usage for states' pan.out | awk '{ print $1 }')
+verdict=$([ "$errors" = 0 ] && echo holds || echo violation)
+bps=$(awk -v m="$state_mem" -v s="$states" 'BEGIN { printf "%.1f", (s > 0 ? m * 1048576 / s : 0) }')
+echo "$verdict $states $transitions $secs $bps $mem"

@@ -35,8 +35,8 @@ static_assert(std::size(event_ids) == models::event_names.size());
 
 class promela_writer {
  public:
-  promela_writer(code_model const& m, property_set checked)
-      : m_(m), checked_(checked), pages_(m.setup_.facts.pages), threads_(static_cast<int>(m.threads_.size())) {}
+  promela_writer(code_model const& m, property_set checked, std::string file)
+      : m_(m), checked_(checked), file_(std::move(file)), pages_(m.setup_.facts.pages), threads_(static_cast<int>(m.threads_.size())) {}
 
   std::string write(std::string const& title) {
     if (m_.reduced()) fail("the Promela export is of the unreduced model (build it without reductions)");
@@ -47,7 +47,7 @@ class promela_writer {
     std::string o;
     o += fmt::format("/* {}\n * Written by pgmapcheck promela: the scenario's model code as Promela, one d_step per\n"
                      " * pgmapcheck step. With reductions off both explore the same states. */\n\n",
-                     title);
+                     comment(title));
     o += fmt::format("#define P {}\n#define T {}\n\n", pages_, threads_);
     o += "/* The world: pgmap->ref and the shared objects. */\n";
     o += fmt::format("short pgmap_ref = {};\n", static_cast<std::int8_t>(b[w_ref]));
@@ -85,7 +85,7 @@ class promela_writer {
   }
 
  private:
-  [[noreturn]] static void fail(std::string const& what) { throw spec_error("<promela>", 1, 1, what); }
+  [[noreturn]] void fail(std::string const& what) const { throw spec_error(file_, 1, 1, what); }
 
   int uniform(std::uint8_t const* at, std::size_t stride, std::size_t n, std::string_view what) const {
     for (std::size_t i = 1; i < n; ++i)
@@ -797,13 +797,14 @@ class promela_writer {
 
   code_model const& m_;
   property_set checked_;
+  std::string file_;  // the scenario file, for errors
   int pages_;
   int threads_;
   long emitted_ = 0;
 };
 
-std::string to_promela(code_model const& m, property_set checked, std::string const& title) {
-  return promela_writer(m, checked).write(title);
+std::string to_promela(code_model const& m, property_set checked, std::string const& title, std::string const& file) {
+  return promela_writer(m, checked, file).write(title);
 }
 
 }  // namespace pgmapcheck::lang

@@ -16,7 +16,8 @@ namespace pgmapcheck::lang {
 // (one visible instruction and the invisible ones after it, with one
 // outcome) is one d_step, and a violation of a checked property is a failed
 // assert. Throws spec_error for what the export does not cover: [expect]
-// requirements, a loop without a step, a lock named by a computed value.
-std::string to_promela(code_model const& m, property_set checked, std::string const& title);
+// requirements, a loop without a step, a lock named by a computed value;
+// the error names `file`, the scenario's.
+std::string to_promela(code_model const& m, property_set checked, std::string const& title, std::string const& file);
 
 }  // namespace pgmapcheck::lang
