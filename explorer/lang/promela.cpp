@@ -383,7 +383,7 @@ class promela_writer {
   }
 
   // A primitive's effect; an argument the C++ primitive does not evaluate
-  // (gen_pool_alloc_owner's pool) is not evaluated here either.
+  // (arch_remove_memory's pgmap) is not evaluated here either.
   void action(ctx const& c, instr const& in, int o, std::string& out, std::function<void(std::string&)> const& next,
               bool first) {
     auto const name = name_of_prim(in);
@@ -581,6 +581,7 @@ class promela_writer {
       next(out);
       return;
     }
+    if (name.rfind("gen_pool_", 0) == 0) (void)a(0);  // the pool: pdev->p2pdma->pool may read a NULL pdev->p2pdma
     if (name == "gen_pool_destroy") {
       for (int p = 0; p < pages_; ++p) out += check(property::kernel_bug, fmt::format("pstate[{}] != 0", p));
       out += fmt::format("wflags = wflags | {};\n", int{wf_pool_gone});

@@ -806,6 +806,11 @@ class executor {
       wflags() = static_cast<std::uint8_t>(wflags() | wf_pages_freed);
       return true;
     }
+    // The gen_pool primitives read their pool argument like any other: in
+    // v5.10 pci_alloc_p2pmem that is pdev->p2pdma->pool, read again after
+    // the NULL check, and pci_p2pdma_release may have set pdev->p2pdma to
+    // NULL in between (kernel-bug, a NULL dereference).
+    if (name.rfind("gen_pool_", 0) == 0) (void)arg(0);
     if (name == "gen_pool_destroy") {
       // lib/genalloc.c:gen_pool_destroy: "BUG_ON(bit < end_bit)" for a chunk
       // still allocated: an allocation that was never given back.
