@@ -162,6 +162,16 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
     std::uint64_t transitions = 0;
   };
   std::vector<tally> tallies(pool.size());
+  // Per worker: the successors of the state it expands, as stored bytes,
+  // with their steps and prepared lookups.
+  struct batch {
+    std::vector<unsigned char> bytes;
+    std::vector<typename M::step> steps;
+    std::vector<typename std::remove_reference_t<decltype(store)>::prepared> preps;
+    std::vector<insert_status> ready;  // fresh: its parts are stored; else what stopped them
+  };
+  std::vector<batch> batches(pool.size());
+  std::size_t const width = detail::state_size(m);
   std::vector<std::uint32_t> frontier{0};
   std::uint32_t level = 0;
   std::uint64_t level_start = store.size();
@@ -184,33 +194,55 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
         if (stop.load(std::memory_order_relaxed) == interrupted) return;
         std::uint32_t const id = frontier[u.pos];
         state const current = store[id];
-        std::uint32_t ordinal = 0;
-        bool blocked = false;
+        // The successors are gathered and prepared (their lookups' first
+        // cache lines asked for) before any is inserted, in order.
+        auto& b = batches[w];
+        b.steps.clear();
+        std::uint32_t seen = 0;
         m.for_each_successor(current, [&](typename M::step const& st, state const& next) {
-          if (blocked || ++ordinal <= u.skip) return;
+          if (++seen <= u.skip) return;  // handled before the tables grew
+          if (b.bytes.size() < (b.steps.size() + 1) * width) b.bytes.resize(2 * (b.steps.size() + 1) * width);
+          std::memcpy(b.bytes.data() + b.steps.size() * width, detail::bytes_of(next), width);
+          b.steps.push_back(st);
+        });
+        if (b.preps.size() < b.steps.size()) b.preps.resize(b.steps.size());
+        for (std::size_t i = 0; i < b.steps.size(); ++i) store.prepare(b.bytes.data() + i * width, id, b.preps[i]);
+        // Then their parts are stored (and their rows' slots asked for), up
+        // to a table that refuses; a violating successor is not stored.
+        b.ready.assign(b.steps.size(), insert_status::full);
+        for (std::size_t i = 0; i < b.steps.size(); ++i) {
+          if (!(m.check(b.steps[i]) & checked).empty()) continue;
+          b.ready[i] = store.resolve(b.bytes.data() + i * width, b.preps[i]);
+          if (b.ready[i] != insert_status::fresh) break;
+        }
+        bool blocked = false;
+        std::uint32_t ordinal = u.skip;
+        for (std::size_t i = 0; i < b.steps.size() && !blocked; ++i) {
+          ++ordinal;
           ++transitions;
           std::uint64_t const key = std::uint64_t{u.pos} << 32 | ordinal;
-          if (!(m.check(st) & checked).empty()) {
+          if (!(m.check(b.steps[i]) & checked).empty()) {
             detail::lower_to(step_hit, key);
-            return;
+            continue;
           }
-          if (stop.load(std::memory_order_relaxed) != running) return;
-          auto const in = store.insert(detail::bytes_of(next), key, id);
+          if (stop.load(std::memory_order_relaxed) != running) continue;
+          auto const in = b.ready[i] == insert_status::fresh ? store.insert(b.bytes.data() + i * width, key, b.preps[i])
+                                                             : detail::inserted{0, b.ready[i]};
           switch (in.status) {
             case insert_status::full:
               blocked = true;
               --transitions;
               u.skip = ordinal - 1;
-              return;
-            case insert_status::no_memory: limit_reached(memory_limit); return;
+              break;
+            case insert_status::no_memory: limit_reached(memory_limit); break;
             case insert_status::fresh:
               if (lim.max_states && store.size() > lim.max_states) limit_reached(state_limit);
-              return;
+              break;
             case insert_status::old:
               if (in.index >= level_start) detail::lower_to(std::atomic_ref(store.link(in.index)), key);
-              return;
+              break;
           }
-        });
+        }
         if (blocked) {
           full.store(true, std::memory_order_relaxed);
           return;

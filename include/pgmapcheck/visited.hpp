@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -162,6 +163,11 @@ class byte_table {
     }
   }
 
+  // Asks the cache for the slot a lookup of this hash starts at.
+  void prefetch(std::uint64_t hash) const {
+    if (capacity_) __builtin_prefetch(&slots_[home(hash, capacity_)]);
+  }
+
   // With no insert running: makes room when the table is past `load` full
   // (or has no slots), doubling until it is not. When the memory limit
   // refuses twice the slots, it takes as many as the limit leaves (at least
@@ -290,29 +296,75 @@ class visited_set {
     for (auto const& p : parts_) tables_.emplace_back(memory_, p.second, false);
   }
 
-  // Finds state s, inserting it if new with `link` as its link (or, during
-  // a parallel search, its key). hint: the index of a stored state s likely
-  // shares parts with (its parent), or none. Safe from many threads at once.
-  inserted insert(unsigned char const* s, std::uint64_t link, std::uint32_t hint = none) {
-    if (parts_.empty()) return rows_.find_or_insert(s, hash_bytes(s, state_bytes_), link);
-    std::array<std::uint32_t, max_parts> row{}, from{};
+  // What insert looks up for a state, worked out ahead (prepare): the
+  // parts it shares with its parent, and the hashes of the others (or of
+  // the whole state), whose slots prepare asked the cache for. Preparing the
+  // successors of a state before inserting any lets their table lookups'
+  // cache misses overlap.
+  // (Left uninitialised: prepare writes what insert reads.)
+  struct prepared {
+    std::array<std::uint32_t, max_parts> row;   // a part shared with the parent: its id
+    std::array<std::uint64_t, max_parts> hash;  // a changed part's hash (hash[0]: the state's, unparted)
+    std::uint64_t changed;                      // bit k: part k is looked up
+    std::uint64_t row_hash;                     // the row's hash, once the parts are resolved
+  };
+
+  void prepare(unsigned char const* s, std::uint32_t hint, prepared& p) const {
+    if (parts_.empty()) {
+      p.hash[0] = hash_bytes(s, state_bytes_);
+      rows_.prefetch(p.hash[0]);
+      return;
+    }
     // A successor differs from its parent in a part or two: the parent's
     // parts are compared first, and only a changed part is looked up.
     bool const hinted = hint != none;
-    std::size_t const row_bytes = parts_.size() * sizeof(std::uint32_t);
-    if (hinted) std::memcpy(from.data(), rows_.bytes(hint), row_bytes);
+    std::array<std::uint32_t, max_parts> from{};
+    if (hinted) std::memcpy(from.data(), rows_.bytes(hint), parts_.size() * sizeof(std::uint32_t));
+    p.changed = 0;
     for (std::size_t k = 0; k < parts_.size(); ++k) {
       auto const [offset, length] = parts_[k];
       if (hinted && same_bytes(tables_[k].bytes(from[k]), s + offset, length)) {
-        row[k] = from[k];
+        p.row[k] = from[k];
         continue;
       }
-      auto const id = tables_[k].find_or_insert(s + offset, hash_bytes(s + offset, length));
-      if (id.status == insert_status::full || id.status == insert_status::no_memory) return id;
-      row[k] = id.index;
+      p.changed |= std::uint64_t{1} << k;
+      p.hash[k] = hash_bytes(s + offset, length);
+      tables_[k].prefetch(p.hash[k]);
     }
-    auto const* r = reinterpret_cast<unsigned char const*>(row.data());
-    return rows_.find_or_insert(r, hash_bytes(r, row_bytes), link);
+  }
+
+  // Looks up the changed parts of state s (prepared as p), inserting new
+  // ones, and asks the cache for the slot its row's lookup starts at.
+  // Returns full or no_memory if a part table refused (nothing of s's row
+  // is stored then), else fresh.
+  insert_status resolve(unsigned char const* s, prepared& p) {
+    if (parts_.empty()) return insert_status::fresh;
+    for (std::uint64_t c = p.changed; c; c &= c - 1) {
+      auto const k = static_cast<std::size_t>(std::countr_zero(c));
+      auto const id = tables_[k].find_or_insert(s + parts_[k].first, p.hash[k]);
+      if (id.status == insert_status::full || id.status == insert_status::no_memory) return id.status;
+      p.row[k] = id.index;
+    }
+    p.row_hash = hash_bytes(reinterpret_cast<unsigned char const*>(p.row.data()), parts_.size() * sizeof(std::uint32_t));
+    rows_.prefetch(p.row_hash);
+    return insert_status::fresh;
+  }
+
+  // Finds state s (prepared and resolved as p), inserting it if new with
+  // `link` as its link (or, during a parallel search, its key). Safe from
+  // many threads at once.
+  inserted insert(unsigned char const* s, std::uint64_t link, prepared const& p) {
+    if (parts_.empty()) return rows_.find_or_insert(s, p.hash[0], link);
+    return rows_.find_or_insert(reinterpret_cast<unsigned char const*>(p.row.data()), p.row_hash, link);
+  }
+
+  // The same, unprepared. hint: the index of a stored state s likely shares
+  // parts with (its parent), or none.
+  inserted insert(unsigned char const* s, std::uint64_t link, std::uint32_t hint = none) {
+    prepared p;
+    prepare(s, hint, p);
+    if (auto const st = resolve(s, p); st != insert_status::fresh) return {0, st};
+    return insert(s, link, p);
   }
 
   // Inserts from one thread, growing the tables as needed; no_memory when
