@@ -17,7 +17,9 @@ namespace pgmapcheck::lang {
 // outcome) is one d_step, and a violation of a checked property is a failed
 // assert. Throws spec_error for what the export does not cover: [expect]
 // requirements, a loop without a step, a lock named by a computed value;
-// the error names `file`, the scenario's.
+// the error names `file`, the scenario's. Not carried over: a value's wrap
+// at 8 bits (Promela keeps signed values in a short), and the checks inside
+// a choose_page predicate or an enabledness guard (docs/user-guide.md).
 std::string to_promela(code_model const& m, property_set checked, std::string const& title, std::string const& file);
 
 }  // namespace pgmapcheck::lang
