@@ -145,6 +145,8 @@ using namespace layout;  // the state's bytes: explorer/lang/layout.hpp
 std::vector<primitive> const& primitives() { return primitive_table; }
 
 namespace {
+// Where event E moves a page in state s on the type's lifecycle table, or -1
+// if it has no row: the executor's monitor and the Promela export's tables.
 template <class E>
 int life_move_on(int type, models::page_state s, models::page_view v) {
   bool fired = false;
@@ -415,24 +417,16 @@ class executor {
   template <class E>
   void life(int p) {
     models::page_view const v{page(p)[p_pins], (page(p)[p_flags] & pf_mapped) != 0};
-    auto s = static_cast<models::page_state>(page(p)[p_life]);
-    auto const from = s;
-    bool fired = false;
-    switch (m_.setup_.facts.pagemap_type) {
-      case 1: fired = machine::fire<E>(models::device_private::table, s, v); break;
-      case 2: fired = machine::fire<E>(models::device_coherent::table, s, v); break;
-      case 3: fired = machine::fire<E>(models::fs_dax::table, s, v); break;
-      case 4: fired = machine::fire<E>(models::generic::table, s, v); break;
-      default: fired = machine::fire<E>(models::p2pdma::table, s, v); break;
-    }
-    if (!fired) {
+    auto const from = static_cast<models::page_state>(page(p)[p_life]);
+    int const to = life_move_on<E>(m_.setup_.facts.pagemap_type, from, v);
+    if (to < 0) {
       st_.page = static_cast<std::int8_t>(p);
       if (st_.why == reason::none) st_.life = static_cast<std::uint8_t>(E::id << 2 | static_cast<unsigned>(from));
       violate(property::lifecycle, reason::no_lifecycle_row);
       return;
     }
-    page(p)[p_life] = static_cast<std::uint8_t>(s);
-    auto& seen = m_.life_seen_[E::id * 16u + static_cast<unsigned>(from) * 4u + static_cast<unsigned>(s)];
+    page(p)[p_life] = static_cast<std::uint8_t>(to);
+    auto& seen = m_.life_seen_[E::id * 16u + static_cast<unsigned>(from) * 4u + static_cast<unsigned>(to)];
     if (!std::atomic_ref(seen).load(std::memory_order_relaxed)) std::atomic_ref(seen).store(true, std::memory_order_relaxed);
   }
   // A thread's put on page p: its own reference if it holds one, else one no
