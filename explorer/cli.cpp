@@ -171,6 +171,7 @@ struct check_options {
   std::string witness;
   bool state_graph = false;
   bool no_reduction = false;
+  bool no_partial_order = false;
   unsigned threads = all_cores();
 };
 
@@ -218,6 +219,7 @@ int run_check_command(check_options const& o) {
   lim.progress = !o.quiet;
   lim.fewest_switches = o.fewest_switches;
   lim.no_reduction = o.no_reduction;
+  lim.no_partial_order = o.no_partial_order;
   lim.threads = o.threads;
   bool const one = runs.size() == 1 && runs[0].size() == 1;
   std::filesystem::path const base = o.out.empty() ? std::filesystem::path("out") : std::filesystem::path(o.out);
@@ -702,7 +704,10 @@ int run_cli(int argc, char** argv) {
                               "(at most {} states)",
                               state_graph_limit));
   check->add_flag("--no-reduction", co.no_reduction,
-                  "store every state as it is: no thread symmetry (the same verdicts, more states)");
+                  "store every state as it is: no thread symmetry, dead values or partial order (the same verdicts, "
+                  "more states)");
+  check->add_flag("--no-partial-order", co.no_partial_order,
+                  "keep thread symmetry and dead values, but let every thread step at every state");
   check->add_flag("--html", co.html, "also write report.html: a self-contained page with a step-through viewer");
 
   bool list_json = false;
@@ -760,7 +765,7 @@ int run_cli(int argc, char** argv) {
   test->add_option("path", test_paths, "spec files or folders (default specs/)");
   test->add_option("--max-states", test_max_states, "state limit per spec");
   bool test_no_reduction = false;
-  test->add_flag("--no-reduction", test_no_reduction, "store every state as it is: no thread symmetry");
+  test->add_flag("--no-reduction", test_no_reduction, "store every state as it is: no thread symmetry, dead values or partial order");
   unsigned test_threads = all_cores();
   test->add_option("--threads", test_threads, "search workers sharing one visited set (default: every core); any number gives the same result")->check(CLI::Range(1, 256));
 

@@ -248,6 +248,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
   }
   find_groups();
   find_dead();
+  find_footprints();
   if (state_bytes_ > max_state_bytes)
     throw spec_error("<scenario>", 1, 1,
                      "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
@@ -1032,13 +1033,14 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
   // scenarios need).
   auto copy = [&](code_state& to) { std::memcpy(to.bytes.data(), s.bytes.data(), state_bytes_); };
   code_state probe, next;
-  for (std::size_t t = 0; t < threads_.size(); ++t) {
-    if (finished(s, static_cast<int>(t))) continue;
+  // Emits thread t's steps; returns false iff it cannot step.
+  auto expand = [&](std::size_t t) {
+    if (finished(s, static_cast<int>(t))) return false;
     copy(probe);
     code_step dummy;
     executor look(*this, probe, dummy, static_cast<int>(t));
     instr const& in = threads_[t].code[look.pc()];
-    if (!look.enabled(in)) continue;
+    if (!look.enabled(in)) return false;
     int const n = look.outcomes(in);
     for (int o = 0; o < n; ++o) {
       copy(next);
@@ -1061,7 +1063,12 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
       }
       emit(ctx, st, next);
     }
-  }
+    return true;
+  };
+  if (partial_order_)
+    for (int t = ample_thread(s); t >= 0; t = ample_thread(s, static_cast<std::size_t>(t) + 1))
+      if (expand(static_cast<std::size_t>(t))) return;
+  for (std::size_t t = 0; t < threads_.size(); ++t) expand(t);
 }
 
 bool code_model::took_part(state const& s) const {
@@ -1270,6 +1277,11 @@ int code_model::pgmap_ref(state const& s) const { return static_cast<std::int8_t
 int code_model::local_value(state const& s, int thread, int slot) const {
   return static_cast<std::int8_t>(s.bytes[layout_[static_cast<std::size_t>(thread)].locals + static_cast<std::size_t>(slot)]);
 }
+std::size_t code_model::resting_pc(state const& s, int thread) const {
+  std::size_t const base = layout_[static_cast<std::size_t>(thread)].base;
+  return static_cast<std::size_t>(s.bytes[base + t_pc] | (s.bytes[base + t_pc + 1] << 8));
+}
+
 bool code_model::finished(state const& s, int thread) const {
   return (s.bytes[layout_[static_cast<std::size_t>(thread)].base + t_flags] & tf_done) != 0;
 }

@@ -34,7 +34,8 @@ struct limits {
   std::atomic<bool> const* cancel = nullptr;
   bool progress = false;  // a progress line on stderr once a search passes a second
   bool fewest_switches = false;  // among the shortest counterexamples, one with the fewest context switches
-  bool no_reduction = false;     // store every state as it is (no thread symmetry)
+  bool no_reduction = false;     // store every state as it is (no thread symmetry, dead values or partial order)
+  bool no_partial_order = false; // the other reductions, but every thread expanded at every state
   unsigned threads = 1;          // BFS workers; the result is the same for any number
 };
 

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pgmapcheck::lang {
@@ -126,12 +127,41 @@ class code_model {
   // zeroed when the thread comes to rest there, so states that differ only
   // in what a thread can no longer read are one state.
   //
-  // set_reductions turns both on or off (off by default: a plain search).
+  // Partial-order reduction (explorer/lang/partial_order.cpp): a state
+  // where one thread's step commutes with everything the other threads can
+  // still do is expanded by that thread's steps alone. It keeps every
+  // verdict and covered line, not distances: a counterexample it finds is
+  // searched again without it (lang::run_check), so that one is shortest.
+  //
+  // set_reductions turns all three on or off (off by default: a plain
+  // search); set_partial_order the last alone.
   void set_reductions(bool on) {
     symmetry_ = on && !groups_.empty();
     dead_values_ = on;
+    set_partial_order(on);
   }
+  void set_partial_order(bool on) { partial_order_ = on && setup_.required.empty(); }
   bool reduced() const { return symmetry_ || dead_values_; }
+  bool partial_order() const { return partial_order_; }
+
+  // The shared state a step may read and write, as sets of locations
+  // (pgmap->ref, the wait queues, RCU, the failure budget, the pages, each
+  // lock, each world flag): two steps whose footprints do not conflict
+  // commute, and neither enables, disables or changes the checks of the other.
+  struct footprint {
+    std::uint64_t reads = 0, writes = 0;
+    bool conflicts(footprint const& o) const;
+  };
+  // The footprint of thread t's step from resting pc (its instruction and
+  // the invisible code after it), and of every step it may take from there on.
+  footprint step_footprint(int t, std::size_t pc) const { return step_fp_[static_cast<std::size_t>(t)][pc]; }
+  footprint future_footprint(int t, std::size_t pc) const { return future_fp_[static_cast<std::size_t>(t)][pc]; }
+  // The first thread from `from` on whose step at s commutes with every
+  // step the other threads can still take and cannot repeat; -1 if none.
+  // Whether it can step at s is the caller's to see.
+  int ample_thread(state const& s, std::size_t from = 0) const;
+  // For the tests' seeded bug: primitive `name` is taken to touch nothing.
+  void forget_footprint(std::string_view primitive);
   // Puts s in its orbit's canonical form (whether or not successors are).
   void canonicalize(state& s) const;
   // Zeroes thread t's dead locals at its pc in s.
@@ -144,6 +174,8 @@ class code_model {
   int pgmap_ref(state const& s) const;
   int local_value(state const& s, int thread, int slot) const;
   bool finished(state const& s, int thread) const;
+  // The instruction thread rests at in s (its pc).
+  std::size_t resting_pc(state const& s, int thread) const;
   // Returns true iff every thread group the setup requires has taken part in s.
   bool took_part(state const& s) const;
   // Returns true iff requirement r of the setup has been met on the way to s.
@@ -171,6 +203,7 @@ class code_model {
   using emit_fn = void (*)(void*, step const&, state const&);
   void find_groups();
   void find_dead();
+  void find_footprints();
   void successors(state const& s, emit_fn emit, void* ctx) const;
 
   struct thread_layout {
@@ -188,6 +221,10 @@ class code_model {
   std::vector<std::vector<int>> groups_;  // interchangeable threads, two or more a group
   bool symmetry_ = false;                 // successors are canonical
   bool dead_values_ = false;              // successors have their dead locals zeroed
+  bool partial_order_ = false;            // successors are one ample thread's where one exists
+  std::vector<std::vector<footprint>> step_fp_, future_fp_;  // per thread, per pc
+  std::vector<std::vector<bool>> ample_ok_;  // per thread, per pc: a step that cannot repeat and has a footprint
+  std::string forgotten_;
   std::vector<std::vector<std::vector<std::uint16_t>>> dead_at_;  // per thread, per pc: the slots dead there
   // Per requirement, per thread, per pc: the step that rests there meets it.
   std::vector<std::vector<std::vector<bool>>> meets_;  // per thread, per pc: bit 0 ran, bit 1 failed
