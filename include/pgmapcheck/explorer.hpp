@@ -281,7 +281,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
       else
         pool.run(work);
       if (stop == interrupted) break;
-      if (full && !store.grow()) limit_reached(memory_limit);
+      if (full && !store.grow_refused()) limit_reached(memory_limit);
       std::erase_if(pending, [&](std::uint32_t k) { return runs[k].done; });
     }
     level_whole = stop != interrupted;

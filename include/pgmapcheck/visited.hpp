@@ -131,12 +131,18 @@ class byte_table {
   // Finds the string s (with this hash), inserting it if new with `extra`
   // as its extra bytes. Safe from many threads at once.
   inserted find_or_insert(unsigned char const* s, std::uint64_t hash, std::uint64_t extra = 0) {
-    if (capacity_ == 0) return {0, insert_status::full};
+    if (capacity_ == 0) {
+      refused_.store(true, std::memory_order_relaxed);
+      return {0, insert_status::full};
+    }
     std::uint64_t const tag = (hash >> 32) << 32;
     for (std::size_t i = home(hash, capacity_);; i = i + 1 == capacity_ ? 0 : i + 1) {
       std::uint64_t slot = slots_[i].load(std::memory_order_acquire);
       if (slot == 0) {
-        if (size_.load(std::memory_order_relaxed) >= fill_limit_) return {0, insert_status::full};
+        if (size_.load(std::memory_order_relaxed) >= fill_limit_) {
+          if (!refused_.load(std::memory_order_relaxed)) refused_.store(true, std::memory_order_relaxed);
+          return {0, insert_status::full};
+        }
         if (!slots_[i].compare_exchange_strong(slot, tag | claimed, std::memory_order_acq_rel)) {
           i = i == 0 ? capacity_ - 1 : i - 1;  // another thread took the slot: look at it again
           continue;
@@ -219,6 +225,14 @@ class byte_table {
     return size() < fill_limit_;  // true: the next insert finds room
   }
 
+  // Grows the table if an insert found it full since the last call (see
+  // visited_set::grow_refused); returns false iff it could not.
+  bool grow_if_refused() {
+    if (!refused_.load(std::memory_order_relaxed)) return true;
+    refused_.store(false, std::memory_order_relaxed);
+    return grow();
+  }
+
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
   unsigned char const* bytes(std::uint32_t i) const { return at(i); }
   // Record i's extra bytes: read and written by one thread at a time, or
@@ -274,6 +288,7 @@ class byte_table {
   std::unique_ptr<std::atomic<unsigned char*>[]> chunks_;
   std::size_t chunk_slots_ = 0;
   std::atomic<std::uint32_t> size_{0};
+  std::atomic<bool> refused_{false};  // an insert found the table full
   std::unique_ptr<std::mutex> allocating_ = std::make_unique<std::mutex>();
 };
 
@@ -381,6 +396,17 @@ class visited_set {
   bool grow(double load = byte_table::max_load) {
     bool ok = rows_.grow(load);
     for (auto& t : tables_) ok = t.grow(load) && ok;
+    return ok;
+  }
+  // With no insert running, in the middle of a parallel search's level:
+  // grows the tables an insert found full, and only those. Which other
+  // tables are full by now depends on the workers' timing; the tables that
+  // refuse an insert are the ones the level's values overflow, whatever
+  // the order, so the tables' sizes (and memory) are the same for any
+  // number of workers.
+  bool grow_refused() {
+    bool ok = rows_.grow_if_refused();
+    for (auto& t : tables_) ok = t.grow_if_refused() && ok;
     return ok;
   }
 
