@@ -1032,21 +1032,24 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
   // are all that is copied (a state's capacity is much larger than most
   // scenarios need).
   auto copy = [&](code_state& to) { std::memcpy(to.bytes.data(), s.bytes.data(), state_bytes_); };
-  code_state probe, next;
+  code_state next;
   // Emits thread t's steps; returns false iff it cannot step.
   auto expand = [&](std::size_t t) {
     if (finished(s, static_cast<int>(t))) return false;
-    copy(probe);
+    // Looking (enabled, outcomes) leaves the state as it was: the first
+    // outcome runs on the same copy.
+    copy(next);
     code_step dummy;
-    executor look(*this, probe, dummy, static_cast<int>(t));
-    instr const& in = threads_[t].code[look.pc()];
+    executor look(*this, next, dummy, static_cast<int>(t));
+    std::uint16_t const pc = look.pc();
+    instr const& in = threads_[t].code[pc];
     if (!look.enabled(in)) return false;
     int const n = look.outcomes(in);
     for (int o = 0; o < n; ++o) {
-      copy(next);
+      if (o > 0) copy(next);
       code_step st;
       st.thread = static_cast<std::uint8_t>(t);
-      st.pc = look.pc();
+      st.pc = pc;
       st.outcome = static_cast<std::uint8_t>(o);
       executor ex(*this, next, st, static_cast<int>(t));
       ex.step(o);
