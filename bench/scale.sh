@@ -12,7 +12,10 @@
 #                 but use-after-free and kernel-bug (the V11 and V12 windows
 #                 violate them: docs/kernel-model.md)
 #   fs-dax        v5.10: P pages, P faults, P gups, one truncate
-#   dev-private   v6.1: P pages, P drivers, P cpu faults, memunmap
+#   dev-private   v6.1: P pages, P drivers, P cpu faults, the process's
+#                 munmap and memunmap (without the munmap, or a driver's
+#                 eviction, memunmap_pages waits for device pages the
+#                 process still maps: a deadlock, as in the kernel)
 # Then, for each scenario and P, SPIN on pgmapcheck's Promela export of it
 # (bench/spin/run.sh: the unreduced state graph): its row, and in every
 # pgmapcheck row vs_spin, SPIN's seconds over the row's (for an unreduced
@@ -36,7 +39,7 @@ scenario() {  # NAME P -> a spec file
     p2pdma) printf 'kernel = "v5.10"\npagemap = "p2pdma"\npages = %d\n[actors]\np2p_alloc = %d\nstray_get_put = %d\n' "$p" "$p" "$p" ;;
     p2pdma+unmap) printf 'kernel = "v5.10"\npagemap = "p2pdma"\npages = %d\nproperties = ["refcount-underflow", "get-from-zero", "memunmap-early", "free-while-used", "deadlock", "ref-leak", "kernel-warn", "lifecycle"]\n[actors]\np2p_alloc = %d\nmemunmap = 1\n' "$p" "$p" ;;
     fs-dax) printf 'kernel = "v5.10"\npagemap = "fs_dax"\npages = %d\n[actors]\nfault = %d\ngup = %d\ntruncate = 1\n' "$p" "$p" "$p" ;;
-    dev-private) printf 'kernel = "v6.1"\npagemap = "device_private"\npages = %d\n[actors]\ndriver = %d\ncpu_fault = %d\nmemunmap = 1\n' "$p" "$p" "$p" ;;
+    dev-private) printf 'kernel = "v6.1"\npagemap = "device_private"\npages = %d\n[actors]\ndriver = %d\ncpu_fault = %d\nuser = 1\nmemunmap = 1\n' "$p" "$p" "$p" ;;
   esac >"$f"
   echo "$f"
 }
