@@ -27,7 +27,7 @@ for spec in bench/specs/*.toml specs/p2pdma/alloc-vs-memunmap-refs-v5.10.toml sp
     verdict=$(grep -o '"verdict": "[a-z]*"' "$r" | sed 's/.*: "//; s/"//')
     rate=$(awk -v s="$states" -v t="$secs" 'BEGIN { printf "%.0f", (t > 0 ? s / t : 0) }')
     mib=$(awk -v b="$peak" 'BEGIN { printf "%.1f", b / 1048576 }')
-    bps=$(awk -v b="$peak" -v s="$states" 'BEGIN { printf "%.0f", (s > 0 ? b / s : 0) }')
+    bps=$(awk -v b="$(field bytes_per_state "$r")" 'BEGIN { printf "%.0f", b }')
     printf '%-36s %-4s %-10s %11s %12s %9.3f %11s %10s %8s\n' "$(basename "$spec" .toml)" "$search" "$verdict" \
       "$states" "$(field transitions "$r")" "$secs" "$rate" "$mib" "$bps"
   done

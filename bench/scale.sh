@@ -97,7 +97,7 @@ group() {
         "$s_states" "$st" "$s_secs" "$(awk -v s="$s_states" -v t="$s_secs" 'BEGIN { printf "%.0f", (t > 0 ? s / t : 0) }')" \
         "$sbps" "$smem" "")
     else
-      spin_line=$(printf '%-13s %2d %-4s %3d (cut after %s s)' "$name" "$p" spin 1 "$limit")
+      spin_line=$(printf '%-13s %2d %-4s %3d (cut after %s s or at %s MiB)' "$name" "$p" spin 1 "$limit" "$mem")
     fi
   fi
   for i in "${!lines[@]}"; do

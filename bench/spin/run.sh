@@ -25,6 +25,10 @@ w=$(awk -v n="$estimate" 'BEGIN { w = 10; while (2 ^ w < 2 * n && w < 30) w++; p
 ./pan -m200000 -w"$w" >pan.out 2>&1 || true
 grep -q 'states, stored' pan.out || { echo "error: pan did not finish: $(tail -n 3 pan.out | tr '\n' ' ')" >&2; exit 1; }
 ! grep -q 'max search depth too small' pan.out || { echo "error: the search went deeper than -m: incomplete" >&2; exit 1; }
+# pan stops at its memory bound and still prints its statistics: a search
+# cut short, not a verdict.
+! grep -q -e 'reached -DMEMLIM bound' -e 'out of memory' pan.out ||
+  { echo "error: pan reached its memory bound ($memlim MiB): incomplete" >&2; exit 1; }
 errors=$(grep -o 'errors: [0-9]*' pan.out | sed 's/.*: //')
 states=$(grep -o '[0-9]* states, stored' pan.out | sed 's/ .*//')
 transitions=$(grep -o '[0-9.e+]* transitions' pan.out | head -n 1 | awk '{ printf "%.0f", $1 }')
