@@ -64,6 +64,13 @@ enum page_state : std::uint8_t { ps_free = 0, ps_allocated = 1, ps_claimed = 2 }
 enum : std::size_t { t_pc = 0, t_wait = 2, t_flags = 3, t_rcu = 4, t_held = 5, t_fixed = 9 };
 enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, tf_gp_srcu = 8 };
 
+// The pc of the thread whose record starts at `record` (little-endian, two bytes).
+inline std::uint16_t record_pc(std::uint8_t const* record) {
+  return static_cast<std::uint16_t>(record[t_pc] | (record[t_pc + 1] << 8));
+}
+// Returns true iff the thread whose record starts at `record` has returned.
+inline bool record_done(std::uint8_t const* record) { return (record[t_flags] & tf_done) != 0; }
+
 // The page lifecycle monitor of pagemap type `type` (MEMORY_DEVICE_*, 1..5):
 // where event `event` (models/lifecycle.hpp ids) moves a page in state `from`
 // with `pins` thread references, mapped or not; -1 if the table has no row.

@@ -272,9 +272,9 @@ int code_model::ample_thread(state const& s, std::size_t from) const {
   std::array<std::uint16_t, 32> pc{};
   std::array<bool, 32> live{};
   for (std::size_t t = 0; t < n; ++t) {
-    auto const& l = layout_[t];
-    live[t] = !(s.bytes[l.base + t_flags] & tf_done);
-    pc[t] = static_cast<std::uint16_t>(s.bytes[l.base + t_pc] | (s.bytes[l.base + t_pc + 1] << 8));
+    std::uint8_t const* record = s.bytes.data() + layout_[t].base;
+    live[t] = !record_done(record);
+    pc[t] = record_pc(record);
   }
   for (std::size_t t = from; t < n; ++t) {
     if (!live[t] || !ample_ok_[t][pc[t]]) continue;

@@ -720,7 +720,7 @@ class promela_writer {
     auto const& l = m_.layout_[static_cast<std::size_t>(t)];
     ctx const c{t, prog};
     std::string o = fmt::format("/* {} */\nactive proctype t{}() {{\n", prog.name, t);
-    o += fmt::format("  short at = {};\n", b[l.base + t_pc] | (b[l.base + t_pc + 1] << 8));
+    o += fmt::format("  short at = {};\n", record_pc(b + l.base));
     for (std::size_t i = 0; i < prog.slot_names.size(); ++i)
       o += fmt::format("  {} {} = {};  /* {} */\n", prog.slot_types[i] == value_type::integer ? "short" : "byte",
                        slot_name(static_cast<int>(i)), static_cast<std::int8_t>(b[l.locals + i]), prog.slot_names[i]);

@@ -266,7 +266,7 @@ class executor {
 
   std::uint8_t* b() { return s_.bytes.data(); }
   std::uint16_t pc() const {
-    return static_cast<std::uint16_t>(s_.bytes[lay_.base + t_pc] | (s_.bytes[lay_.base + t_pc + 1] << 8));
+    return record_pc(s_.bytes.data() + lay_.base);
   }
   void set_pc(std::uint16_t pc) {
     b()[lay_.base + t_pc] = static_cast<std::uint8_t>(pc & 0xff);
@@ -1212,8 +1212,7 @@ std::vector<std::pair<std::size_t, std::size_t>> code_model::components() const 
 
 void code_model::clear_dead(state& s, int t) const {
   auto const& l = layout_[static_cast<std::size_t>(t)];
-  std::uint16_t const pc = static_cast<std::uint16_t>(s.bytes[l.base + t_pc] | (s.bytes[l.base + t_pc + 1] << 8));
-  for (auto const k : dead_at_[static_cast<std::size_t>(t)][pc]) s.bytes[l.locals + k] = 0;
+  for (auto const k : dead_at_[static_cast<std::size_t>(t)][record_pc(s.bytes.data() + l.base)]) s.bytes[l.locals + k] = 0;
 }
 
 void code_model::reduce(state& s) const {
@@ -1281,12 +1280,11 @@ int code_model::local_value(state const& s, int thread, int slot) const {
   return static_cast<std::int8_t>(s.bytes[layout_[static_cast<std::size_t>(thread)].locals + static_cast<std::size_t>(slot)]);
 }
 std::size_t code_model::resting_pc(state const& s, int thread) const {
-  std::size_t const base = layout_[static_cast<std::size_t>(thread)].base;
-  return static_cast<std::size_t>(s.bytes[base + t_pc] | (s.bytes[base + t_pc + 1] << 8));
+  return record_pc(s.bytes.data() + layout_[static_cast<std::size_t>(thread)].base);
 }
 
 bool code_model::finished(state const& s, int thread) const {
-  return (s.bytes[layout_[static_cast<std::size_t>(thread)].base + t_flags] & tf_done) != 0;
+  return record_done(s.bytes.data() + layout_[static_cast<std::size_t>(thread)].base);
 }
 
 std::string code_model::blocked_on(state const& s, int thread) const {
