@@ -192,7 +192,7 @@ void code_model::find_footprints() {
           add(prim_fp(name, in.nargs > 0 ? lock_of(in.args[0]) : all_locks));
           for (std::size_t a = 0; a < in.nargs; ++a) add(expr_fp(in.args[a]));
           next[i].push_back(static_cast<std::uint16_t>(i + 1));
-          if (may_stay(name)) next[i].push_back(static_cast<std::uint16_t>(i));
+          if (may_stay(name) && name != forgotten_) next[i].push_back(static_cast<std::uint16_t>(i));
           break;
         }
         case instr::kind::assign: add(expr_fp(in.a)); next[i].push_back(static_cast<std::uint16_t>(i + 1)); break;

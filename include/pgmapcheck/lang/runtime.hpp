@@ -160,7 +160,11 @@ class code_model {
   // step the other threads can still take and cannot repeat; -1 if none.
   // Whether it can step at s is the caller's to see.
   int ample_thread(state const& s, std::size_t from = 0) const;
-  // For the tests' seeded bug: primitive `name` is taken to touch nothing.
+  // Returns true iff thread t's step from resting pc may be taken alone:
+  // it is visible, its footprint is known and it cannot leave t at pc.
+  bool ample_ok(int t, std::size_t pc) const { return ample_ok_[static_cast<std::size_t>(t)][pc]; }
+  // For the tests' seeded bugs: primitive `name` is taken to touch nothing
+  // and never to leave its thread resting where it was (asleep).
   void forget_footprint(std::string_view primitive);
   // Puts s in its orbit's canonical form (whether or not successors are).
   void canonicalize(state& s) const;
