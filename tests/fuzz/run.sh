@@ -1,50 +1,86 @@
 #!/usr/bin/env bash
-# Builds a fuzz target with clang (libFuzzer + ASan + UBSan), replays every
-# saved regression input, then fuzzes for a bounded time seeded from the
-# repository.
+# Builds the fuzz targets with clang (libFuzzer + ASan + UBSan), replays every
+# saved regression input, then fuzzes each for a bounded time seeded from the
+# repository, the targets side by side (one core each).
 #   spec: the spec parser and checker; inputs are spec files, seeded with
 #         specs/; regressions in tests/fuzz/regressions/.
 #   code: the model language over the kernel library; an input is a byte
 #         (era and pagemap type) then a model file, seeded with the
 #         library's own files; regressions in tests/fuzz/code-regressions/.
-# Usage: run.sh SOURCE_DIR BUILD_DIR [TARGET [SECONDS]]
+# The sources both targets share are compiled once, two at a time.
+# Usage: run.sh SOURCE_DIR BUILD_DIR [SECONDS [TARGET...]]  (default: 60, spec code)
 set -euo pipefail
 src=$1
-target=${3:-spec}
-seconds=${4:-60}
-out=$2/fuzz/$target
-mkdir -p "$out/corpus" "$out/crashes"
-case $target in
-  spec) regression_dir=$src/tests/fuzz/regressions ;;
-  code) regression_dir=$src/tests/fuzz/code-regressions ;;
-  *) echo "run.sh: unknown target '$target': expected spec or code" >&2; exit 2 ;;
-esac
+build=$2
+seconds=${3:-60}
+shift $(($# < 3 ? $# : 3))
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(spec code)
+for target in "${targets[@]}"; do
+  case $target in
+    spec | code) ;;
+    *) echo "run.sh: unknown target '$target': expected spec or code" >&2; exit 2 ;;
+  esac
+done
+
 # toml++ is built as the release library ships it (Debian builds it with GCC,
 # where TOML_ASSERT_ASSUME is a no-op): its debug asserts sit in front of the
 # parser's own error handling.
-clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -DTOML_HEADER_ONLY=1 '-DTOML_ASSERT(expr)=((void)0)' -I"$src/include" -I"$src" \
-  "$src/tests/fuzz/${target}_fuzz.cpp" "$src/explorer/spec.cpp" \
-  "$src"/explorer/lang/*.cpp "$src/explorer/race.cpp" "$2/library_files.cpp" \
-  -lfmt -o "$out/${target}_fuzz"
-shopt -s nullglob
-regressions=("$regression_dir"/*)
-if [ ${#regressions[@]} -gt 0 ]; then
-  "$out/${target}_fuzz" "${regressions[@]}"
-fi
-if [ "$target" = spec ]; then
-  for f in "$src"/specs/*/*.toml; do
-    cp "$f" "$out/corpus/$(basename "$(dirname "$f")")-$(basename "$f")"
-  done
-else
-  # Each library file under each of the 20 (era, type) bytes would be 200
-  # seeds; one byte a file, spread over the eras and types, is enough.
-  n=0
-  for f in "$src"/models/kernel/*/*.kc "$src"/models/kernel/*/*/*.kc "$src"/models/kernel/*/*/*/*.kc "$src"/models/harness/*.kc; do
-    { printf "\\$(printf '%03o' $((n % 20)))"; cat "$f"; } > "$out/corpus/seed-$n.kc"
-    n=$((n + 1))
-  done
-fi
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+  -DTOML_HEADER_ONLY=1 '-DTOML_ASSERT(expr)=((void)0)' -I"$src/include" -I"$src")
+obj=$build/fuzz/obj
+mkdir -p "$obj"
+sources=("$src/explorer/spec.cpp" "$src"/explorer/lang/*.cpp "$src/explorer/race.cpp" "$build/library_files.cpp")
+for target in "${targets[@]}"; do sources+=("$src/tests/fuzz/${target}_fuzz.cpp"); done
+export obj
+printf '%s\0' "${sources[@]}" | xargs -0 -n 1 -P 2 bash -c \
+  'source=${!#}; clang++ "${@:1:$#-1}" -c "$source" -o "$obj/$(basename "$source" .cpp).o"' _ "${flags[@]}"
+shared=()
+for s in "$src/explorer/spec.cpp" "$src"/explorer/lang/*.cpp "$src/explorer/race.cpp" "$build/library_files.cpp"; do
+  shared+=("$obj/$(basename "$s" .cpp).o")
+done
+
 export ASAN_OPTIONS=detect_leaks=0
-"$out/${target}_fuzz" -max_total_time="$seconds" -seed=1 -timeout=10 -rss_limit_mb=2048 \
-  -artifact_prefix="$out/crashes/" -print_final_stats=1 "$out/corpus" 2>&1 | tail -n 25
+shopt -s nullglob
+for target in "${targets[@]}"; do
+  out=$build/fuzz/$target
+  mkdir -p "$out/corpus" "$out/crashes"
+  clang++ -fsanitize=fuzzer,address,undefined "$obj/${target}_fuzz.o" "${shared[@]}" -lfmt -o "$out/${target}_fuzz"
+  case $target in
+    spec) regressions=("$src"/tests/fuzz/regressions/*) ;;
+    code) regressions=("$src"/tests/fuzz/code-regressions/*) ;;
+  esac
+  if [ ${#regressions[@]} -gt 0 ]; then
+    "$out/${target}_fuzz" "${regressions[@]}"
+  fi
+  if [ "$target" = spec ]; then
+    for f in "$src"/specs/*/*.toml; do
+      cp "$f" "$out/corpus/$(basename "$(dirname "$f")")-$(basename "$f")"
+    done
+  else
+    # Each library file under each of the 20 (era, type) bytes would be 200
+    # seeds; one byte a file, spread over the eras and types, is enough.
+    n=0
+    for f in "$src"/models/kernel/*/*.kc "$src"/models/kernel/*/*/*.kc "$src"/models/kernel/*/*/*/*.kc "$src"/models/harness/*.kc; do
+      { printf "\\$(printf '%03o' $((n % 20)))"; cat "$f"; } > "$out/corpus/seed-$n.kc"
+      n=$((n + 1))
+    done
+  fi
+done
+
+pids=()
+for target in "${targets[@]}"; do
+  out=$build/fuzz/$target
+  "$out/${target}_fuzz" -max_total_time="$seconds" -seed=1 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$out/crashes/" -print_final_stats=1 "$out/corpus" > "$out/log" 2>&1 &
+  pids+=($!)
+done
+status=0
+for i in "${!targets[@]}"; do
+  rc=0
+  wait "${pids[$i]}" || rc=$?
+  echo "== fuzz/${targets[$i]}: exit $rc"
+  tail -n 25 "$build/fuzz/${targets[$i]}/log"
+  [ $rc -eq 0 ] || status=1
+done
+exit $status
