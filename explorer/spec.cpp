@@ -387,6 +387,7 @@ class parser {
                     std::string(name_of(s.sc.type)) + "'");
       s.checked.add(*p);
     }
+    s.checked.add(property::model_range);  // past the model's range, no verdict is sound
   }
 
   void parse_witness(toml::node const& node, spec& s) const {

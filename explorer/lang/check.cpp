@@ -73,6 +73,10 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
                          models::pagemap_names[static_cast<std::size_t>(m.pagemap_type() - 1)],
                          models::event_names[st.life >> 2],
                          machine::state_traits<models::page_state>::names[st.life & 3u], site_of(m, st).text);
+    case reason::out_of_range:
+      return fmt::format("a value past what the model stores (a count or local in -128..127, a thread's "
+                         "references on a page up to 3): {}",
+                         site_of(m, st).text);
     default: return std::string(name_of(p));
   }
 }

@@ -106,6 +106,12 @@ class promela_writer {
     return on(p) ? fmt::format("assert(!({} && ({})));\n", flag(p), cond) : "";
   }
 
+  // model-range when var leaves the byte pgmapcheck's state keeps it in
+  // (Promela's short would go on counting where the byte would wrap).
+  std::string range(std::string const& var) const {
+    return check(property::model_range, var + " < -128 || " + var + " > 127");
+  }
+
   // --- helpers: the lifecycle monitor, holders, wake-ups, pgmap->ref ------
   std::string helpers() const {
     std::string o;
@@ -133,15 +139,17 @@ class promela_writer {
     }
     o += "inline touch_page(p) {\n  " + or_skip(check(property::use_after_free, "wflags & 2")) + "}\n";
     o += "inline touch_counters() {\n  " + or_skip(check(property::use_after_free, "wflags & 12")) + "}\n";
-    o += "inline hold(t, p) {\n  if :: held[t * P + p] < 3 -> held[t * P + p]++; pins[p]++ :: else fi\n}\n";
+    o += "inline hold(t, p) {\n  if :: held[t * P + p] < 3 -> held[t * P + p]++; pins[p]++ :: else -> " +
+         or_skip(check(property::model_range, "true")) + "  fi\n}\n";
     o += "inline unhold(t, p) {\n  if :: held[t * P + p] > 0 -> held[t * P + p]--; pins[p]-- :: else fi\n}\n";
     o += "inline life_put(t, p) {\n  if :: held[t * P + p] > 0 -> life_put_page(p) :: else -> life_put_base(p) fi\n}\n";
     o += "inline wake_all(target) {\n  hi = 0;\n  do\n  :: hi < T -> if :: twait[hi] == target -> twait[hi] = 0; "
          "tflags[hi] = tflags[hi] | 1 :: else fi; hi++\n  :: else -> break\n  od\n}\n";
+    o += "inline complete_one() {\n  if :: completion_done < 255 -> completion_done++ :: else -> " +
+         or_skip(check(property::model_range, "true")) + "  fi\n}\n";
     o += "inline ref_put(n) {\n  touch_counters();\n  pgmap_ref = pgmap_ref - n;\n  " +
-         check(property::refcount_underflow, "pgmap_ref < 0") +
-         fmt::format("  if\n  :: pgmap_ref == 0 && ref_mode != 0 ->\n    if :: completion_done < 255 -> "
-                     "completion_done++ :: else fi;\n    wake_all({})\n  :: else\n  fi\n}}\n",
+         check(property::refcount_underflow, "pgmap_ref < 0") + range("pgmap_ref") +
+         fmt::format("  if\n  :: pgmap_ref == 0 && ref_mode != 0 ->\n    complete_one();\n    wake_all({})\n  :: else\n  fi\n}}\n",
                      static_cast<int>(object::pgmap_done));
     o += "inline release_page(t, p) {\n  if\n  :: pstate[p] == 0 -> " +
          or_skip(check(property::free_while_used, "true")) + "  :: else ->\n    " +
@@ -348,7 +356,7 @@ class promela_writer {
     switch (in.k) {
       case instr::kind::assign: {
         auto v = ex(c, in.a, out);
-        out += fmt::format("{} = {};\n", slot_name(in.dest), v);
+        out += fmt::format("{} = {};\n", slot_name(in.dest), v) + range(slot_name(in.dest));
         next(out);
         return;
       }
@@ -373,7 +381,7 @@ class promela_writer {
   }
 
   void result(instr const& in, std::string const& v, std::string& out) const {
-    if (in.dest >= 0) out += fmt::format("{} = {};\n", slot_name(in.dest), v);
+    if (in.dest >= 0) out += fmt::format("{} = {};\n", slot_name(in.dest), v) + range(slot_name(in.dest));
   }
 
   // A page argument: "hp" holds its index; body runs when it names a page.
@@ -398,7 +406,7 @@ class promela_writer {
       auto v = a(0);
       std::string a1 = in.nargs > 1 ? a(1) : "", a2 = in.nargs > 2 ? a(2) : "";
       b += "touch_page(hp);\n";
-      auto get = [&] { return "refcount[hp] = refcount[hp] + 1;\nlife_get_page(hp);\nhold(" + t + ", hp);\n"; };
+      auto get = [&] { return "refcount[hp] = refcount[hp] + 1;\n" + range("refcount[hp]") + "life_get_page(hp);\nhold(" + t + ", hp);\n"; };
       if (name == "page_ref_inc") b += get();
       else if (name == "get_page") b += check(property::get_from_zero, "refcount[hp] <= 0") + get();
       else if (name == "try_get_page") {
@@ -410,13 +418,13 @@ class promela_writer {
       } else if (name == "page_ref_add_unless") {
         std::string r;
         result(in, "hv", r);
-        b += "hv = (refcount[hp] != (" + a2 + "));\nif\n:: hv ->\nrefcount[hp] = refcount[hp] + (" + a1 +
-             ");\nlife_get_page(hp);\nhold(" + t + ", hp)\n:: else\nfi;\n" + r;
-      } else if (name == "set_page_count") b += "refcount[hp] = " + a1 + ";\n";
-      else if (name == "page_ref_add") b += "refcount[hp] = refcount[hp] + (" + a1 + ");\n";
+        b += "hv = (refcount[hp] != (" + a2 + "));\nif\n:: hv ->\nrefcount[hp] = refcount[hp] + (" + a1 + ");\n" +
+             range("refcount[hp]") + "life_get_page(hp);\nhold(" + t + ", hp)\n:: else\nfi;\n" + r;
+      } else if (name == "set_page_count") b += "refcount[hp] = " + a1 + ";\n" + range("refcount[hp]");
+      else if (name == "page_ref_add") b += "refcount[hp] = refcount[hp] + (" + a1 + ");\n" + range("refcount[hp]");
       else {
         b += "life_put(" + t + ", hp);\nunhold(" + t + ", hp);\nrefcount[hp] = refcount[hp] - 1;\n" +
-             check(property::refcount_underflow, "refcount[hp] < 0");
+             check(property::refcount_underflow, "refcount[hp] < 0") + range("refcount[hp]");
         if (name == "page_ref_dec_return") result(in, "refcount[hp]", b);
         if (name == "put_page_testzero") result(in, "(refcount[hp] == 0)", b);
       }
@@ -429,12 +437,12 @@ class promela_writer {
       std::string n = in.nargs > 1 ? a(1) : "1";
       std::string body;
       if (name == "percpu_ref_get" || name == "percpu_ref_get_many")
-        body = "touch_counters();\npgmap_ref = pgmap_ref + (" + n + ");\n";
+        body = "touch_counters();\npgmap_ref = pgmap_ref + (" + n + ");\n" + range("pgmap_ref");
       else if (name == "percpu_ref_put" || name == "percpu_ref_put_many")
         body = "ref_put(" + n + ");\n";
       else if (name == "percpu_ref_tryget_live") {
         body = check(property::use_after_free, fmt::format("wflags & {}", int{wf_struct_freed})) +
-               "hv = (ref_mode == 0);\nif :: hv -> pgmap_ref = pgmap_ref + 1 :: else fi;\n";
+               "hv = (ref_mode == 0);\nif :: hv -> pgmap_ref = pgmap_ref + 1 :: else fi;\n" + range("pgmap_ref");
         result(in, "hv", body);
       } else if (name == "percpu_ref_kill")
         body = "ref_mode = 1;\nref_put(1);\n";
@@ -455,7 +463,7 @@ class promela_writer {
     }
     if (name == "complete") {
       auto v = a(0);
-      out += "if :: completion_done < 255 -> completion_done++ :: else fi;\n_w = " + v + ";\nwake_all(hw);\n";
+      out += "complete_one();\n_w = " + v + ";\nwake_all(hw);\n";
       next(out);
       return;
     }
@@ -632,7 +640,7 @@ class promela_writer {
       std::string rest = "life_map(hp);\n" + fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_mapped});
       if (name == "dax_insert_pfn" || name == "vm_insert_page")
         rest += fmt::format("pflags[hp] = pflags[hp] | {};\nrefcount[hp] = refcount[hp] + 1;\nmapcount[hp] = mapcount[hp] + 1;\n",
-                            int{pf_pte_ref});
+                            int{pf_pte_ref}) + range("refcount[hp]") + range("mapcount[hp]");
       if (name == "set_pte_device_private")
         rest += fmt::format("pflags[hp] = pflags[hp] | {};\nif :: held[{} * P + hp] > 0 -> life_put_page(hp) :: else fi;\nunhold({}, hp);\n",
                             int{pf_pte_ref}, t, t);

@@ -285,6 +285,12 @@ class executor {
     st_.violated = static_cast<std::uint16_t>(st_.violated | (1u << static_cast<unsigned>(p)));
     if (st_.why == reason::none) st_.why = why;
   }
+  // v as the state stores it, in a byte: a value outside -128..127 is past
+  // what the model can hold (model-range), never a silent wrap.
+  std::int8_t fit(int v) {
+    if (v < -128 || v > 127) violate(property::model_range, reason::out_of_range);
+    return static_cast<std::int8_t>(v);
+  }
 
   // --- expressions ------------------------------------------------------
   int eval(std::uint16_t id) {
@@ -441,7 +447,10 @@ class executor {
 
   // This thread took a reference on page p: it holds one more.
   void hold(int p) {
-    if (held_on(p) == 3) return;
+    if (held_on(p) == 3) {  // two bits a page
+      violate(property::model_range, reason::out_of_range);
+      return;
+    }
     set_held_on(p, held_on(p) + 1);
     ++page(p)[p_pins];
   }
@@ -484,14 +493,20 @@ class executor {
   // Returns true iff this thread is queued on a wait queue and not yet woken.
   bool asleep() { return twait() != 0 && !(tflags() & tf_woken); }
 
+  // One more completion done (a byte: 255 at most, past it model-range).
+  void complete_one() {
+    if (b()[w_done] == 255) violate(property::model_range, reason::out_of_range);
+    else ++b()[w_done];
+  }
+
   // percpu_ref_put_many: the release (memunmap's completion) runs when the
   // count of a killed ref reaches exactly 0.
   void ref_put(int n) {
     touch_counters();
-    ref() = static_cast<std::int8_t>(ref() - n);
+    ref() = fit(ref() - n);
     if (ref() < 0) violate(property::refcount_underflow, reason::underflow);
     if (ref() == 0 && b()[w_mode] != 0) {
-      b()[w_done] = static_cast<std::uint8_t>(std::min(b()[w_done] + 1, 255));
+      complete_one();
       wake_all(static_cast<std::uint8_t>(object::pgmap_done));
     }
   }
@@ -555,7 +570,7 @@ class executor {
           m_.meets_[r][static_cast<std::size_t>(t_)][static_cast<std::size_t>(&in - prog_.code.data())])
         b()[w_met] = static_cast<std::uint8_t>(b()[w_met] | 1u << r);
     switch (in.k) {
-      case instr::kind::assign: slot(in.dest) = static_cast<std::int8_t>(eval(in.a)); return true;
+      case instr::kind::assign: slot(in.dest) = fit(eval(in.a)); return true;
       case instr::kind::branch:
         if (!eval(in.a)) {
           set_pc(in.target);
@@ -575,7 +590,7 @@ class executor {
   }
 
   void result(instr const& in, int v) {
-    if (in.dest >= 0) slot(in.dest) = static_cast<std::int8_t>(v);
+    if (in.dest >= 0) slot(in.dest) = fit(v);
   }
 
   bool action(instr const& in, int o) {
@@ -590,12 +605,12 @@ class executor {
       touch_page(p);
       std::int8_t& c = refcount(p);
       if (name == "page_ref_inc") {
-        c = static_cast<std::int8_t>(c + 1);
+        c = fit(c + 1);
         life<models::events::get_page>(p);
         hold(p);
       } else if (name == "get_page") {
         if (c <= 0) violate(property::get_from_zero, reason::get_from_zero);
-        c = static_cast<std::int8_t>(c + 1);
+        c = fit(c + 1);
         life<models::events::get_page>(p);
         hold(p);
       } else if (name == "try_get_page") {
@@ -603,7 +618,7 @@ class executor {
           violate(property::kernel_warn, reason::warn_fired);
           result(in, 0);
         } else {
-          c = static_cast<std::int8_t>(c + 1);
+          c = fit(c + 1);
           life<models::events::get_page>(p);
           hold(p);
           result(in, 1);
@@ -612,19 +627,19 @@ class executor {
         int nr = arg(1), u = arg(2);
         bool ok = c != u;
         if (ok) {
-          c = static_cast<std::int8_t>(c + nr);
+          c = fit(c + nr);
           life<models::events::get_page>(p);
           hold(p);
         }
         result(in, ok);
       } else if (name == "set_page_count") {
-        c = static_cast<std::int8_t>(arg(1));
+        c = fit(arg(1));
       } else if (name == "page_ref_add") {
-        c = static_cast<std::int8_t>(c + arg(1));
+        c = fit(c + arg(1));
       } else {
         life_put(p);
         unhold(p);
-        c = static_cast<std::int8_t>(c - 1);
+        c = fit(c - 1);
         if (c < 0) violate(property::refcount_underflow, reason::underflow);
         if (name == "page_ref_dec_return") result(in, c);
         if (name == "put_page_testzero") result(in, c == 0);
@@ -639,7 +654,7 @@ class executor {
     }
     if (name == "percpu_ref_get" || name == "percpu_ref_get_many") {
       touch_counters();
-      ref() = static_cast<std::int8_t>(ref() + (in.nargs > 1 ? arg(1) : 1));
+      ref() = fit(ref() + (in.nargs > 1 ? arg(1) : 1));
       return true;
     }
     if (name == "percpu_ref_put" || name == "percpu_ref_put_many") {
@@ -652,7 +667,7 @@ class executor {
       // use-after-free.
       if (wflags() & wf_struct_freed) violate(property::use_after_free, reason::pgmap_freed);
       bool ok = b()[w_mode] == 0;
-      if (ok) ref() = static_cast<std::int8_t>(ref() + 1);
+      if (ok) ref() = fit(ref() + 1);
       result(in, ok);
       return true;
     }
@@ -672,7 +687,7 @@ class executor {
     // wait_for_completion finds done at 0 and sleeps again, which its loop
     // allows: no behaviour the kernel lacks.
     if (name == "complete") {
-      b()[w_done] = static_cast<std::uint8_t>(std::min(b()[w_done] + 1, 255));
+      complete_one();
       wake_all(static_cast<std::uint8_t>(arg(0)));
       return true;
     }
@@ -880,8 +895,8 @@ class executor {
       page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_mapped);
       if (name == "dax_insert_pfn" || name == "vm_insert_page") {
         page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
-        refcount(p) = static_cast<std::int8_t>(refcount(p) + 1);
-        ++page(p)[p_mapcount];
+        refcount(p) = fit(refcount(p) + 1);
+        page(p)[p_mapcount] = static_cast<std::uint8_t>(fit(static_cast<std::int8_t>(page(p)[p_mapcount]) + 1));
       }
       if (name == "vm_insert_page") {
         result(in, 0);

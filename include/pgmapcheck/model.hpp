@@ -23,13 +23,14 @@ enum class property : std::uint8_t {
   kernel_warn,
   kernel_bug,
   lifecycle,
+  model_range,
 };
-inline constexpr std::size_t property_count = 11;
+inline constexpr std::size_t property_count = 12;
 
 inline constexpr std::array<std::string_view, property_count> property_names{
     "refcount-underflow", "get-from-zero",     "memunmap-early", "use-after-free",
     "free-while-used",    "dax-truncate-busy", "deadlock",       "ref-leak",
-    "kernel-warn",        "kernel-bug",        "lifecycle",
+    "kernel-warn",        "kernel-bug",        "lifecycle",      "model-range",
 };
 
 inline constexpr std::array<std::string_view, property_count> property_meanings{
@@ -44,6 +45,7 @@ inline constexpr std::array<std::string_view, property_count> property_meanings{
     "a WARN_ON / WARN_ON_ONCE / WARN in model code fires (a kernel warning splat)",
     "a BUG_ON / VM_BUG_ON in model code fires, or a lock is released that is not held",
     "a primitive moves a page in a way its pagemap type's lifecycle table has no row for",
+    "a count, local or argument leaves the range the model stores (-128..127): past the model, not a kernel bug",
 };
 
 constexpr std::string_view name_of(property p) { return property_names[static_cast<std::size_t>(p)]; }
@@ -65,8 +67,11 @@ class property_set {
   constexpr bool empty() const { return bits_ == 0; }
   constexpr property_set operator&(property_set o) const { return property_set{static_cast<std::uint16_t>(bits_ & o.bits_)}; }
   constexpr bool operator==(property_set const&) const = default;
-  // The first property of the set in report order; the set must not be empty.
+  // The first property of the set in report order, model-range ahead of
+  // all (whatever else the step violates was computed past the model's
+  // range); the set must not be empty.
   constexpr property first() const {
+    if (has(property::model_range)) return property::model_range;
     for (std::size_t i = 0; i < property_count; ++i)
       if (bits_ & (1u << i)) return static_cast<property>(i);
     return property::refcount_underflow;

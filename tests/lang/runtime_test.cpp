@@ -236,6 +236,38 @@ void main(void) { struct page *page = choose_page(first); get_page(page); }
   CHECK(search(load(code, {"main"}, 1, 1, 1)).result == verdict::holds);
 }
 
+TEST_CASE("lang: a value past what the state stores is model-range, never a wrap", "[lang]") {
+  // Each kind of stored value, first within its range (holds), then one
+  // past it: a local, a page refcount, pgmap->ref, a thread's references
+  // on one page (two bits).
+  auto code = [](std::string const& body) {
+    return "static bool first(struct page *page) { return 1; }\nvoid main(void) {\n"
+           "\tstruct page *page = choose_page(first);\n\tint x;\n" +
+           body + "\n}\n";
+  };
+  struct row {
+    char const* fits;
+    char const* past;
+  };
+  for (auto const& r : {
+           row{"x = 100; x = x + 27; if (x < 0) BUG_ON(1);", "x = 100; x = x + 28; if (x < 0) BUG_ON(1);"},
+           row{"page_ref_add(page, 126); page_ref_add(page, -126);", "page_ref_add(page, 127); page_ref_add(page, -127);"},
+           row{"percpu_ref_get_many(&pgmap->ref, 126); percpu_ref_put_many(&pgmap->ref, 126);",
+               "percpu_ref_get_many(&pgmap->ref, 127); percpu_ref_put_many(&pgmap->ref, 127);"},
+           row{"get_page(page); get_page(page); get_page(page); put_page_testzero(page); put_page_testzero(page); "
+               "put_page_testzero(page);",
+               "get_page(page); get_page(page); get_page(page); get_page(page); put_page_testzero(page); "
+               "put_page_testzero(page); put_page_testzero(page); put_page_testzero(page);"},
+       }) {
+    INFO(r.past);
+    auto const ok = search(load(code(r.fits), {"main"}));
+    CHECK(ok.result == verdict::holds);
+    auto const bad = search(load(code(r.past), {"main"}));
+    CHECK(bad.result == verdict::violation);
+    CHECK(bad.violated == property::model_range);
+  }
+}
+
 TEST_CASE("lang: the completion a percpu_ref release completes wakes its waiter", "[lang]") {
   std::string const code = R"(
 void teardown(void)

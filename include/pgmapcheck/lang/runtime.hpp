@@ -44,6 +44,7 @@ enum class reason : std::uint8_t {
   ref_not_zero,
   page_freed_by_other,
   no_lifecycle_row,
+  out_of_range,
 };
 
 // One transition: which thread ran which instruction with which outcome.
