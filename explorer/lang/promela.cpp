@@ -40,8 +40,9 @@ class promela_writer {
 
   std::string write(std::string const& title) {
     if (m_.reduced()) fail("the Promela export is of the unreduced model (build it without reductions)");
-    if (!m_.setup_.required.empty())
-      fail("the Promela export does not cover [expect] involves or passes (the counterexample requirements)");
+    for (auto const& r : m_.setup_.required)
+      if (r.line > 0) fail("the Promela export does not cover a witness's ran(...) atoms");
+    gated_ = !m_.setup_.required.empty();
     auto const s0 = m_.initial();
     auto const* b = s0.bytes.data();
     std::string o;
@@ -77,9 +78,15 @@ class promela_writer {
     o += "\n/* The checked properties: each assert names the one it checks. */\n";
     for (std::size_t i = 0; i < property_count; ++i)
       if (on(static_cast<property>(i))) o += "hidden byte " + flag(static_cast<property>(i)) + " = 1;\n";
-    o += "\nhidden short hp, hc, hv, hw;\nhidden byte hi;\nhidden int hm;\n\n";
+    o += "\nhidden short hp, hc, hv, hw;\nhidden byte hi;\nhidden int hm;\n";
+    if (gated_)
+      o += "/* [expect] involves and passes: met's bit r is set once requirement r is met (pgmapcheck's\n"
+           " * own byte); a step's violations (viol) count only once all are; stepped: the step acted\n"
+           " * on a page. */\nbyte met = 0;\nhidden byte viol, stepped;\n";
+    o += "\n";
     o += helpers();
     for (int t = 0; t < threads_; ++t) o += proctype(t, b);
+    in_terminal_ = true;
     o += terminal();
     return o;
   }
@@ -102,8 +109,30 @@ class promela_writer {
     return f;
   }
   // A violation of p when cond holds: a failed assert if p is checked.
+  // With requirements, a step's violation is noted (viol) and asserted at
+  // the step's end, once the step's own requirement bits are set: the
+  // search counts a violation only on a run that met them all.
   std::string check(property p, std::string const& cond) const {
-    return on(p) ? fmt::format("assert(!({} && ({})));\n", flag(p), cond) : "";
+    if (!on(p)) return "";
+    if (gated_ && !in_terminal_) return fmt::format("if :: {} && ({}) -> viol = 1 :: else fi;\n", flag(p), cond);
+    return fmt::format("assert(!({} && ({})));\n", flag(p), cond);
+  }
+  // The step acted on a page (code_step::page), which an involves
+  // requirement asks of the thread's step.
+  std::string mark_page() const { return gated_ ? "stepped = 1;\n" : ""; }
+  // The end of thread t's step from visible pc: the requirements it meets
+  // (code_model::for_each_successor), then its noted violations asserted.
+  std::string step_end(int t, std::uint16_t pc) const {
+    if (!gated_) return "";
+    std::string out;
+    auto const& req = m_.setup_.required;
+    for (std::size_t r = 0; r < req.size(); ++r) {
+      if (!m_.meets_[r][static_cast<std::size_t>(t)][pc]) continue;
+      std::string const set = fmt::format("met = met | {}", 1u << r);
+      out += req[r].function.empty() ? "if :: stepped -> " + set + " :: else fi;\n" : set + ";\n";
+    }
+    out += fmt::format("assert(!(viol && met == {}));\nviol = 0;\nstepped = 0;\n", (1u << req.size()) - 1);
+    return out;
   }
 
   // model-range when var leaves the byte pgmapcheck's state keeps it in
@@ -131,13 +160,13 @@ class promela_writer {
                                                      : fmt::format("pins[p] >= {} && pins[p] <= {}", pin, end);
             o += fmt::format("  :: life[p] == {} && (pflags[p] & 1) == {} && {} -> ", from, mapped, pins);
             o += to >= 0 ? fmt::format("life[p] = {}\n", to)
-                         : or_skip(check(property::lifecycle, "true"));
+                         : or_skip(mark_page() + check(property::lifecycle, "true"));
             pin = end + 1;
           }
         }
       o += "  fi\n}\n";
     }
-    o += "inline touch_page(p) {\n  " + or_skip(check(property::use_after_free, "wflags & 2")) + "}\n";
+    o += "inline touch_page(p) {\n  " + mark_page() + or_skip(check(property::use_after_free, "wflags & 2")) + "}\n";
     o += "inline touch_counters() {\n  " + or_skip(check(property::use_after_free, "wflags & 12")) + "}\n";
     o += "inline hold(t, p) {\n  if :: held[t * P + p] < 3 -> held[t * P + p]++; pins[p]++ :: else -> " +
          or_skip(check(property::model_range, "true")) + "  fi\n}\n";
@@ -151,7 +180,7 @@ class promela_writer {
          check(property::refcount_underflow, "pgmap_ref < 0") + range("pgmap_ref") +
          fmt::format("  if\n  :: pgmap_ref == 0 && ref_mode != 0 ->\n    complete_one();\n    wake_all({})\n  :: else\n  fi\n}}\n",
                      static_cast<int>(object::pgmap_done));
-    o += "inline release_page(t, p) {\n  if\n  :: pstate[p] == 0 -> " +
+    o += "inline release_page(t, p) {\n  " + mark_page() + "if\n  :: pstate[p] == 0 -> " +
          or_skip(check(property::free_while_used, "true")) + "  :: else ->\n    " +
          check(property::free_while_used, "(pflags[p] & 1) || pins[p] - held[t * P + p] > 0") +
          "    life_release(p)\n  fi;\n  pstate[p] = 0\n}\n";
@@ -333,7 +362,7 @@ class promela_writer {
   std::string step(ctx const& c, std::uint16_t pc, int o) {
     std::string out;
     run(c, pc, o, out, {}, true);
-    return out;
+    return out + step_end(c.t, pc);
   }
 
 
@@ -601,7 +630,7 @@ class promela_writer {
         out += check(property::use_after_free, fmt::format("wflags & {}", int{wf_pool_gone}));
       }
       bool const driver = name == "devmem_free_list_pop";
-      out += "lowest_free();\nif\n:: hc > 0 ->\n" + std::string(driver ? "touch_page(hc - 1);\n" : "") +
+      out += "lowest_free();\nif\n:: hc > 0 ->\n" + mark_page() + std::string(driver ? "touch_page(hc - 1);\n" : "") +
              fmt::format("pstate[hc - 1] = {};\nlife_alloc(hc - 1)\n:: else\nfi;\n", int{driver ? ps_allocated : ps_claimed});
       if (name == "gen_pool_alloc_owner")
         out += fmt::format("{} = (hc > 0 -> {} : 0);\n", dest_slot(2), static_cast<int>(object::pgmap_ref));
@@ -685,7 +714,7 @@ class promela_writer {
     }
     if (name == "fs_block_free") {
       with_page(a(0), out,
-                check(property::dax_truncate_busy, "pins[hp] > 0") + "if\n:: pstate[hp] == 0 ->\n" +
+                mark_page() + check(property::dax_truncate_busy, "pins[hp] > 0") + "if\n:: pstate[hp] == 0 ->\n" +
                     or_skip(check(property::free_while_used, "true")) + ":: else ->\nlife_release(hp)\nfi;\npstate[hp] = 0;\n");
       next(out);
       return;
@@ -796,7 +825,9 @@ class promela_writer {
     }
     leak += check(property::ref_leak, "pgmap_ref != hv");
     std::string o = "/* Terminal states: no thread can step (SPIN's timeout). */\nactive proctype terminal() {\nend:\n  do\n";
-    o += "  :: d_step { timeout ->\n    if\n    :: !(" + (all_done.empty() ? "true" : all_done) + ") -> " +
+    // With requirements, a terminal state counts only on a run that met them (code_model::check_terminal).
+    std::string const met_all = gated_ ? fmt::format(" && met == {}", (1u << s.required.size()) - 1) : "";
+    o += "  :: d_step { timeout" + met_all + " ->\n    if\n    :: !(" + (all_done.empty() ? "true" : all_done) + ") -> " +
          or_skip(check(property::deadlock, "true")) + "    :: else ->\n" +
          fmt::format("      if\n      :: (wflags & {}) != 0 -> {}      :: else ->\n", int{wf_pages_freed},
                      or_skip(check(property::ref_leak, "pgmap_ref != 0"))) +
@@ -806,6 +837,8 @@ class promela_writer {
 
   code_model const& m_;
   property_set checked_;
+  bool gated_ = false;        // the scenario has requirements ([expect] involves, passes)
+  bool in_terminal_ = false;  // writing the terminal process: plain asserts, under met's guard
   std::string file_;  // the scenario file, for errors
   int pages_;
   int threads_;
