@@ -45,7 +45,8 @@ inline constexpr std::array<std::string_view, property_count> property_meanings{
     "a WARN_ON / WARN_ON_ONCE / WARN in model code fires (a kernel warning splat)",
     "a BUG_ON / VM_BUG_ON in model code fires, or a lock is released that is not held",
     "a primitive moves a page in a way its pagemap type's lifecycle table has no row for",
-    "a count, local or argument leaves the range the model stores (-128..127): past the model, not a kernel bug",
+    "a value leaves what the model stores (counts and locals -128..127, a thread's references on a page 0..3): "
+    "past the model, not a kernel bug",
 };
 
 constexpr std::string_view name_of(property p) { return property_names[static_cast<std::size_t>(p)]; }
