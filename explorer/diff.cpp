@@ -65,6 +65,7 @@ diff_report run_diff(std::vector<spec> const& specs, semantics const& base, sema
       spec bs = b, ps = p;
       bs.checked = property_set{};
       bs.checked.add(prop);
+      bs.checked.add(property::model_range);  // no row holds past the model's range
       bs.properties_listed = true;
       ps.checked = bs.checked;
       ps.properties_listed = true;
