@@ -111,10 +111,11 @@ class promela_writer {
   // A violation of p when cond holds: a failed assert if p is checked.
   // With requirements, a step's violation is noted (viol) and asserted at
   // the step's end, once the step's own requirement bits are set: the
-  // search counts a violation only on a run that met them all.
+  // search counts a violation only on a run that met them all (model-range
+  // on any run).
   std::string check(property p, std::string const& cond) const {
     if (!on(p)) return "";
-    if (gated_ && !in_terminal_) return fmt::format("if :: {} && ({}) -> viol = 1 :: else fi;\n", flag(p), cond);
+    if (gated_ && !in_terminal_ && p != property::model_range) return fmt::format("if :: {} && ({}) -> viol = 1 :: else fi;\n", flag(p), cond);
     return fmt::format("assert(!({} && ({})));\n", flag(p), cond);
   }
   // The step acted on a page (code_step::page), which an involves

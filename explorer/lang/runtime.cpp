@@ -1074,9 +1074,11 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
         for (std::size_t r = 0; r < setup_.required.size(); ++r)
           if (setup_.required[r].line == 0 && meets_[r][t][st.pc] && (!setup_.required[r].function.empty() || st.page >= 0))
             next.bytes[w_met] |= static_cast<std::uint8_t>(1u << r);
-        if (!took_part(next)) {  // not the counterexample the spec claims: the search goes on past it
-          st.violated = 0;
-          st.why = reason::none;
+        if (!took_part(next)) {  // not the counterexample the spec claims: the search goes on past it,
+          // but never past the model's range, which no requirement excuses
+          auto const range = static_cast<std::uint16_t>(1u << static_cast<unsigned>(property::model_range));
+          st.violated = st.violated & range;
+          st.why = st.violated ? reason::out_of_range : reason::none;
         }
       }
       emit(ctx, st, next);

@@ -235,6 +235,37 @@ TEST_CASE("expect: involves and passes pick which counterexample counts", "[outp
   }
 }
 
+TEST_CASE("expect: a value past the model's range counts on any run, required or not", "[outputs]") {
+  // bulk wraps pgmap->ref long before teardown passes memunmap_pages: the
+  // run meets no requirement yet, and model-range still ends the search.
+  spec const s = parse_spec(R"(kernel = "v5.10"
+pagemap = "p2pdma"
+pages = 1
+[threads.bulk]
+code = """
+	percpu_ref_get_many(&pgmap->ref, 100);
+	percpu_ref_get_many(&pgmap->ref, 100);
+	percpu_ref_put_many(&pgmap->ref, 200);
+"""
+[threads.teardown]
+code = """
+	memunmap_pages(pgmap);
+"""
+[expect]
+verdict = "violation"
+property = "memunmap-early"
+passes = ["memunmap_pages"]
+)",
+                            "specs/x.toml");
+  limits off;
+  off.no_reduction = true;
+  for (auto const& lim : {limits{}, off}) {
+    auto const r = run_check(s, lim);
+    CHECK(r.result == verdict::violation);
+    CHECK(r.violated == property::model_range);
+  }
+}
+
 TEST_CASE("catalog: every property is violated by one spec and holds in another", "[catalog]") {
   std::map<property, std::vector<std::string>> violated, held;
   for (auto const& file : catalog_files(specs_dir)) {
