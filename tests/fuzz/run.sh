@@ -30,15 +30,14 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-saniti
   -DTOML_HEADER_ONLY=1 '-DTOML_ASSERT(expr)=((void)0)' -I"$src/include" -I"$src")
 obj=$build/fuzz/obj
 mkdir -p "$obj"
-sources=("$src/explorer/spec.cpp" "$src"/explorer/lang/*.cpp "$src/explorer/race.cpp" "$build/library_files.cpp")
+shared_sources=("$src/explorer/spec.cpp" "$src"/explorer/lang/*.cpp "$src/explorer/race.cpp" "$build/library_files.cpp")
+sources=("${shared_sources[@]}")
 for target in "${targets[@]}"; do sources+=("$src/tests/fuzz/${target}_fuzz.cpp"); done
 export obj
 printf '%s\0' "${sources[@]}" | xargs -0 -n 1 -P 2 bash -c \
   'source=${!#}; clang++ "${@:1:$#-1}" -c "$source" -o "$obj/$(basename "$source" .cpp).o"' _ "${flags[@]}"
 shared=()
-for s in "$src/explorer/spec.cpp" "$src"/explorer/lang/*.cpp "$src/explorer/race.cpp" "$build/library_files.cpp"; do
-  shared+=("$obj/$(basename "$s" .cpp).o")
-done
+for s in "${shared_sources[@]}"; do shared+=("$obj/$(basename "$s" .cpp).o"); done
 
 export ASAN_OPTIONS=detect_leaks=0
 shopt -s nullglob
