@@ -242,3 +242,17 @@ TEST_CASE("diff: the JSON report is valid and stable", "[diff]") {
     if (r["change"] == "fixed") fixed_with_replay = fixed_with_replay || r["replay"]["diverges_at"].get<int>() > 0;
   CHECK(fixed_with_replay);
 }
+
+TEST_CASE("diff: no property's row holds on a scenario past the model's range", "[diff]") {
+  // model-range-v5.10 wraps pgmap->ref at its second step: every row, the
+  // refcount-underflow row among them, stops there on both sides.
+  spec const wrap = load_spec(root / "specs/p2pdma/model-range-v5.10.toml");
+  auto const d = run_diff({wrap}, on_era(models::era::v5_10), on_era(models::era::v5_10), {});
+  REQUIRE(d.rows.size() > 1);
+  for (auto const& row : d.rows) {
+    INFO(name_of(row.prop));
+    CHECK(row.base.result == verdict::violation);
+    CHECK(row.base.violated == property::model_range);
+    CHECK(row.patched.result == verdict::violation);
+  }
+}
