@@ -207,7 +207,8 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
           b.steps.push_back(st);
         });
         if (b.preps.size() < b.steps.size()) b.preps.resize(b.steps.size());
-        for (std::size_t i = 0; i < b.steps.size(); ++i) store.prepare(b.bytes.data() + i * width, id, b.preps[i]);
+        auto const parent = store.row(id);
+        for (std::size_t i = 0; i < b.steps.size(); ++i) store.prepare(b.bytes.data() + i * width, parent, b.preps[i]);
         // Then their parts are stored (and their rows' slots asked for), up
         // to a table that refuses; a violating successor is not stored.
         b.ready.assign(b.steps.size(), insert_status::full);
@@ -325,6 +326,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
 
   for (auto const& t : tallies) r.transitions += t.transitions;
   r.depth = level;
+  store.settle();
   r.memory_bytes = store.memory_bytes();
   r.peak_memory_bytes = store.peak_bytes();
   r.states = stop != running ? level_start : store.size();
@@ -429,6 +431,7 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
     }
   }
   r.states = store.size();
+  store.settle();
   r.memory_bytes = store.memory_bytes();
   r.peak_memory_bytes = store.peak_bytes();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -89,8 +90,178 @@ struct inserted {
   insert_status status = insert_status::old;
 };
 
-// A hash set of byte strings of one length, each with an index (its order
-// of insertion) and, if asked for, 8 bytes of its own beside it (`extra`).
+// Records are kept in chunks of this many, allocated as they fill.
+inline constexpr std::size_t chunk_records = 4096;
+// The most parts a state may be cut into.
+inline constexpr std::size_t max_parts = 64;
+
+// How a hash_table keeps its records: byte strings of one length, each
+// with 8 bytes of its own beside it if asked for (`extra`), one after the
+// other in a chunk.
+class fixed_records {
+ public:
+  using key = unsigned char const*;
+
+  fixed_records(std::size_t length, bool extra)
+      : length_(length), extra_at_(extra ? (length + 7) / 8 * 8 : length), stride_(extra ? extra_at_ + 8 : length) {}
+
+  std::size_t chunk_bytes() const { return chunk_records * stride_; }
+  std::size_t chunk_bytes(unsigned char const*) const { return chunk_bytes(); }
+  double record_bytes() const { return static_cast<double>(stride_); }
+  void init(unsigned char*) const {}
+  // Returns true iff the chunk was laid out before the records' last change
+  // (never: one length is all there is).
+  bool stale(unsigned char const*) const { return false; }
+  void recode(unsigned char const*, unsigned char*, std::size_t) const {}
+
+  bool write(unsigned char* chunk, std::size_t j, key s, std::uint64_t extra) const {
+    unsigned char* r = chunk + j * stride_;
+    std::memcpy(r, s, length_);
+    if (stride_ != length_) std::memcpy(r + extra_at_, &extra, sizeof extra);
+    return true;
+  }
+  // Returns true iff record j of the chunk is s.
+  bool equal(unsigned char const* chunk, std::size_t j, key s) const {
+    return same_bytes(chunk + j * stride_, s, length_);
+  }
+  unsigned char const* bytes(unsigned char const* chunk, std::size_t j) const { return chunk + j * stride_; }
+  std::uint64_t* extra(unsigned char* chunk, std::size_t j) const {
+    return std::launder(reinterpret_cast<std::uint64_t*>(chunk + j * stride_ + extra_at_));
+  }
+
+ private:
+  std::size_t length_;
+  std::size_t extra_at_;
+  std::size_t stride_;
+};
+
+// How a hash_table keeps the rows of a collapsed visited set: a row is one
+// index per part, and each index is stored in as many bits as its part's
+// table can hand out (the bit width of its slot count), with the row's
+// 8-byte link beside it. A chunk starts with the widths it was packed at:
+// set_widths changes the widths of chunks to come, and the table repacks a
+// chunk laid out at narrower ones (recode) before it takes rows whose
+// indices would not fit.
+class packed_rows {
+ public:
+  using key = std::uint32_t const*;  // one index per part
+
+  explicit packed_rows(std::size_t parts) { now_.parts = static_cast<std::uint32_t>(parts); }
+
+  // The widths of chunks laid out from now on: width[k] bits for part k.
+  void set_widths(std::array<std::uint8_t, max_parts> const& width) {
+    std::uint32_t bits = 0;
+    for (std::size_t k = 0; k < now_.parts; ++k) bits += now_.width[k] = width[k];
+    now_.stride = (bits + 7) / 8;
+  }
+  std::uint32_t stride() const { return now_.stride; }
+
+  std::size_t chunk_bytes() const { return bytes(now_); }
+  std::size_t chunk_bytes(unsigned char const* chunk) const { return bytes(head_of(chunk)); }
+  double record_bytes() const { return now_.stride + 8.0 + static_cast<double>(sizeof(head)) / chunk_records; }
+  void init(unsigned char* chunk) const { std::memcpy(chunk, &now_, sizeof now_); }
+  bool stale(unsigned char const* chunk) const { return std::memcmp(chunk, &now_, sizeof now_) != 0; }
+  // Repacks the first `count` rows of chunk `from` into `to`, links and all.
+  void recode(unsigned char const* from, unsigned char* to, std::size_t count) const {
+    head const a = head_of(from), b = head_of(to);
+    std::memcpy(to + sizeof(head), from + sizeof(head), count * sizeof(std::uint64_t));
+    std::array<std::uint32_t, max_parts> row;
+    for (std::size_t j = 0; j < count; ++j) {
+      unpack(a, row_at(a, from, j), row.data());
+      [[maybe_unused]] bool const fits = pack(b, row.data(), row_at(b, to, j));
+      assert(fits);
+    }
+  }
+
+  // Returns false iff the row does not fit the chunk's widths. (The set
+  // widens a chunk before its part tables can hand out wider indices; only
+  // an insert racing a search that ran out of memory meets this.)
+  bool write(unsigned char* chunk, std::size_t j, key row, std::uint64_t extra) const {
+    head const h = head_of(chunk);
+    std::memcpy(chunk + sizeof(head) + j * sizeof(std::uint64_t), &extra, sizeof extra);
+    return pack(h, row, row_at(h, chunk, j));
+  }
+  bool equal(unsigned char const* chunk, std::size_t j, key row) const {
+    head const h = head_of(chunk);
+    std::array<unsigned char, max_parts * 4 + 4> packed;
+    return pack(h, row, packed.data()) && same_bytes(packed.data(), row_at(h, chunk, j), h.stride);
+  }
+  void read(unsigned char const* chunk, std::size_t j, std::uint32_t* row) const {
+    head const h = head_of(chunk);
+    unpack(h, row_at(h, chunk, j), row);
+  }
+  std::uint64_t* extra(unsigned char* chunk, std::size_t j) const {
+    return std::launder(reinterpret_cast<std::uint64_t*>(chunk + sizeof(head) + j * sizeof(std::uint64_t)));
+  }
+
+  // Packs row at h's widths into h.stride bytes at out; returns false iff
+  // an index does not fit its width.
+  static bool pack(auto const& h, std::uint32_t const* row, unsigned char* out) {
+    std::uint64_t acc = 0;
+    unsigned bits = 0;
+    for (std::size_t k = 0; k < h.parts; ++k) {
+      unsigned const w = h.width[k];
+      if (w < 32 && row[k] >> w) return false;
+      acc |= std::uint64_t{row[k]} << bits;
+      bits += w;
+      if (bits >= 32) {
+        auto const word = static_cast<std::uint32_t>(acc);
+        std::memcpy(out, &word, sizeof word);
+        out += sizeof word;
+        acc >>= 32;
+        bits -= 32;
+      }
+    }
+    for (; bits > 0; bits = bits > 8 ? bits - 8 : 0, acc >>= 8) *out++ = static_cast<unsigned char>(acc);
+    return true;
+  }
+  // Unpacks a row packed at h's widths (reading up to 4 bytes past it).
+  static void unpack(auto const& h, unsigned char const* in, std::uint32_t* row) {
+    std::uint64_t acc = 0;
+    unsigned bits = 0;
+    for (std::size_t k = 0; k < h.parts; ++k) {
+      unsigned const w = h.width[k];
+      if (bits < w) {
+        std::uint32_t word;
+        std::memcpy(&word, in, sizeof word);
+        in += sizeof word;
+        acc |= std::uint64_t{word} << bits;
+        bits += 32;
+      }
+      row[k] = static_cast<std::uint32_t>(acc & ((std::uint64_t{1} << w) - 1));
+      acc >>= w;
+      bits -= w;
+    }
+  }
+
+ private:
+  struct head {
+    std::uint32_t stride = 0;  // bytes a row takes
+    std::uint32_t parts = 0;
+    std::array<std::uint8_t, max_parts> width{};
+  };
+  static_assert(sizeof(head) % 8 == 0);
+
+  static head head_of(unsigned char const* chunk) {
+    head h;
+    std::memcpy(&h, chunk, sizeof h);
+    return h;
+  }
+  static std::size_t bytes(head const& h) {
+    return sizeof(head) + chunk_records * (sizeof(std::uint64_t) + h.stride) + 4;  // 4: unpack's read past the last
+  }
+  static unsigned char* row_at(head const& h, unsigned char* chunk, std::size_t j) {
+    return chunk + sizeof(head) + chunk_records * sizeof(std::uint64_t) + j * h.stride;
+  }
+  static unsigned char const* row_at(head const& h, unsigned char const* chunk, std::size_t j) {
+    return chunk + sizeof(head) + chunk_records * sizeof(std::uint64_t) + j * h.stride;
+  }
+
+  head now_;
+};
+
+// A hash set of records (Records says how they are kept: fixed_records,
+// packed_rows), each with an index (its order of insertion).
 //
 // Any number of threads may call find_or_insert at once. The table never
 // grows under them: an insert that would fill it past 3/4 returns `full`,
@@ -99,38 +270,39 @@ struct inserted {
 // threads' timing. A slot holds a hash tag and the index: it is claimed with
 // a compare-and-swap, the record written, then the slot published; a reader
 // that meets a claimed slot with its own tag waits for it.
-class byte_table {
+template <class Records>
+class hash_table {
  public:
-  static constexpr std::size_t chunk_records = 4096;
+  using key = typename Records::key;
   // How full a table gets before an insert returns `full` (linear probing:
   // about 8.5 slots looked at for a new string at 3/4, 32 at 7/8).
   static constexpr double max_load = 0.75;
 
-  byte_table(memory_account& memory, std::size_t length, bool extra)
-      : memory_(&memory), length_(length), extra_at_(extra ? (length + 7) / 8 * 8 : length),
-        stride_(extra ? extra_at_ + 8 : length) {}
-  byte_table(byte_table&& o) noexcept
-      : memory_(o.memory_), length_(o.length_), extra_at_(o.extra_at_), stride_(o.stride_),
+  // first_slots: the slots of the first grow().
+  hash_table(memory_account& memory, Records records, std::size_t first_slots = 1024)
+      : memory_(&memory), records_(std::move(records)), first_slots_(first_slots) {}
+  hash_table(hash_table&& o) noexcept
+      : memory_(o.memory_), records_(std::move(o.records_)), first_slots_(o.first_slots_),
         slots_(std::move(o.slots_)), capacity_(o.capacity_), fill_limit_(o.fill_limit_), chunks_(std::move(o.chunks_)),
         chunk_slots_(o.chunk_slots_), size_(o.size_.load()), allocating_(std::move(o.allocating_)) {
     o.capacity_ = o.chunk_slots_ = 0;
     o.size_ = 0;
   }
-  byte_table(byte_table const&) = delete;
-  byte_table& operator=(byte_table const&) = delete;
-  ~byte_table() {
+  hash_table(hash_table const&) = delete;
+  hash_table& operator=(hash_table const&) = delete;
+  ~hash_table() {
     for (std::size_t c = 0; c < chunk_slots_; ++c) {
       if (auto* p = chunks_[c].load(std::memory_order_relaxed)) {
+        memory_->give(records_.chunk_bytes(p));
         delete[] p;
-        memory_->give(chunk_bytes());
       }
     }
     memory_->give(capacity_ * sizeof(std::uint64_t) + chunk_slots_ * sizeof(void*));
   }
 
-  // Finds the string s (with this hash), inserting it if new with `extra`
+  // Finds the record s (with this hash), inserting it if new with `extra`
   // as its extra bytes. Safe from many threads at once.
-  inserted find_or_insert(unsigned char const* s, std::uint64_t hash, std::uint64_t extra = 0) {
+  inserted find_or_insert(key s, std::uint64_t hash, std::uint64_t extra = 0) {
     if (capacity_ == 0) {
       refused_.store(true, std::memory_order_relaxed);
       return {0, insert_status::full};
@@ -148,13 +320,11 @@ class byte_table {
           continue;
         }
         std::uint32_t const index = size_.fetch_add(1, std::memory_order_relaxed);
-        unsigned char* r = record(index);
-        if (!r) {
+        unsigned char* chunk = chunk_for(index);
+        if (!chunk || !records_.write(chunk, index % chunk_records, s, extra)) {
           slots_[i].store(tag | abandoned, std::memory_order_release);
           return {0, insert_status::no_memory};
         }
-        std::memcpy(r, s, length_);
-        if (stride_ != length_) std::memcpy(r + extra_at_, &extra, sizeof extra);
         slots_[i].store(tag | (std::uint64_t{index} + 1), std::memory_order_release);
         return {index, insert_status::fresh};
       }
@@ -165,7 +335,7 @@ class byte_table {
       }
       if ((slot & low) == abandoned) continue;
       auto const index = static_cast<std::uint32_t>((slot & low) - 1);
-      if (same_bytes(at(index), s, length_)) return {index, insert_status::old};
+      if (records_.equal(chunk(index), index % chunk_records, s)) return {index, insert_status::old};
     }
   }
 
@@ -182,7 +352,7 @@ class byte_table {
   bool grow(double load = max_load) {
     // (The same rounding as fill_limit_'s: a full table always grows.)
     auto past = [&](std::size_t n) { return size() >= static_cast<std::size_t>(load * static_cast<double>(n)); };
-    std::size_t count = capacity_ ? capacity_ : 1024;
+    std::size_t count = capacity_ ? capacity_ : first_slots_;
     while (past(count)) count *= 2;
     if (count == capacity_) return true;
     auto cost = [](std::size_t n) { return n * sizeof(std::uint64_t) + (n / chunk_records + 1) * sizeof(void*); };
@@ -190,9 +360,10 @@ class byte_table {
       // Slots for `fits` records and their chunks, as far as they fill: while
       // rehashing both slot tables are held, after it the old one is free.
       double const left = static_cast<double>(memory_->left()), slot = sizeof(std::uint64_t) + 0.01;
+      double const record = records_.record_bytes();
       auto const fits = static_cast<std::size_t>(
-          std::min(left / slot, (left + slot * static_cast<double>(capacity_) + static_cast<double>(stride_ * size())) /
-                                    (slot + max_load * static_cast<double>(stride_))));
+          std::min(left / slot, (left + slot * static_cast<double>(capacity_) + record * static_cast<double>(size())) /
+                                    (slot + max_load * record)));
       if (size() < fill_limit_) return true;  // room ahead was refused; none is needed yet
       if (fits >= capacity_ + capacity_ / 8 && memory_->take(cost(fits))) {
         count = fits;
@@ -233,18 +404,37 @@ class byte_table {
     return grow();
   }
 
+  // With no insert running: lays out again, as the records now say, every
+  // chunk from the one of record `from` on that was laid out otherwise.
+  // Returns false iff the memory limit refused a chunk.
+  bool recode(std::size_t from) {
+    for (std::size_t c = from / chunk_records; c < chunk_slots_; ++c) {
+      unsigned char* const old = chunks_[c].load(std::memory_order_relaxed);
+      if (!old || !records_.stale(old)) continue;
+      std::size_t const bytes = records_.chunk_bytes();
+      if (!memory_->take(bytes)) return false;
+      auto* const fresh = new unsigned char[bytes];
+      records_.init(fresh);
+      records_.recode(old, fresh, std::min(chunk_records, size() - c * chunk_records));
+      memory_->give(records_.chunk_bytes(old));
+      delete[] old;
+      chunks_[c].store(fresh, std::memory_order_relaxed);
+    }
+    return true;
+  }
+
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
-  unsigned char const* bytes(std::uint32_t i) const { return at(i); }
-  // Record i's extra bytes: read and written by one thread at a time, or
-  // through std::atomic_ref.
-  std::uint64_t& extra(std::uint32_t i) {
-    return *std::launder(reinterpret_cast<std::uint64_t*>(record(i) + extra_at_));
+  // Slots: no insert hands out an index of this many or more.
+  std::size_t capacity() const { return capacity_; }
+  Records const& records() const { return records_; }
+  // Changes how chunks to come are laid out; only with no insert running.
+  Records& records() { return records_; }
+  // Record i's chunk, and its place in it.
+  unsigned char const* chunk(std::uint32_t i) const {
+    return chunks_[i / chunk_records].load(std::memory_order_acquire);
   }
-  std::uint64_t extra(std::uint32_t i) const {
-    std::uint64_t v;
-    std::memcpy(&v, at(i) + extra_at_, sizeof v);
-    return v;
-  }
+  unsigned char* chunk(std::uint32_t i) { return chunks_[i / chunk_records].load(std::memory_order_acquire); }
+  static std::size_t place(std::uint32_t i) { return i % chunk_records; }
 
  private:
   static constexpr std::uint64_t low = 0xffffffffull;
@@ -256,32 +446,29 @@ class byte_table {
   static std::size_t home(std::uint64_t hash, std::size_t count) {
     return static_cast<std::size_t>(((hash >> 32) * count) >> 32);
   }
-  std::uint64_t chunk_bytes() const { return chunk_records * stride_; }
-  unsigned char const* at(std::size_t i) const {
-    return chunks_[i / chunk_records].load(std::memory_order_acquire) + (i % chunk_records) * stride_;
-  }
-  // Record i, its chunk allocated by whichever thread needs it first (once:
+  // Record i's chunk, allocated by whichever thread needs it first (once:
   // the memory held never counts a chunk twice); null when the memory limit
-  // refuses the chunk.
-  unsigned char* record(std::size_t i) {
+  // refuses it.
+  unsigned char* chunk_for(std::size_t i) {
     auto& slot = chunks_[i / chunk_records];
     unsigned char* chunk = slot.load(std::memory_order_acquire);
     if (!chunk) {
       std::lock_guard lock(*allocating_);
       chunk = slot.load(std::memory_order_acquire);
       if (!chunk) {
-        if (!memory_->take(chunk_bytes())) return nullptr;
-        chunk = new unsigned char[chunk_bytes()];
+        std::size_t const bytes = records_.chunk_bytes();
+        if (!memory_->take(bytes)) return nullptr;
+        chunk = new unsigned char[bytes];
+        records_.init(chunk);
         slot.store(chunk, std::memory_order_release);
       }
     }
-    return chunk + (i % chunk_records) * stride_;
+    return chunk;
   }
 
   memory_account* memory_;
-  std::size_t length_;
-  std::size_t extra_at_;
-  std::size_t stride_;
+  Records records_;
+  std::size_t first_slots_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> slots_;  // tag (high half) | index + 1 (low half); 0: empty
   std::size_t capacity_ = 0;
   std::size_t fill_limit_ = 0;  // an insert past this many records returns full
@@ -292,23 +479,28 @@ class byte_table {
   std::unique_ptr<std::mutex> allocating_ = std::make_unique<std::mutex>();
 };
 
+using byte_table = hash_table<fixed_records>;
+
 // The states a search has stored, each with a link (its parent's index and
 // the ordinal of the successor that reached it). Plain: one table of whole
 // states. Collapsed (SPIN's COLLAPSE compression), where the model names its
 // state's parts (the shared objects; each thread's record): a table per
 // part, where each distinct value is stored once, and a table of rows of
-// 4-byte indices into them, one row a state.
+// indices into them, one row a state, bit-packed (packed_rows: a part whose
+// table holds 40 values takes 6 bits of the row).
 template <class State>
 class visited_set {
  public:
   using part = std::pair<std::size_t, std::size_t>;  // offset, length
-  static constexpr std::size_t max_parts = 64;
+  static constexpr std::size_t max_parts = detail::max_parts;
+  // A part table's first slots: its indices' first width is 4 bits.
+  static constexpr std::size_t part_first_slots = 16;
 
   visited_set(std::uint64_t max_bytes, std::size_t state_bytes, std::vector<part> parts)
       : memory_(max_bytes), state_bytes_(state_bytes), parts_(std::move(parts)),
-        rows_(memory_, parts_.empty() ? state_bytes : parts_.size() * sizeof(std::uint32_t), true) {
+        whole_(memory_, fixed_records(state_bytes, true)), rows_(memory_, packed_rows(parts_.size())) {
     tables_.reserve(parts_.size());
-    for (auto const& p : parts_) tables_.emplace_back(memory_, p.second, false);
+    for (auto const& p : parts_) tables_.emplace_back(memory_, fixed_records(p.second, false), part_first_slots);
   }
 
   // What insert looks up for a state, worked out ahead (prepare): the
@@ -324,22 +516,33 @@ class visited_set {
     std::uint64_t row_hash;                     // the row's hash, once the parts are resolved
   };
 
-  void prepare(unsigned char const* s, std::uint32_t hint, prepared& p) const {
+  // A stored state's row of part indices (read once for all its successors).
+  struct row_of {
+    std::array<std::uint32_t, max_parts> index;
+    bool known = false;
+  };
+  row_of row(std::uint32_t i) const {
+    row_of r;
+    if (!parts_.empty() && i != none) {
+      rows_.records().read(rows_.chunk(i), rows_.place(i), r.index.data());
+      r.known = true;
+    }
+    return r;
+  }
+
+  void prepare(unsigned char const* s, row_of const& parent, prepared& p) const {
     if (parts_.empty()) {
       p.hash[0] = hash_bytes(s, state_bytes_);
-      rows_.prefetch(p.hash[0]);
+      whole_.prefetch(p.hash[0]);
       return;
     }
     // A successor differs from its parent in a part or two: the parent's
     // parts are compared first, and only a changed part is looked up.
-    bool const hinted = hint != none;
-    std::array<std::uint32_t, max_parts> from{};
-    if (hinted) std::memcpy(from.data(), rows_.bytes(hint), parts_.size() * sizeof(std::uint32_t));
     p.changed = 0;
     for (std::size_t k = 0; k < parts_.size(); ++k) {
       auto const [offset, length] = parts_[k];
-      if (hinted && same_bytes(tables_[k].bytes(from[k]), s + offset, length)) {
-        p.row[k] = from[k];
+      if (parent.known && same_bytes(part_bytes(k, parent.index[k]), s + offset, length)) {
+        p.row[k] = parent.index[k];
         continue;
       }
       p.changed |= std::uint64_t{1} << k;
@@ -369,15 +572,15 @@ class visited_set {
   // `link` as its link (or, during a parallel search, its key). Safe from
   // many threads at once.
   inserted insert(unsigned char const* s, std::uint64_t link, prepared const& p) {
-    if (parts_.empty()) return rows_.find_or_insert(s, p.hash[0], link);
-    return rows_.find_or_insert(reinterpret_cast<unsigned char const*>(p.row.data()), p.row_hash, link);
+    if (parts_.empty()) return whole_.find_or_insert(s, p.hash[0], link);
+    return rows_.find_or_insert(p.row.data(), p.row_hash, link);
   }
 
   // The same, unprepared. hint: the index of a stored state s likely shares
   // parts with (its parent), or none.
   inserted insert(unsigned char const* s, std::uint64_t link, std::uint32_t hint = none) {
     prepared p;
-    prepare(s, hint, p);
+    prepare(s, row(hint), p);
     if (auto const st = resolve(s, p); st != insert_status::fresh) return {0, st};
     return insert(s, link, p);
   }
@@ -392,10 +595,17 @@ class visited_set {
     }
   }
 
-  // With no insert running: grows every table past `load` full.
+  // With no insert running: grows every table past `load` full, and lays
+  // out every row chunk filled since the last call at the widths the part
+  // tables now need. So a chunk's widths are those of the first grow()
+  // after its last row: at a BFS level's end, the same for any number of
+  // workers, and so is the memory the rows hold.
   bool grow(double load = byte_table::max_load) {
+    if (parts_.empty()) return whole_.grow(load);
     bool ok = rows_.grow(load);
     for (auto& t : tables_) ok = t.grow(load) && ok;
+    ok = widen(settled_) && ok;
+    settled_ = rows_.size();
     return ok;
   }
   // With no insert running, in the middle of a parallel search's level:
@@ -403,33 +613,48 @@ class visited_set {
   // tables are full by now depends on the workers' timing; the tables that
   // refuse an insert are the ones the level's values overflow, whatever
   // the order, so the tables' sizes (and memory) are the same for any
-  // number of workers.
+  // number of workers. Of the row chunks, only the one rows go on filling
+  // is laid out again, and only if a part table's indices outgrew it.
   bool grow_refused() {
+    if (parts_.empty()) return whole_.grow_if_refused();
     bool ok = rows_.grow_if_refused();
     for (auto& t : tables_) ok = t.grow_if_refused() && ok;
-    return ok;
+    return widen(rows_.size()) && ok;
+  }
+
+  // With no insert running: lays out the row chunks filled since the last
+  // grow() as that would, without growing anything (so the memory a search
+  // reports at its end does not depend on the workers' timing either).
+  void settle() {
+    if (parts_.empty()) return;
+    (void)widen(settled_);
+    settled_ = rows_.size();
   }
 
   State operator[](std::uint32_t i) const {
     State s;
     auto* b = reinterpret_cast<unsigned char*>(&s);
     if (parts_.empty()) {
-      std::memcpy(b, rows_.bytes(i), state_bytes_);
+      std::memcpy(b, whole_.records().bytes(whole_.chunk(i), whole_.place(i)), state_bytes_);
       return s;
     }
-    std::array<std::uint32_t, max_parts> row{};
-    std::memcpy(row.data(), rows_.bytes(i), parts_.size() * sizeof(std::uint32_t));
-    for (std::size_t k = 0; k < parts_.size(); ++k)
-      std::memcpy(b + parts_[k].first, tables_[k].bytes(row[k]), parts_[k].second);
+    auto const r = row(i);
+    for (std::size_t k = 0; k < parts_.size(); ++k) std::memcpy(b + parts_[k].first, part_bytes(k, r.index[k]), parts_[k].second);
     return s;
   }
 
   // A state's link, as (parent, ordinal) packed by link_of.
   static std::uint64_t link_of(std::uint32_t parent, std::uint32_t via) { return parent | std::uint64_t{via} << 32; }
-  std::uint64_t& link(std::uint32_t i) { return rows_.extra(i); }
-  std::uint32_t parent(std::uint32_t i) const { return static_cast<std::uint32_t>(rows_.extra(i)); }
-  std::uint32_t via(std::uint32_t i) const { return static_cast<std::uint32_t>(rows_.extra(i) >> 32); }
-  std::size_t size() const { return rows_.size(); }
+  std::uint64_t& link(std::uint32_t i) {
+    return parts_.empty() ? *whole_.records().extra(whole_.chunk(i), whole_.place(i))
+                          : *rows_.records().extra(rows_.chunk(i), rows_.place(i));
+  }
+  std::uint64_t link(std::uint32_t i) const { return const_cast<visited_set&>(*this).link(i); }
+  std::uint32_t parent(std::uint32_t i) const { return static_cast<std::uint32_t>(link(i)); }
+  std::uint32_t via(std::uint32_t i) const { return static_cast<std::uint32_t>(link(i) >> 32); }
+  std::size_t size() const { return parts_.empty() ? whole_.size() : rows_.size(); }
+  // Bytes a stored row takes now (the whole state, unparted; links apart).
+  std::size_t row_bytes() const { return parts_.empty() ? state_bytes_ : rows_.records().stride(); }
   // Bytes held now, and the most ever held at once.
   std::uint64_t memory_bytes() const { return memory_.held(); }
   std::uint64_t peak_bytes() const { return memory_.peak(); }
@@ -437,11 +662,26 @@ class visited_set {
   static constexpr std::uint32_t none = 0xffffffffu;
 
  private:
+  unsigned char const* part_bytes(std::size_t k, std::uint32_t i) const {
+    return tables_[k].records().bytes(tables_[k].chunk(i), tables_[k].place(i));
+  }
+  // Sets the rows' widths to what the part tables can hand out, and lays
+  // out again the row chunks from record `from`'s on that are narrower.
+  bool widen(std::size_t from) {
+    std::array<std::uint8_t, max_parts> width{};
+    for (std::size_t k = 0; k < parts_.size(); ++k)
+      width[k] = static_cast<std::uint8_t>(std::bit_width(std::max<std::size_t>(tables_[k].capacity(), 1) - 1));
+    rows_.records().set_widths(width);
+    return rows_.recode(from);
+  }
+
   memory_account memory_;
   std::size_t state_bytes_;
   std::vector<part> parts_;
-  byte_table rows_;
-  std::vector<byte_table> tables_;
+  byte_table whole_;                    // unparted: the states
+  hash_table<packed_rows> rows_;        // parted: the rows
+  std::vector<byte_table> tables_;      // parted: a table per part
+  std::size_t settled_ = 0;             // rows before this one were laid out by grow()
 };
 
 }  // namespace pgmapcheck::detail

@@ -5,7 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <random>
 
@@ -84,5 +86,94 @@ TEST_CASE("visited: the memory limit refuses, and what was stored stays", "[visi
     std::uint32_t v;
     std::memcpy(&v, back.data(), sizeof v);
     CHECK(v == n);
+  }
+}
+
+TEST_CASE("visited: a packed row reads back at every width, and refuses an index too wide", "[visited]") {
+  struct head {
+    std::uint32_t stride = 0, parts = 0;
+    std::array<std::uint8_t, max_parts> width{};
+  };
+  std::mt19937 random(11);
+  for (std::uint32_t parts : {1u, 2u, 3u, 9u, 33u, 64u}) {
+    for (int round = 0; round < 200; ++round) {
+      head h;
+      h.parts = parts;
+      std::uint32_t bits = 0;
+      std::array<std::uint32_t, max_parts> row{}, back{};
+      for (std::uint32_t k = 0; k < parts; ++k) {
+        h.width[k] = static_cast<std::uint8_t>(1 + random() % 32);
+        bits += h.width[k];
+        std::uint64_t const top = std::uint64_t{1} << h.width[k];
+        row[k] = static_cast<std::uint32_t>(random() % 2 ? top - 1 : random() % top);  // the widest value, often
+      }
+      h.stride = (bits + 7) / 8;
+      std::array<unsigned char, max_parts * 4 + 8> packed;
+      packed.fill(0xa5);
+      REQUIRE(packed_rows::pack(h, row.data(), packed.data()));
+      CHECK(packed[h.stride] == 0xa5);  // nothing written past the row
+      packed_rows::unpack(h, packed.data(), back.data());
+      for (std::uint32_t k = 0; k < parts; ++k) CHECK(back[k] == row[k]);
+      auto const k = random() % parts;
+      if (h.width[k] < 32) {
+        row[k] = std::uint32_t{1} << h.width[k];
+        CHECK_FALSE(packed_rows::pack(h, row.data(), packed.data()));
+      }
+    }
+  }
+}
+
+// Inserts the states of `order` as a parallel search's workers would: into
+// tables that never grow under an insert, growing the ones that refused
+// (grow_refused) and trying again, with grow() every `level` states as at a
+// level's end; then settles. Returns the memory held.
+static std::uint64_t fill(visited_set<state>& set, std::vector<state> const& order, std::size_t level) {
+  REQUIRE(set.grow());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    for (;;) {
+      auto const in = set.insert(order[i].data(), 0);
+      REQUIRE(in.status != insert_status::no_memory);
+      if (in.status != insert_status::full) break;
+      REQUIRE(set.grow_refused());
+    }
+    if ((i + 1) % level == 0) REQUIRE(set.grow());
+  }
+  set.settle();
+  return set.memory_bytes();
+}
+
+TEST_CASE("visited: packed rows widen as the parts' tables grow, and hold the same memory in any order", "[visited]") {
+  // Part 0's values grow from one to 6,667, so its width grows in the
+  // middle of row chunks, past 13 bits in the last level, where the row
+  // grows from 4 bytes to 5; part 2 keeps 60 values (7 bits), the others
+  // a few (4 bits).
+  std::vector<state> states;
+  std::mt19937 random(5);
+  for (std::uint32_t n = 0; n < 20000; ++n) {
+    state s{};
+    std::uint32_t const wide = n / 3;
+    std::memcpy(s.data(), &wide, sizeof wide);
+    s[18] = static_cast<unsigned char>(n % 60);
+    s[33] = static_cast<unsigned char>(random() % 3);
+    states.push_back(s);
+  }
+  std::size_t const level = 12000;
+  visited_set<state> a(0, 40, cut(5));
+  std::uint64_t const held = fill(a, states, level);
+  for (std::uint32_t i = 0; i < states.size(); ++i) {
+    auto const back = a[i];
+    CHECK(back == states[i]);
+  }
+  CHECK(a.row_bytes() == 5);  // 14 + 7 + 3 x 4 bits, where 4-byte indices take 20 bytes
+  // The same states, each level's in another order: the same memory.
+  std::vector<state> shuffled = states;
+  for (std::size_t from = 0; from < shuffled.size(); from += level)
+    std::shuffle(shuffled.begin() + static_cast<std::ptrdiff_t>(from),
+                 shuffled.begin() + static_cast<std::ptrdiff_t>(std::min(from + level, shuffled.size())), random);
+  visited_set<state> b(0, 40, cut(5));
+  CHECK(fill(b, shuffled, level) == held);
+  for (std::uint32_t i = 0; i < shuffled.size(); ++i) {
+    auto const in = b.insert(states[i].data(), 0);
+    CHECK(in.status == insert_status::old);
   }
 }
