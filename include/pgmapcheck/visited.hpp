@@ -125,6 +125,8 @@ class fixed_records {
     return same_bytes(chunk + j * stride_, s, length_);
   }
   unsigned char const* bytes(unsigned char const* chunk, std::size_t j) const { return chunk + j * stride_; }
+  // The hash find_or_insert was given for record j (hash_bytes of it).
+  std::uint64_t hash(unsigned char const* chunk, std::size_t j) const { return hash_bytes(chunk + j * stride_, length_); }
   std::uint64_t* extra(unsigned char* chunk, std::size_t j) const {
     return std::launder(reinterpret_cast<std::uint64_t*>(chunk + j * stride_ + extra_at_));
   }
@@ -163,7 +165,7 @@ class packed_rows {
   bool stale(unsigned char const* chunk) const { return std::memcmp(chunk, &now_, sizeof now_) != 0; }
   // Repacks the first `count` rows of chunk `from` into `to`, links and all.
   void recode(unsigned char const* from, unsigned char* to, std::size_t count) const {
-    head const a = head_of(from), b = head_of(to);
+    head const &a = head_of(from), &b = head_of(to);
     std::memcpy(to + sizeof(head), from + sizeof(head), count * sizeof(std::uint64_t));
     std::array<std::uint32_t, max_parts> row;
     for (std::size_t j = 0; j < count; ++j) {
@@ -177,21 +179,28 @@ class packed_rows {
   // widens a chunk before its part tables can hand out wider indices; only
   // an insert racing a search that ran out of memory meets this.)
   bool write(unsigned char* chunk, std::size_t j, key row, std::uint64_t extra) const {
-    head const h = head_of(chunk);
+    head const& h = head_of(chunk);
     std::memcpy(chunk + sizeof(head) + j * sizeof(std::uint64_t), &extra, sizeof extra);
     return pack(h, row, row_at(h, chunk, j));
   }
   bool equal(unsigned char const* chunk, std::size_t j, key row) const {
-    head const h = head_of(chunk);
+    head const& h = head_of(chunk);
     std::array<unsigned char, max_parts * 4 + 4> packed;
     return pack(h, row, packed.data()) && same_bytes(packed.data(), row_at(h, chunk, j), h.stride);
   }
   void read(unsigned char const* chunk, std::size_t j, std::uint32_t* row) const {
-    head const h = head_of(chunk);
+    head const& h = head_of(chunk);
     unpack(h, row_at(h, chunk, j), row);
   }
   std::uint64_t* extra(unsigned char* chunk, std::size_t j) const {
     return std::launder(reinterpret_cast<std::uint64_t*>(chunk + sizeof(head) + j * sizeof(std::uint64_t)));
+  }
+  // The hash find_or_insert was given for row j: hash_bytes of its indices
+  // as 4-byte integers.
+  std::uint64_t hash(unsigned char const* chunk, std::size_t j) const {
+    std::array<std::uint32_t, max_parts> row;
+    read(chunk, j, row.data());
+    return hash_bytes(row.data(), now_.parts * sizeof(std::uint32_t));
   }
 
   // Packs row at h's widths into h.stride bytes at out; returns false iff
@@ -242,11 +251,7 @@ class packed_rows {
   };
   static_assert(sizeof(head) % 8 == 0);
 
-  static head head_of(unsigned char const* chunk) {
-    head h;
-    std::memcpy(&h, chunk, sizeof h);
-    return h;
-  }
+  static head const& head_of(unsigned char const* chunk) { return *std::launder(reinterpret_cast<head const*>(chunk)); }
   static std::size_t bytes(head const& h) {
     return sizeof(head) + chunk_records * (sizeof(std::uint64_t) + h.stride) + 4;  // 4: unpack's read past the last
   }
@@ -267,9 +272,12 @@ class packed_rows {
 // grows under them: an insert that would fill it past 3/4 returns `full`,
 // and the caller, once no insert runs, calls grow() and tries again. So a
 // table's size and memory depend only on what was inserted, never on the
-// threads' timing. A slot holds a hash tag and the index: it is claimed with
-// a compare-and-swap, the record written, then the slot published; a reader
-// that meets a claimed slot with its own tag waits for it.
+// threads' timing. A slot is 4 bytes: the index (plus one) in as many low
+// bits as the slot count needs, and as many bits of the hash as are left
+// above it, a tag that spares most comparisons with a record. It is claimed
+// with a compare-and-swap, the record written, then the slot published; a
+// reader that meets a claimed slot with its own tag waits for it. Growing
+// rehashes the records in index order, from the records themselves.
 template <class Records>
 class hash_table {
  public:
@@ -283,8 +291,9 @@ class hash_table {
       : memory_(&memory), records_(std::move(records)), first_slots_(first_slots) {}
   hash_table(hash_table&& o) noexcept
       : memory_(o.memory_), records_(std::move(o.records_)), first_slots_(o.first_slots_),
-        slots_(std::move(o.slots_)), capacity_(o.capacity_), fill_limit_(o.fill_limit_), chunks_(std::move(o.chunks_)),
-        chunk_slots_(o.chunk_slots_), size_(o.size_.load()), allocating_(std::move(o.allocating_)) {
+        slots_(std::move(o.slots_)), low_(o.low_), capacity_(o.capacity_), fill_limit_(o.fill_limit_), chunks_(std::move(o.chunks_)),
+        chunk_slots_(o.chunk_slots_), size_(o.size_.load()), allocating_(std::move(o.allocating_)),
+        abandoned_(std::move(o.abandoned_)) {
     o.capacity_ = o.chunk_slots_ = 0;
     o.size_ = 0;
   }
@@ -297,7 +306,7 @@ class hash_table {
         delete[] p;
       }
     }
-    memory_->give(capacity_ * sizeof(std::uint64_t) + chunk_slots_ * sizeof(void*));
+    memory_->give(capacity_ * sizeof(slot_type) + chunk_slots_ * sizeof(void*));
   }
 
   // Finds the record s (with this hash), inserting it if new with `extra`
@@ -307,9 +316,10 @@ class hash_table {
       refused_.store(true, std::memory_order_relaxed);
       return {0, insert_status::full};
     }
-    std::uint64_t const tag = (hash >> 32) << 32;
+    slot_type const low = low_, claimed = low_, abandoned = low_ - 1;
+    slot_type const tag = static_cast<slot_type>(hash) & ~low;
     for (std::size_t i = home(hash, capacity_);; i = i + 1 == capacity_ ? 0 : i + 1) {
-      std::uint64_t slot = slots_[i].load(std::memory_order_acquire);
+      slot_type slot = slots_[i].load(std::memory_order_acquire);
       if (slot == 0) {
         if (size_.load(std::memory_order_relaxed) >= fill_limit_) {
           if (!refused_.load(std::memory_order_relaxed)) refused_.store(true, std::memory_order_relaxed);
@@ -320,12 +330,18 @@ class hash_table {
           continue;
         }
         std::uint32_t const index = size_.fetch_add(1, std::memory_order_relaxed);
-        unsigned char* chunk = chunk_for(index);
+        // (An index the slot cannot hold, which only abandoned records can
+        // lead to, is refused as they were.)
+        unsigned char* chunk = index + 1 < abandoned ? chunk_for(index) : nullptr;
         if (!chunk || !records_.write(chunk, index % chunk_records, s, extra)) {
+          {
+            std::lock_guard lock(*allocating_);
+            abandoned_.push_back(index);
+          }
           slots_[i].store(tag | abandoned, std::memory_order_release);
           return {0, insert_status::no_memory};
         }
-        slots_[i].store(tag | (std::uint64_t{index} + 1), std::memory_order_release);
+        slots_[i].store(tag | (index + 1), std::memory_order_release);
         return {index, insert_status::fresh};
       }
       if ((slot & ~low) != tag) continue;
@@ -355,11 +371,11 @@ class hash_table {
     std::size_t count = capacity_ ? capacity_ : first_slots_;
     while (past(count)) count *= 2;
     if (count == capacity_) return true;
-    auto cost = [](std::size_t n) { return n * sizeof(std::uint64_t) + (n / chunk_records + 1) * sizeof(void*); };
+    auto cost = [](std::size_t n) { return n * sizeof(slot_type) + (n / chunk_records + 1) * sizeof(void*); };
     if (!memory_->take(cost(count))) {  // old and new tables coexist while rehashing
       // Slots for `fits` records and their chunks, as far as they fill: while
       // rehashing both slot tables are held, after it the old one is free.
-      double const left = static_cast<double>(memory_->left()), slot = sizeof(std::uint64_t) + 0.01;
+      double const left = static_cast<double>(memory_->left()), slot = sizeof(slot_type) + 0.01;
       double const record = records_.record_bytes();
       auto const fits = static_cast<std::size_t>(
           std::min(left / slot, (left + slot * static_cast<double>(capacity_) + record * static_cast<double>(size())) /
@@ -373,22 +389,41 @@ class hash_table {
       }
     }
     std::size_t const chunk_slots = count / chunk_records + 1;
-    auto slots = std::make_unique<std::atomic<std::uint64_t>[]>(count);
+    auto slots = std::make_unique<std::atomic<slot_type>[]>(count);
     for (std::size_t i = 0; i < count; ++i) slots[i].store(0, std::memory_order_relaxed);
-    for (std::size_t i = 0; i < capacity_; ++i) {
-      std::uint64_t const slot = slots_[i].load(std::memory_order_relaxed);
-      if (slot == 0 || (slot & low) == abandoned) continue;
-      // The tag keeps the hash's high half; home() reads only that half.
-      std::size_t j = home(slot, count);
-      while (slots[j].load(std::memory_order_relaxed) != 0) j = j + 1 == count ? 0 : j + 1;
-      slots[j].store(slot, std::memory_order_relaxed);
+    slot_type const low = low_for(count);
+    std::sort(abandoned_.begin(), abandoned_.end());
+    auto skip = abandoned_.begin();
+    // In batches: a batch's home slots are asked for before any is written.
+    constexpr std::uint32_t batch = 16;
+    std::array<std::uint64_t, batch> hashes;
+    for (std::uint32_t from = 0; from < size(); from += batch) {
+      std::uint32_t const to = std::min<std::uint32_t>(from + batch, static_cast<std::uint32_t>(size()));
+      std::uint32_t kept = 0;  // bit i: record from + i is stored
+      for (std::uint32_t index = from; index < to; ++index) {
+        if (skip != abandoned_.end() && *skip == index) {
+          ++skip;
+          continue;
+        }
+        kept |= 1u << (index - from);
+        hashes[index - from] = records_.hash(chunk(index), place(index));
+        __builtin_prefetch(&slots[home(hashes[index - from], count)]);
+      }
+      for (std::uint32_t index = from; index < to; ++index) {
+        if (!(kept >> (index - from) & 1u)) continue;
+        std::uint64_t const hash = hashes[index - from];
+        std::size_t j = home(hash, count);
+        while (slots[j].load(std::memory_order_relaxed) != 0) j = j + 1 == count ? 0 : j + 1;
+        slots[j].store((static_cast<slot_type>(hash) & ~low) | (index + 1), std::memory_order_relaxed);
+      }
     }
     auto chunks = std::make_unique<std::atomic<unsigned char*>[]>(chunk_slots);
     for (std::size_t c = 0; c < chunk_slots; ++c)
       chunks[c].store(c < chunk_slots_ ? chunks_[c].load(std::memory_order_relaxed) : nullptr,
                       std::memory_order_relaxed);
-    memory_->give(capacity_ * sizeof(std::uint64_t) + chunk_slots_ * sizeof(void*));
+    memory_->give(capacity_ * sizeof(slot_type) + chunk_slots_ * sizeof(void*));
     slots_ = std::move(slots);
+    low_ = low;
     chunks_ = std::move(chunks);
     capacity_ = count;
     fill_limit_ = static_cast<std::size_t>(max_load * static_cast<double>(count));
@@ -437,9 +472,15 @@ class hash_table {
   static std::size_t place(std::uint32_t i) { return i % chunk_records; }
 
  private:
-  static constexpr std::uint64_t low = 0xffffffffull;
-  static constexpr std::uint64_t claimed = 0xffffffffull;    // being written
-  static constexpr std::uint64_t abandoned = 0xfffffffeull;  // its record could not be allocated
+  using slot_type = std::uint32_t;
+
+  // The low bits of a slot in a table of `count` slots: the index plus one,
+  // or all ones (being written), or all ones but the last (its record
+  // could not be stored).
+  static slot_type low_for(std::size_t count) {
+    unsigned const bits = static_cast<unsigned>(std::bit_width(count + 2));
+    return bits >= 32 ? ~slot_type{0} : (slot_type{1} << bits) - 1;
+  }
 
   // A hash's first slot in a table of `count` slots: the high half scaled
   // to the count (any count, so a table can grow by less than twice).
@@ -469,14 +510,16 @@ class hash_table {
   memory_account* memory_;
   Records records_;
   std::size_t first_slots_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> slots_;  // tag (high half) | index + 1 (low half); 0: empty
+  std::unique_ptr<std::atomic<slot_type>[]> slots_;  // tag (high bits) | index + 1 (low_ bits); 0: empty
+  slot_type low_ = 0;
   std::size_t capacity_ = 0;
   std::size_t fill_limit_ = 0;  // an insert past this many records returns full
   std::unique_ptr<std::atomic<unsigned char*>[]> chunks_;
   std::size_t chunk_slots_ = 0;
   std::atomic<std::uint32_t> size_{0};
   std::atomic<bool> refused_{false};  // an insert found the table full
-  std::unique_ptr<std::mutex> allocating_ = std::make_unique<std::mutex>();
+  std::unique_ptr<std::mutex> allocating_ = std::make_unique<std::mutex>();  // guards chunk allocation, abandoned_
+  std::vector<std::uint32_t> abandoned_;  // indices whose record could not be stored
 };
 
 using byte_table = hash_table<fixed_records>;

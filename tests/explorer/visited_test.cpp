@@ -177,3 +177,38 @@ TEST_CASE("visited: packed rows widen as the parts' tables grow, and hold the sa
     CHECK(in.status == insert_status::old);
   }
 }
+
+TEST_CASE("visited: a table grows past records it could not store, and finds the others", "[visited]") {
+  // Room for the first chunk of 4,096 records of 40 bytes (160 KiB) and
+  // for 8,192 and then 32,768 slots of 4 bytes beside it, not for a second
+  // chunk: the records from 4,096 on are abandoned.
+  std::size_t const chunk = chunk_records * 40;
+  memory_account memory(chunk + 4 * 8192 + 4 * 32768 + 8192);
+  byte_table table(memory, fixed_records(40, false));
+  REQUIRE(table.grow());
+  auto record = [](std::uint32_t n) {
+    state s{};
+    std::memcpy(s.data() + 3, &n, sizeof n);
+    return s;
+  };
+  auto insert = [&](std::uint32_t n) {
+    auto const s = record(n);
+    for (;;) {
+      auto const in = table.find_or_insert(s.data(), hash_bytes(s.data(), s.size()));
+      if (in.status != insert_status::full) return in;
+      REQUIRE(table.grow());
+    }
+  };
+  for (std::uint32_t n = 0; n < chunk_records; ++n) REQUIRE(insert(n).status == insert_status::fresh);
+  for (std::uint32_t n = chunk_records; n < chunk_records + 5; ++n) CHECK(insert(n).status == insert_status::no_memory);
+  CHECK(table.size() == chunk_records + 5);
+  REQUIRE(table.capacity() == 8192);
+  REQUIRE(table.grow(0.25));  // rehashes, the five abandoned records left out
+  CHECK(table.capacity() == 32768);
+  for (std::uint32_t n = 0; n < chunk_records; ++n) {
+    auto const in = insert(n);
+    CHECK(in.status == insert_status::old);
+    CHECK(in.index == n);
+  }
+  CHECK(insert(chunk_records + 2).status == insert_status::no_memory);
+}
