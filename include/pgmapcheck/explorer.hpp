@@ -326,7 +326,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
 
   for (auto const& t : tallies) r.transitions += t.transitions;
   r.depth = level;
-  store.settle();
+  (void)store.settle();
   r.memory_bytes = store.memory_bytes();
   r.peak_memory_bytes = store.peak_bytes();
   r.states = stop != running ? level_start : store.size();
@@ -431,7 +431,7 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
     }
   }
   r.states = store.size();
-  store.settle();
+  (void)store.settle();
   r.memory_bytes = store.memory_bytes();
   r.peak_memory_bytes = store.peak_bytes();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

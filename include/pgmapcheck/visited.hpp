@@ -11,6 +11,8 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <sys/mman.h>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -101,6 +103,7 @@ inline constexpr std::size_t max_parts = 64;
 class fixed_records {
  public:
   using key = unsigned char const*;
+  static constexpr bool relaid = false;  // a chunk is laid out once
 
   fixed_records(std::size_t length, bool extra)
       : length_(length), extra_at_(extra ? (length + 7) / 8 * 8 : length), stride_(extra ? extra_at_ + 8 : length) {}
@@ -109,9 +112,15 @@ class fixed_records {
   std::size_t chunk_bytes(unsigned char const*) const { return chunk_bytes(); }
   double record_bytes() const { return static_cast<double>(stride_); }
   void init(unsigned char*) const {}
-  // Returns true iff the chunk was laid out before the records' last change
-  // (never: one length is all there is).
-  bool stale(unsigned char const*) const { return false; }
+  // How a chunk should be laid out now, if not as it is: as it is (one
+  // length is all there is).
+  struct layout {};
+  std::optional<layout> plan(unsigned char const*, std::size_t) const { return std::nullopt; }
+  // Returns true iff a chunk so laid out is laid out for good.
+  bool final(layout) const { return false; }
+  bool final(unsigned char const*) const { return false; }
+  std::size_t chunk_bytes(layout) const { return chunk_bytes(); }
+  void init(unsigned char*, layout) const {}
   void recode(unsigned char const*, unsigned char*, std::size_t) const {}
 
   bool write(unsigned char* chunk, std::size_t j, key s, std::uint64_t extra) const {
@@ -130,6 +139,11 @@ class fixed_records {
   std::uint64_t* extra(unsigned char* chunk, std::size_t j) const {
     return std::launder(reinterpret_cast<std::uint64_t*>(chunk + j * stride_ + extra_at_));
   }
+  std::uint64_t link(unsigned char const* chunk, std::size_t j) const {
+    std::uint64_t l;
+    std::memcpy(&l, chunk + j * stride_ + extra_at_, sizeof l);
+    return l;
+  }
 
  private:
   std::size_t length_;
@@ -138,77 +152,161 @@ class fixed_records {
 };
 
 // How a hash_table keeps the rows of a collapsed visited set: a row is one
-// index per part, and each index is stored in as many bits as its part's
-// table can hand out (the bit width of its slot count), with the row's
-// 8-byte link beside it. A chunk starts with the widths it was packed at:
-// set_widths changes the widths of chunks to come, and the table repacks a
-// chunk laid out at narrower ones (recode) before it takes rows whose
-// indices would not fit.
+// index per part, each stored in as many bits as its part's table can hand
+// out (the bit width of its slot count less one). A chunk starts with how
+// it is laid out:
+//
+// - open: the rows, and beside them each row's link as a whole 8-byte word,
+//   which a breadth-first search lowers with a compare-and-swap while the
+//   row's level runs;
+// - closed: every row stored and its link final, the link packed into the
+//   row as two more fields, parent and ordinal, at the widths the set
+//   gives (set_link_widths).
+//
+// set_widths changes the widths of chunks to come; the table lays a chunk
+// out again (plan, recode) where it is open and narrower, before it takes
+// rows whose indices would not fit, and closes it once it is full and the
+// set allows it.
 class packed_rows {
  public:
   using key = std::uint32_t const*;  // one index per part
+  static constexpr std::size_t max_fields = max_parts + 2;
+  static constexpr bool relaid = true;
 
-  explicit packed_rows(std::size_t parts) { now_.parts = static_cast<std::uint32_t>(parts); }
+  // How a chunk is laid out: its first bytes.
+  struct head {
+    std::uint32_t stride = 0;  // bytes a row takes
+    std::uint32_t fields = 0;  // packed: the parts, and the link's two when closed
+    std::uint32_t parts = 0;
+    std::uint32_t closed = 0;
+    std::array<std::uint8_t, max_fields + 6> width{};  // a field's bits
+  };
+  static_assert(sizeof(head) % 8 == 0);
+  using layout = head;
+
+  explicit packed_rows(std::size_t parts) {
+    now_.parts = now_.fields = static_cast<std::uint32_t>(parts);
+  }
 
   // The widths of chunks laid out from now on: width[k] bits for part k.
   void set_widths(std::array<std::uint8_t, max_parts> const& width) {
-    std::uint32_t bits = 0;
-    for (std::size_t k = 0; k < now_.parts; ++k) bits += now_.width[k] = width[k];
-    now_.stride = (bits + 7) / 8;
+    for (std::size_t k = 0; k < now_.parts; ++k) now_.width[k] = width[k];
+    now_.stride = stride_of(now_);
   }
+  // Lets full chunks close from now on, their links' parent in `parent`
+  // bits and ordinal in `ordinal` bits (every link of them must fit);
+  // without it (close_none), a chunk stays open.
+  void set_link_widths(unsigned parent, unsigned ordinal) {
+    closing_ = true;
+    link_width_ = {static_cast<std::uint8_t>(parent), static_cast<std::uint8_t>(ordinal)};
+  }
+  void close_none() { closing_ = false; }
+  // Bytes an open row takes now (its link apart).
   std::uint32_t stride() const { return now_.stride; }
 
   std::size_t chunk_bytes() const { return bytes(now_); }
+  std::size_t chunk_bytes(layout const& h) const { return bytes(h); }
   std::size_t chunk_bytes(unsigned char const* chunk) const { return bytes(head_of(chunk)); }
   double record_bytes() const { return now_.stride + 8.0 + static_cast<double>(sizeof(head)) / chunk_records; }
-  void init(unsigned char* chunk) const { std::memcpy(chunk, &now_, sizeof now_); }
-  bool stale(unsigned char const* chunk) const { return std::memcmp(chunk, &now_, sizeof now_) != 0; }
-  // Repacks the first `count` rows of chunk `from` into `to`, links and all.
+  void init(unsigned char* chunk) const { init(chunk, now_); }
+  void init(unsigned char* chunk, layout const& h) const { std::memcpy(chunk, &h, sizeof h); }
+
+  // Returns true iff a chunk so laid out is laid out for good (closed).
+  bool final(layout const& h) const { return h.closed != 0; }
+  bool final(unsigned char const* chunk) const { return head_of(chunk).closed != 0; }
+  // How chunk (holding `count` rows) should be laid out now, if not as it
+  // is: closed if it is full, open, and closing is allowed; open at the
+  // widths of now if it is open at others.
+  std::optional<layout> plan(unsigned char const* chunk, std::size_t count) const {
+    head const& h = head_of(chunk);
+    if (h.closed) return std::nullopt;
+    if (count == chunk_records && closing_) {
+      head c = now_;
+      c.closed = 1;
+      c.fields = c.parts + 2;
+      c.width[c.parts] = link_width_[0];
+      c.width[c.parts + 1] = link_width_[1];
+      c.stride = stride_of(c);
+      return c;
+    }
+    if (std::memcmp(&h, &now_, sizeof h) != 0) return now_;
+    return std::nullopt;
+  }
+  // Lays the first `count` rows of chunk `from` out again in `to` (laid out
+  // as plan said), links and all.
   void recode(unsigned char const* from, unsigned char* to, std::size_t count) const {
     head const &a = head_of(from), &b = head_of(to);
-    std::memcpy(to + sizeof(head), from + sizeof(head), count * sizeof(std::uint64_t));
-    std::array<std::uint32_t, max_parts> row;
+    std::array<std::uint32_t, max_fields> row;
     for (std::size_t j = 0; j < count; ++j) {
+      std::uint64_t const l = link(from, j);
       unpack(a, row_at(a, from, j), row.data());
+      if (b.closed) {
+        row[b.parts] = static_cast<std::uint32_t>(l);
+        row[b.parts + 1] = static_cast<std::uint32_t>(l >> 32);
+      } else {
+        std::memcpy(to + sizeof(head) + j * sizeof l, &l, sizeof l);
+      }
       [[maybe_unused]] bool const fits = pack(b, row.data(), row_at(b, to, j));
       assert(fits);
     }
   }
 
   // Returns false iff the row does not fit the chunk's widths. (The set
-  // widens a chunk before its part tables can hand out wider indices; only
-  // an insert racing a search that ran out of memory meets this.)
+  // widens a chunk before its part tables can hand out wider indices, and
+  // only a full chunk is closed; only an insert racing a search that ran out
+  // of memory meets this.)
   bool write(unsigned char* chunk, std::size_t j, key row, std::uint64_t extra) const {
     head const& h = head_of(chunk);
+    if (h.closed) return false;
     std::memcpy(chunk + sizeof(head) + j * sizeof(std::uint64_t), &extra, sizeof extra);
     return pack(h, row, row_at(h, chunk, j));
   }
   bool equal(unsigned char const* chunk, std::size_t j, key row) const {
     head const& h = head_of(chunk);
-    std::array<unsigned char, max_parts * 4 + 4> packed;
+    if (h.closed) {
+      std::array<std::uint32_t, max_fields> stored;
+      unpack(h, row_at(h, chunk, j), stored.data());
+      return std::equal(row, row + h.parts, stored.data());
+    }
+    std::array<unsigned char, max_fields * 4 + 4> packed;
     return pack(h, row, packed.data()) && same_bytes(packed.data(), row_at(h, chunk, j), h.stride);
   }
+  // Row j's indices (and, closed, its link's two fields after them).
   void read(unsigned char const* chunk, std::size_t j, std::uint32_t* row) const {
     head const& h = head_of(chunk);
     unpack(h, row_at(h, chunk, j), row);
   }
+  // Row j's link, open or closed.
+  std::uint64_t link(unsigned char const* chunk, std::size_t j) const {
+    head const& h = head_of(chunk);
+    if (!h.closed) {
+      std::uint64_t l;
+      std::memcpy(&l, chunk + sizeof(head) + j * sizeof l, sizeof l);
+      return l;
+    }
+    std::array<std::uint32_t, max_fields> row;
+    unpack(h, row_at(h, chunk, j), row.data());
+    return row[h.parts] | std::uint64_t{row[h.parts + 1]} << 32;
+  }
+  // Row j's link in an open chunk, to write.
   std::uint64_t* extra(unsigned char* chunk, std::size_t j) const {
+    assert(!head_of(chunk).closed);
     return std::launder(reinterpret_cast<std::uint64_t*>(chunk + sizeof(head) + j * sizeof(std::uint64_t)));
   }
   // The hash find_or_insert was given for row j: hash_bytes of its indices
   // as 4-byte integers.
   std::uint64_t hash(unsigned char const* chunk, std::size_t j) const {
-    std::array<std::uint32_t, max_parts> row;
+    std::array<std::uint32_t, max_fields> row;
     read(chunk, j, row.data());
     return hash_bytes(row.data(), now_.parts * sizeof(std::uint32_t));
   }
 
-  // Packs row at h's widths into h.stride bytes at out; returns false iff
-  // an index does not fit its width.
+  // Packs the fields of row at h's widths into h.stride bytes at out;
+  // returns false iff one does not fit its width.
   static bool pack(auto const& h, std::uint32_t const* row, unsigned char* out) {
     std::uint64_t acc = 0;
     unsigned bits = 0;
-    for (std::size_t k = 0; k < h.parts; ++k) {
+    for (std::size_t k = 0; k < h.fields; ++k) {
       unsigned const w = h.width[k];
       if (w < 32 && row[k] >> w) return false;
       acc |= std::uint64_t{row[k]} << bits;
@@ -228,7 +326,7 @@ class packed_rows {
   static void unpack(auto const& h, unsigned char const* in, std::uint32_t* row) {
     std::uint64_t acc = 0;
     unsigned bits = 0;
-    for (std::size_t k = 0; k < h.parts; ++k) {
+    for (std::size_t k = 0; k < h.fields; ++k) {
       unsigned const w = h.width[k];
       if (bits < w) {
         std::uint32_t word;
@@ -244,25 +342,70 @@ class packed_rows {
   }
 
  private:
-  struct head {
-    std::uint32_t stride = 0;  // bytes a row takes
-    std::uint32_t parts = 0;
-    std::array<std::uint8_t, max_parts> width{};
-  };
-  static_assert(sizeof(head) % 8 == 0);
-
+  static std::uint32_t stride_of(head const& h) {
+    std::uint32_t bits = 0;
+    for (std::size_t k = 0; k < h.fields; ++k) bits += h.width[k];
+    return (bits + 7) / 8;
+  }
   static head const& head_of(unsigned char const* chunk) { return *std::launder(reinterpret_cast<head const*>(chunk)); }
+  static std::size_t links_bytes(head const& h) { return h.closed ? 0 : chunk_records * sizeof(std::uint64_t); }
   static std::size_t bytes(head const& h) {
-    return sizeof(head) + chunk_records * (sizeof(std::uint64_t) + h.stride) + 4;  // 4: unpack's read past the last
+    return sizeof(head) + links_bytes(h) + chunk_records * h.stride + 4;  // 4: unpack's read past the last
   }
   static unsigned char* row_at(head const& h, unsigned char* chunk, std::size_t j) {
-    return chunk + sizeof(head) + chunk_records * sizeof(std::uint64_t) + j * h.stride;
+    return chunk + sizeof(head) + links_bytes(h) + j * h.stride;
   }
   static unsigned char const* row_at(head const& h, unsigned char const* chunk, std::size_t j) {
-    return chunk + sizeof(head) + chunk_records * sizeof(std::uint64_t) + j * h.stride;
+    return chunk + sizeof(head) + links_bytes(h) + j * h.stride;
   }
 
   head now_;
+  bool closing_ = false;
+  std::array<std::uint8_t, 2> link_width_{};
+};
+
+// Memory for chunks laid out for good, which live as long as their table:
+// carved in order from blocks, so that the chunks laid out, freed and
+// allocated again before them (open row chunks) find their own holes in
+// the heap again, not holes split by these. A block is counted whole in the
+// memory account when it is taken (a sixteenth of what the blocks hold so
+// far, from 256 KiB to 8 MiB), and given back with the arena.
+class chunk_arena {
+ public:
+  explicit chunk_arena(memory_account& memory) : memory_(&memory) {}
+  chunk_arena(chunk_arena&& o) noexcept
+      : memory_(o.memory_), blocks_(std::move(o.blocks_)), used_(o.used_), block_bytes_(o.block_bytes_),
+        held_(o.held_) {
+    o.held_ = 0;
+  }
+  chunk_arena(chunk_arena const&) = delete;
+  chunk_arena& operator=(chunk_arena const&) = delete;
+  ~chunk_arena() { memory_->give(held_); }
+
+  // Returns `bytes` of memory, or null when the memory limit refuses a block.
+  unsigned char* take(std::size_t bytes) {
+    bytes = (bytes + 15) / 16 * 16;
+    if (blocks_.empty() || used_ + bytes > block_bytes_) {
+      std::size_t const size = std::max(bytes, std::clamp(held_ / 16, min_block, max_block));
+      if (!memory_->take(size)) return nullptr;
+      held_ += size;
+      block_bytes_ = size;
+      blocks_.emplace_back(new unsigned char[size]);
+      used_ = 0;
+    }
+    unsigned char* const p = blocks_.back().get() + used_;
+    used_ += bytes;
+    return p;
+  }
+
+ private:
+  static constexpr std::size_t min_block = std::size_t{256} << 10;
+  static constexpr std::size_t max_block = std::size_t{8} << 20;
+  memory_account* memory_;
+  std::vector<std::unique_ptr<unsigned char[]>> blocks_;
+  std::size_t used_ = 0;
+  std::size_t block_bytes_ = 0;
+  std::size_t held_ = 0;
 };
 
 // A hash set of records (Records says how they are kept: fixed_records,
@@ -288,12 +431,12 @@ class hash_table {
 
   // first_slots: the slots of the first grow().
   hash_table(memory_account& memory, Records records, std::size_t first_slots = 1024)
-      : memory_(&memory), records_(std::move(records)), first_slots_(first_slots) {}
+      : memory_(&memory), records_(std::move(records)), first_slots_(first_slots), final_(memory) {}
   hash_table(hash_table&& o) noexcept
       : memory_(o.memory_), records_(std::move(o.records_)), first_slots_(o.first_slots_),
         slots_(std::move(o.slots_)), low_(o.low_), capacity_(o.capacity_), fill_limit_(o.fill_limit_), chunks_(std::move(o.chunks_)),
         chunk_slots_(o.chunk_slots_), size_(o.size_.load()), allocating_(std::move(o.allocating_)),
-        abandoned_(std::move(o.abandoned_)) {
+        abandoned_(std::move(o.abandoned_)), final_(std::move(o.final_)) {
     o.capacity_ = o.chunk_slots_ = 0;
     o.size_ = 0;
   }
@@ -301,10 +444,8 @@ class hash_table {
   hash_table& operator=(hash_table const&) = delete;
   ~hash_table() {
     for (std::size_t c = 0; c < chunk_slots_; ++c) {
-      if (auto* p = chunks_[c].load(std::memory_order_relaxed)) {
-        memory_->give(records_.chunk_bytes(p));
-        delete[] p;
-      }
+      auto* const p = chunks_[c].load(std::memory_order_relaxed);
+      if (p && !records_.final(p)) release(p, records_.chunk_bytes(p));  // (a final one is its arena's)
     }
     memory_->give(capacity_ * sizeof(slot_type) + chunk_slots_ * sizeof(void*));
   }
@@ -439,20 +580,26 @@ class hash_table {
     return grow();
   }
 
-  // With no insert running: lays out again, as the records now say, every
-  // chunk from the one of record `from` on that was laid out otherwise.
-  // Returns false iff the memory limit refused a chunk.
+  // With no insert running: lays out again, as the records now plan, every
+  // chunk from the one of record `from` on. Returns false iff the memory
+  // limit refused a chunk.
   bool recode(std::size_t from) {
     for (std::size_t c = from / chunk_records; c < chunk_slots_; ++c) {
       unsigned char* const old = chunks_[c].load(std::memory_order_relaxed);
-      if (!old || !records_.stale(old)) continue;
-      std::size_t const bytes = records_.chunk_bytes();
-      if (!memory_->take(bytes)) return false;
-      auto* const fresh = new unsigned char[bytes];
-      records_.init(fresh);
-      records_.recode(old, fresh, std::min(chunk_records, size() - c * chunk_records));
-      memory_->give(records_.chunk_bytes(old));
-      delete[] old;
+      if (!old) continue;
+      std::size_t const count = std::min(chunk_records, size() - c * chunk_records);
+      auto const plan = records_.plan(old, count);
+      if (!plan) continue;
+      std::size_t const bytes = records_.chunk_bytes(*plan);
+      unsigned char* fresh;
+      if (records_.final(*plan)) {
+        if (!(fresh = final_.take(bytes))) return false;
+      } else if (!(fresh = allocate(bytes))) {
+        return false;
+      }
+      records_.init(fresh, *plan);
+      records_.recode(old, fresh, count);
+      release(old, records_.chunk_bytes(old));  // (a final chunk is never laid out again)
       chunks_[c].store(fresh, std::memory_order_relaxed);
     }
     return true;
@@ -487,6 +634,33 @@ class hash_table {
   static std::size_t home(std::uint64_t hash, std::size_t count) {
     return static_cast<std::size_t>(((hash >> 32) * count) >> 32);
   }
+  // A chunk that is not laid out for good, counted in the memory account:
+  // from the heap, or, where the records lay chunks out again
+  // (Records::relaid), mapped on its own, so that its pages go back to the
+  // system as soon as it is laid out again (counted whole pages, then).
+  // Null when the limit (or the system) refuses.
+  static std::size_t held(std::size_t bytes) {
+    constexpr std::size_t page = 4096;
+    return Records::relaid ? (bytes + page - 1) / page * page : bytes;
+  }
+  unsigned char* allocate(std::size_t bytes) {
+    if (!memory_->take(held(bytes))) return nullptr;
+    if constexpr (!Records::relaid) {
+      return new unsigned char[bytes];
+    } else {
+      void* const p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p != MAP_FAILED) return static_cast<unsigned char*>(p);
+      memory_->give(held(bytes));
+      return nullptr;
+    }
+  }
+  void release(unsigned char* p, std::size_t bytes) {
+    memory_->give(held(bytes));
+    if constexpr (Records::relaid)
+      ::munmap(p, bytes);
+    else
+      delete[] p;
+  }
   // Record i's chunk, allocated by whichever thread needs it first (once:
   // the memory held never counts a chunk twice); null when the memory limit
   // refuses it.
@@ -497,9 +671,8 @@ class hash_table {
       std::lock_guard lock(*allocating_);
       chunk = slot.load(std::memory_order_acquire);
       if (!chunk) {
-        std::size_t const bytes = records_.chunk_bytes();
-        if (!memory_->take(bytes)) return nullptr;
-        chunk = new unsigned char[bytes];
+        chunk = allocate(records_.chunk_bytes());
+        if (!chunk) return nullptr;
         records_.init(chunk);
         slot.store(chunk, std::memory_order_release);
       }
@@ -520,6 +693,7 @@ class hash_table {
   std::atomic<bool> refused_{false};  // an insert found the table full
   std::unique_ptr<std::mutex> allocating_ = std::make_unique<std::mutex>();  // guards chunk allocation, abandoned_
   std::vector<std::uint32_t> abandoned_;  // indices whose record could not be stored
+  chunk_arena final_;                     // the chunks laid out for good
 };
 
 using byte_table = hash_table<fixed_records>;
@@ -561,7 +735,7 @@ class visited_set {
 
   // A stored state's row of part indices (read once for all its successors).
   struct row_of {
-    std::array<std::uint32_t, max_parts> index;
+    std::array<std::uint32_t, packed_rows::max_fields> index;
     bool known = false;
   };
   row_of row(std::uint32_t i) const {
@@ -638,18 +812,17 @@ class visited_set {
     }
   }
 
-  // With no insert running: grows every table past `load` full, and lays
-  // out every row chunk filled since the last call at the widths the part
-  // tables now need. So a chunk's widths are those of the first grow()
-  // after its last row: at a BFS level's end, the same for any number of
-  // workers, and so is the memory the rows hold.
+  // With no insert running, every link stored final (in a breadth-first
+  // search: at a level's end): grows every table past `load` full, and
+  // lays out every row chunk filled since the last call at the widths the
+  // part tables now need, closing the full ones (their links packed). So a
+  // chunk's layout is that of the first grow() after its last row: the same
+  // for any number of workers, and so is the memory the rows hold.
   bool grow(double load = byte_table::max_load) {
     if (parts_.empty()) return whole_.grow(load);
     bool ok = rows_.grow(load);
     for (auto& t : tables_) ok = t.grow(load) && ok;
-    ok = widen(settled_) && ok;
-    settled_ = rows_.size();
-    return ok;
+    return settle() && ok;
   }
   // With no insert running, in the middle of a parallel search's level:
   // grows the tables an insert found full, and only those. Which other
@@ -662,16 +835,37 @@ class visited_set {
     if (parts_.empty()) return whole_.grow_if_refused();
     bool ok = rows_.grow_if_refused();
     for (auto& t : tables_) ok = t.grow_if_refused() && ok;
-    return widen(rows_.size()) && ok;
+    set_part_widths();
+    rows_.records().close_none();
+    return rows_.recode(rows_.size()) && ok;
   }
 
   // With no insert running: lays out the row chunks filled since the last
-  // grow() as that would, without growing anything (so the memory a search
+  // grow() as that does, without growing anything (so the memory a search
   // reports at its end does not depend on the workers' timing either).
-  void settle() {
-    if (parts_.empty()) return;
-    (void)widen(settled_);
-    settled_ = rows_.size();
+  // Returns false iff the memory limit refused a chunk.
+  //
+  // A closed chunk's link widths come from the states stored, not from the
+  // chunk: the parent's from the states' count (every parent index is
+  // below it), the ordinal's from the greatest over every link so far.
+  // Which states share a chunk depends on the workers' timing; the states
+  // stored by a level's end do not.
+  bool settle() {
+    if (parts_.empty()) return true;
+    auto const size = static_cast<std::uint32_t>(rows_.size());
+    std::uint32_t parent = size;
+    for (std::uint32_t i = static_cast<std::uint32_t>(settled_); i < size; ++i) {
+      if (!rows_.chunk(i)) continue;  // refused by the memory limit
+      std::uint64_t const l = link(i);
+      parent = std::max(parent, static_cast<std::uint32_t>(l));
+      ordinal_max_ = std::max(ordinal_max_, static_cast<std::uint32_t>(l >> 32));
+    }
+    set_part_widths();
+    rows_.records().set_link_widths(static_cast<unsigned>(std::bit_width(parent)),
+                                    static_cast<unsigned>(std::bit_width(ordinal_max_)));
+    bool const ok = rows_.recode(settled_);
+    settled_ = size;
+    return ok;
   }
 
   State operator[](std::uint32_t i) const {
@@ -688,11 +882,15 @@ class visited_set {
 
   // A state's link, as (parent, ordinal) packed by link_of.
   static std::uint64_t link_of(std::uint32_t parent, std::uint32_t via) { return parent | std::uint64_t{via} << 32; }
+  // (To write: only a state stored since the last grow() or settle().)
   std::uint64_t& link(std::uint32_t i) {
     return parts_.empty() ? *whole_.records().extra(whole_.chunk(i), whole_.place(i))
                           : *rows_.records().extra(rows_.chunk(i), rows_.place(i));
   }
-  std::uint64_t link(std::uint32_t i) const { return const_cast<visited_set&>(*this).link(i); }
+  std::uint64_t link(std::uint32_t i) const {
+    return parts_.empty() ? whole_.records().link(whole_.chunk(i), whole_.place(i))
+                          : rows_.records().link(rows_.chunk(i), rows_.place(i));
+  }
   std::uint32_t parent(std::uint32_t i) const { return static_cast<std::uint32_t>(link(i)); }
   std::uint32_t via(std::uint32_t i) const { return static_cast<std::uint32_t>(link(i) >> 32); }
   std::size_t size() const { return parts_.empty() ? whole_.size() : rows_.size(); }
@@ -708,14 +906,12 @@ class visited_set {
   unsigned char const* part_bytes(std::size_t k, std::uint32_t i) const {
     return tables_[k].records().bytes(tables_[k].chunk(i), tables_[k].place(i));
   }
-  // Sets the rows' widths to what the part tables can hand out, and lays
-  // out again the row chunks from record `from`'s on that are narrower.
-  bool widen(std::size_t from) {
+  // Sets the widths of row chunks to come to what the part tables can hand out.
+  void set_part_widths() {
     std::array<std::uint8_t, max_parts> width{};
     for (std::size_t k = 0; k < parts_.size(); ++k)
       width[k] = static_cast<std::uint8_t>(std::bit_width(std::max<std::size_t>(tables_[k].capacity(), 1) - 1));
     rows_.records().set_widths(width);
-    return rows_.recode(from);
   }
 
   memory_account memory_;
@@ -725,6 +921,7 @@ class visited_set {
   hash_table<packed_rows> rows_;        // parted: the rows
   std::vector<byte_table> tables_;      // parted: a table per part
   std::size_t settled_ = 0;             // rows before this one were laid out by grow()
+  std::uint32_t ordinal_max_ = 0;       // the greatest ordinal of the links of rows before settled_
 };
 
 }  // namespace pgmapcheck::detail

@@ -29,7 +29,7 @@ std::vector<std::pair<std::size_t, std::size_t>> cut(std::size_t count) {
 
 }  // namespace
 
-TEST_CASE("visited: every state once, read back whole, plain and in 1 to 9 parts", "[visited]") {
+TEST_CASE("visited: every state once, read back whole with its link, plain and in 1 to 9 parts", "[visited]") {
   for (std::size_t count : {0u, 1u, 2u, 3u, 4u, 5u, 7u, 9u}) {
     INFO(count << " parts");
     visited_set<state> set(0, 40, cut(count));
@@ -37,6 +37,7 @@ TEST_CASE("visited: every state once, read back whole, plain and in 1 to 9 parts
     std::mt19937 random(7);
     std::map<state, std::uint32_t> seen;
     std::vector<state> stored;
+    std::vector<std::uint64_t> links;
     state s{};
     for (int n = 0; n < 20000; ++n) {
       // A walk: each state a small change of one stored before (its hint).
@@ -44,8 +45,8 @@ TEST_CASE("visited: every state once, read back whole, plain and in 1 to 9 parts
       if (!stored.empty()) s = stored[parent];
       s[random() % 40] = static_cast<unsigned char>(random() % 3);
       bool const hinted = random() % 2 == 0;
-      auto const in = set.insert_growing(s.data(), set.link_of(parent == set.none ? 0 : parent, 1),
-                                         hinted ? parent : set.none);
+      std::uint64_t const link = set.link_of(parent == set.none ? 0 : parent, static_cast<std::uint32_t>(1 + random() % 700));
+      auto const in = set.insert_growing(s.data(), link, hinted ? parent : set.none);
       REQUIRE(in.status != insert_status::no_memory);
       auto const it = seen.find(s);
       if (it == seen.end()) {
@@ -53,15 +54,19 @@ TEST_CASE("visited: every state once, read back whole, plain and in 1 to 9 parts
         CHECK(in.index == stored.size());
         seen.emplace(s, in.index);
         stored.push_back(s);
+        links.push_back(link);
       } else {
         CHECK(in.status == insert_status::old);
         CHECK(in.index == it->second);
       }
     }
     CHECK(set.size() == stored.size());
+    REQUIRE(set.settle());  // the full row chunks closed: their links packed in their rows
     for (std::uint32_t i = 0; i < stored.size(); ++i) {
       auto const back = set[i];
       CHECK(back == stored[i]);
+      CHECK(set.parent(i) == static_cast<std::uint32_t>(links[i]));
+      CHECK(set.via(i) == links[i] >> 32);
     }
   }
 }
@@ -90,15 +95,12 @@ TEST_CASE("visited: the memory limit refuses, and what was stored stays", "[visi
 }
 
 TEST_CASE("visited: a packed row reads back at every width, and refuses an index too wide", "[visited]") {
-  struct head {
-    std::uint32_t stride = 0, parts = 0;
-    std::array<std::uint8_t, max_parts> width{};
-  };
+  using head = packed_rows::head;
   std::mt19937 random(11);
   for (std::uint32_t parts : {1u, 2u, 3u, 9u, 33u, 64u}) {
     for (int round = 0; round < 200; ++round) {
       head h;
-      h.parts = parts;
+      h.parts = h.fields = parts;
       std::uint32_t bits = 0;
       std::array<std::uint32_t, max_parts> row{}, back{};
       for (std::uint32_t k = 0; k < parts; ++k) {
