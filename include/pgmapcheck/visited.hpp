@@ -704,7 +704,8 @@ using byte_table = hash_table<fixed_records>;
 // state's parts (the shared objects; each thread's record): a table per
 // part, where each distinct value is stored once, and a table of rows of
 // indices into them, one row a state, bit-packed (packed_rows: a part whose
-// table holds 40 values takes 6 bits of the row).
+// table holds 40 values takes 6 bits of the row), its link packed into it
+// once final.
 template <class State>
 class visited_set {
  public:
