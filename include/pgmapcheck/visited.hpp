@@ -895,7 +895,8 @@ class visited_set {
   std::uint32_t parent(std::uint32_t i) const { return static_cast<std::uint32_t>(link(i)); }
   std::uint32_t via(std::uint32_t i) const { return static_cast<std::uint32_t>(link(i) >> 32); }
   std::size_t size() const { return parts_.empty() ? whole_.size() : rows_.size(); }
-  // Bytes a stored row takes now (the whole state, unparted; links apart).
+  // Bytes a row of an open chunk takes now, its link apart (unparted: the
+  // whole state). A closed row adds its packed link.
   std::size_t row_bytes() const { return parts_.empty() ? state_bytes_ : rows_.records().stride(); }
   // Bytes held now, and the most ever held at once.
   std::uint64_t memory_bytes() const { return memory_.held(); }
