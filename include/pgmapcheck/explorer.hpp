@@ -97,13 +97,11 @@ void lower_to(Atomic&& a, std::uint64_t v) {
   }
 }
 
-// Rebuilds the labelled path to state `at` (and one more step, if ordinal > 0).
+// Rebuilds the labelled path of `edges` (each a stored state and the
+// ordinal of the successor taken from it; the last first).
 template <model M, class Store>
-void rebuild(M const& m, Store const& store, std::uint32_t at, std::uint32_t ordinal,
+void rebuild(M const& m, Store const& store, std::vector<std::pair<std::uint32_t, std::uint32_t>> const& edges,
              search_result<M>& r) {
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
-  if (ordinal) edges.emplace_back(at, ordinal);
-  for (std::uint32_t i = at; i != 0; i = store.parent(i)) edges.emplace_back(store.parent(i), store.via(i));
   for (auto it = edges.rbegin(); it != edges.rend(); ++it) {
     std::uint32_t k = 0;
     m.for_each_successor(store[it->first], [&](typename M::step const& st, typename M::state const& next) {
@@ -112,6 +110,38 @@ void rebuild(M const& m, Store const& store, std::uint32_t at, std::uint32_t ord
   }
 }
 
+// The steps of a breadth-first search to state `at` (and one more, if
+// ordinal > 0), last first, where level d holds the states from
+// level_first[d] to level_first[d + 1], each level in the order of its
+// states' first steps: a state's parent is the first state of the level
+// before with a step to it, and its step the first such that checks clean.
+// These are the links a one-thread queue would have kept; finding them
+// again costs an expansion of at most the levels the path crosses.
+template <model M, class Store>
+std::vector<std::pair<std::uint32_t, std::uint32_t>> bfs_path(M const& m, Store const& store,
+                                                             std::vector<std::uint32_t> const& level_first,
+                                                             property_set checked, std::uint32_t at,
+                                                             std::uint32_t ordinal) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
+  if (ordinal) edges.emplace_back(at, ordinal);
+  auto d = static_cast<std::size_t>(std::upper_bound(level_first.begin(), level_first.end(), at) - level_first.begin()) - 1;
+  for (; d > 0; --d) {
+    std::uint32_t via = 0;
+    for (std::uint32_t i = level_first[d - 1]; i < level_first[d] && !via; ++i) {
+      std::uint32_t k = 0;
+      m.for_each_successor(store[i], [&](typename M::step const& st, typename M::state const& next) {
+        ++k;
+        if (!via && (m.check(st) & checked).empty() && store.holds(at, bytes_of(next))) via = k;
+      });
+      if (via) {
+        edges.emplace_back(i, via);
+        at = i;
+      }
+    }
+    assert(via);
+  }
+  return edges;
+}
 
 }  // namespace detail
 
@@ -122,7 +152,9 @@ void rebuild(M const& m, Store const& store, std::uint32_t at, std::uint32_t ord
 // level keeps, as its parent, the smallest (position of the parent in this
 // level, successor ordinal) among the steps that reach it: what a one-thread
 // queue would have kept. At the end of a level its new states are put in
-// that order, which is the next level's order. A level is always expanded
+// that order, which is the next level's order, and stored in it, so a
+// state's index tells its place; the links are then dropped, and a
+// counterexample's steps found again (bfs_path). A level is always expanded
 // whole, so the counterexample is the first a one-thread search would meet:
 // a terminal violation at level d (d steps) before any step violation found
 // there (d + 1 steps), and among those the first in order. The level's
@@ -156,7 +188,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   // tables grow.
   struct run {
     std::uint32_t pos, end;
-    std::uint32_t skip = 0;  // successors of frontier[pos] already handled
+    std::uint32_t skip = 0;  // successors of the frontier's state pos already handled
     bool done = false;
   };
   struct alignas(64) tally {
@@ -173,7 +205,10 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   };
   std::vector<batch> batches(pool.size());
   std::size_t const width = detail::state_size(m);
-  std::vector<std::uint32_t> frontier{0};
+  // The level being expanded: the states from index level_first[level] on
+  // (as many as `frontier`), in order.
+  std::vector<std::uint32_t> level_first{0};
+  std::uint32_t frontier = 1;
   std::uint32_t level = 0;
   std::uint64_t level_start = store.size();
   std::optional<std::pair<std::uint32_t, std::uint32_t>> hit;  // frontier position, ordinal (0: terminal)
@@ -183,8 +218,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
     level_start = store.size();
     std::vector<run> runs;
     constexpr std::uint32_t run_states = 32;
-    for (std::uint32_t p = 0; p < frontier.size(); p += run_states)
-      runs.push_back({p, std::min<std::uint32_t>(p + run_states, static_cast<std::uint32_t>(frontier.size()))});
+    for (std::uint32_t p = 0; p < frontier; p += run_states) runs.push_back({p, std::min(p + run_states, frontier)});
     std::atomic<std::uint64_t> step_hit{none}, terminal_hit{none};
     std::atomic<bool> full{false};
 
@@ -193,7 +227,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
       for (; u.pos < u.end; ++u.pos) {
         if (lim.cancel && lim.cancel->load(std::memory_order_relaxed)) stop = interrupted;
         if (stop.load(std::memory_order_relaxed) == interrupted) return;
-        std::uint32_t const id = frontier[u.pos];
+        std::uint32_t const id = level_first[level] + u.pos;
         state const current = store[id];
         // The successors are gathered and prepared (their lookups' first
         // cache lines asked for) before any is inserted, in order.
@@ -298,10 +332,15 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
     if (stop != running) break;
 
     // The next level in the order a one-thread queue would have found it:
-    // by parent position (a counting sort), then ordinal; links become
-    // (parent index, ordinal).
+    // by parent position (a counting sort), then ordinal; its states are
+    // stored in that order, and their links are spent.
+    // (Arrays as long as a level: counted in the memory limit.)
     std::size_t const fresh = store.size() - level_start;
-    std::vector<std::uint32_t> count(frontier.size() + 1, 0), next(fresh);
+    detail::counted_array<std::uint32_t> count(store.memory(), frontier + 1), next(store.memory(), fresh);
+    if (!count || (fresh && !next)) {
+      limit_reached(memory_limit);
+      break;
+    }
     for (std::size_t i = 0; i < fresh; ++i) ++count[(store.link(static_cast<std::uint32_t>(level_start + i)) >> 32) + 1];
     for (std::size_t p = 1; p < count.size(); ++p) count[p] += count[p - 1];
     for (std::size_t i = 0; i < fresh; ++i) {
@@ -314,12 +353,13 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
                 [&](std::uint32_t a, std::uint32_t b) { return store.link(a) < store.link(b); });
       from = to;
     }
-    for (std::uint32_t const index : next) {
-      std::uint64_t const key = store.link(index);
-      store.link(index) = store.link_of(frontier[key >> 32], static_cast<std::uint32_t>(key));
+    if (!store.reorder(static_cast<std::uint32_t>(level_start), next.all())) {
+      limit_reached(memory_limit);
+      break;
     }
-    frontier = std::move(next);
-    if (frontier.empty()) break;
+    frontier = static_cast<std::uint32_t>(fresh);
+    if (frontier == 0) break;
+    level_first.push_back(static_cast<std::uint32_t>(level_start));
     ++level;
     (void)store.grow();  // room ahead of the level; past the limit, its inserts find the tables full first
   }
@@ -340,7 +380,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
     r.shortest = level_whole;
     r.result = verdict::violation;
     r.incomplete_reason.clear();
-    std::uint32_t const at = frontier[hit->first];
+    std::uint32_t const at = level_first[level] + hit->first;
     state const s = store[at];
     if (hit->second == 0) {
       r.violated = (m.check_terminal(s) & checked).first();
@@ -351,7 +391,8 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
       });
     }
     r.violation_at_step = hit->second != 0;
-    detail::rebuild(m, store, at, hit->second, r);
+    level_first.push_back(level_first[level] + frontier);
+    detail::rebuild(m, store, detail::bfs_path(m, store, level_first, checked, at, hit->second), r);
   }
   r.seconds = std::chrono::duration<double>(clock::now() - start).count();
   return r;
@@ -375,6 +416,8 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
   }
   std::vector<std::uint32_t> stack{0};
   std::vector<std::uint32_t> depth{0};
+  // Per state: the state that first reached it and the ordinal of that step.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> parent{{0, 0}};
   std::uint64_t expanded = 0;
   while (!stack.empty()) {
     std::uint32_t const at = stack.back();
@@ -404,7 +447,7 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
         stop = "state limit reached";
         return;
       }
-      auto const in = store.insert_growing(detail::bytes_of(next), store.link_of(at, ordinal), at);
+      auto const in = store.insert_growing(detail::bytes_of(next), 0, at);
       if (in.status == detail::insert_status::no_memory) {
         stop = "memory limit reached";
         return;
@@ -413,6 +456,7 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
       if (in.status == detail::insert_status::fresh) {
         stack.push_back(index);
         depth.push_back(depth[at] + 1);
+        parent.emplace_back(at, ordinal);
         r.depth = std::max(r.depth, depth[at] + 1);
       }
     });
@@ -421,7 +465,10 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
       r.result = verdict::violation;
       r.violated = bad.first();
       r.violation_at_step = bad_ordinal != 0;
-      detail::rebuild(m, store, at, bad_ordinal, r);
+      std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
+      if (bad_ordinal) edges.emplace_back(at, bad_ordinal);
+      for (std::uint32_t i = at; i != 0; i = parent[i].first) edges.push_back(parent[i]);
+      detail::rebuild(m, store, edges, r);
       break;
     }
     if (stop) {
@@ -432,8 +479,10 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
   }
   r.states = store.size();
   (void)store.settle();
-  r.memory_bytes = store.memory_bytes();
-  r.peak_memory_bytes = store.peak_bytes();
+  // (With the depth and first step it keeps per state beside the set.)
+  std::uint64_t const beside = depth.capacity() * sizeof depth[0] + parent.capacity() * sizeof parent[0];
+  r.memory_bytes = store.memory_bytes() + beside;
+  r.peak_memory_bytes = store.peak_bytes() + beside;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

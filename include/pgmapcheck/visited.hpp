@@ -13,6 +13,7 @@
 #include <mutex>
 #include <sys/mman.h>
 #include <optional>
+#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -85,6 +86,54 @@ class memory_account {
   std::atomic<std::uint64_t> peak_{0};
 };
 
+// An array a search holds beside its tables for a while (a level's order),
+// counted in their memory account in whole pages and mapped on its own, so
+// that its pages go back to the system as soon as it goes. Zeroed.
+template <class T>
+class counted_array {
+ public:
+  counted_array() = default;
+  // n values; none (false) when the limit (or the system) refuses them.
+  counted_array(memory_account& memory, std::size_t n) {
+    std::size_t const bytes = held(n);
+    if (bytes == 0 || !memory.take(bytes)) return;
+    void* const p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      memory.give(bytes);
+      return;
+    }
+    memory_ = &memory;
+    data_ = static_cast<T*>(p);
+    size_ = n;
+  }
+  counted_array(counted_array&& o) noexcept
+      : memory_(std::exchange(o.memory_, nullptr)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  counted_array& operator=(counted_array&& o) noexcept {
+    std::swap(memory_, o.memory_);
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    return *this;
+  }
+  ~counted_array() {
+    if (!data_) return;
+    ::munmap(data_, held(size_));
+    memory_->give(held(size_));
+  }
+
+  explicit operator bool() const { return data_ != nullptr; }
+  std::size_t size() const { return size_; }
+  T* begin() { return data_; }
+  T* end() { return data_ + size_; }
+  T& operator[](std::size_t i) { return data_[i]; }
+  std::span<T const> all() const { return {data_, size_}; }
+
+ private:
+  static std::size_t held(std::size_t n) { return (n * sizeof(T) + 4095) / 4096 * 4096; }
+  memory_account* memory_ = nullptr;
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 enum class insert_status : std::uint8_t { old, fresh, full, no_memory };
 
 struct inserted {
@@ -139,11 +188,9 @@ class fixed_records {
   std::uint64_t* extra(unsigned char* chunk, std::size_t j) const {
     return std::launder(reinterpret_cast<std::uint64_t*>(chunk + j * stride_ + extra_at_));
   }
-  std::uint64_t link(unsigned char const* chunk, std::size_t j) const {
-    std::uint64_t l;
-    std::memcpy(&l, chunk + j * stride_ + extra_at_, sizeof l);
-    return l;
-  }
+  // Record j as bytes (its extra with it), and how many they are.
+  unsigned char* record(unsigned char* chunk, std::size_t j) const { return chunk + j * stride_; }
+  std::size_t record_stride(unsigned char const*) const { return stride_; }
 
  private:
   std::size_t length_;
@@ -159,9 +206,9 @@ class fixed_records {
 // - open: the rows, and beside them each row's link as a whole 8-byte word,
 //   which a breadth-first search lowers with a compare-and-swap while the
 //   row's level runs;
-// - closed: every row stored and its link final, the link packed into the
-//   row as two more fields, parent and ordinal, at the widths the set
-//   gives (set_link_widths).
+// - closed: the rows alone, every one stored and its link spent (a
+//   breadth-first search keeps a level in the order its links gave, and
+//   finds a counterexample's steps again by expanding the level before).
 //
 // set_widths changes the widths of chunks to come; the table lays a chunk
 // out again (plan, recode) where it is open and narrower, before it takes
@@ -170,16 +217,16 @@ class fixed_records {
 class packed_rows {
  public:
   using key = std::uint32_t const*;  // one index per part
-  static constexpr std::size_t max_fields = max_parts + 2;
+  static constexpr std::size_t max_fields = max_parts;
   static constexpr bool relaid = true;
 
   // How a chunk is laid out: its first bytes.
   struct head {
     std::uint32_t stride = 0;  // bytes a row takes
-    std::uint32_t fields = 0;  // packed: the parts, and the link's two when closed
+    std::uint32_t fields = 0;  // packed: the parts
     std::uint32_t parts = 0;
     std::uint32_t closed = 0;
-    std::array<std::uint8_t, max_fields + 6> width{};  // a field's bits
+    std::array<std::uint8_t, max_fields + 8> width{};  // a field's bits
   };
   static_assert(sizeof(head) % 8 == 0);
   using layout = head;
@@ -193,13 +240,9 @@ class packed_rows {
     for (std::size_t k = 0; k < now_.parts; ++k) now_.width[k] = width[k];
     now_.stride = stride_of(now_);
   }
-  // Lets full chunks close from now on, their links' parent in `parent`
-  // bits and ordinal in `ordinal` bits (every link of them must fit);
-  // without it (close_none), a chunk stays open.
-  void set_link_widths(unsigned parent, unsigned ordinal) {
-    closing_ = true;
-    link_width_ = {static_cast<std::uint8_t>(parent), static_cast<std::uint8_t>(ordinal)};
-  }
+  // Lets full chunks close from now on, their links dropped (every link
+  // of them spent); without it (close_none), a chunk stays open.
+  void close_full() { closing_ = true; }
   void close_none() { closing_ = false; }
   // Bytes an open row takes now (its link apart).
   std::uint32_t stride() const { return now_.stride; }
@@ -207,7 +250,7 @@ class packed_rows {
   std::size_t chunk_bytes() const { return bytes(now_); }
   std::size_t chunk_bytes(layout const& h) const { return bytes(h); }
   std::size_t chunk_bytes(unsigned char const* chunk) const { return bytes(head_of(chunk)); }
-  double record_bytes() const { return now_.stride + 8.0 + static_cast<double>(sizeof(head)) / chunk_records; }
+  double record_bytes() const { return now_.stride + static_cast<double>(sizeof(head)) / chunk_records; }
   void init(unsigned char* chunk) const { init(chunk, now_); }
   void init(unsigned char* chunk, layout const& h) const { std::memcpy(chunk, &h, sizeof h); }
 
@@ -223,29 +266,19 @@ class packed_rows {
     if (count == chunk_records && closing_) {
       head c = now_;
       c.closed = 1;
-      c.fields = c.parts + 2;
-      c.width[c.parts] = link_width_[0];
-      c.width[c.parts + 1] = link_width_[1];
-      c.stride = stride_of(c);
       return c;
     }
     if (std::memcmp(&h, &now_, sizeof h) != 0) return now_;
     return std::nullopt;
   }
   // Lays the first `count` rows of chunk `from` out again in `to` (laid out
-  // as plan said), links and all.
+  // as plan said), with their links if both are open.
   void recode(unsigned char const* from, unsigned char* to, std::size_t count) const {
     head const &a = head_of(from), &b = head_of(to);
     std::array<std::uint32_t, max_fields> row;
+    if (!a.closed && !b.closed) std::memcpy(to + sizeof(head), from + sizeof(head), count * sizeof(std::uint64_t));
     for (std::size_t j = 0; j < count; ++j) {
-      std::uint64_t const l = link(from, j);
       unpack(a, row_at(a, from, j), row.data());
-      if (b.closed) {
-        row[b.parts] = static_cast<std::uint32_t>(l);
-        row[b.parts + 1] = static_cast<std::uint32_t>(l >> 32);
-      } else {
-        std::memcpy(to + sizeof(head) + j * sizeof l, &l, sizeof l);
-      }
       [[maybe_unused]] bool const fits = pack(b, row.data(), row_at(b, to, j));
       assert(fits);
     }
@@ -263,31 +296,18 @@ class packed_rows {
   }
   bool equal(unsigned char const* chunk, std::size_t j, key row) const {
     head const& h = head_of(chunk);
-    if (h.closed) {
-      std::array<std::uint32_t, max_fields> stored;
-      unpack(h, row_at(h, chunk, j), stored.data());
-      return std::equal(row, row + h.parts, stored.data());
-    }
     std::array<unsigned char, max_fields * 4 + 4> packed;
     return pack(h, row, packed.data()) && same_bytes(packed.data(), row_at(h, chunk, j), h.stride);
   }
-  // Row j's indices (and, closed, its link's two fields after them).
+  // Row j's indices.
   void read(unsigned char const* chunk, std::size_t j, std::uint32_t* row) const {
     head const& h = head_of(chunk);
     unpack(h, row_at(h, chunk, j), row);
   }
-  // Row j's link, open or closed.
-  std::uint64_t link(unsigned char const* chunk, std::size_t j) const {
-    head const& h = head_of(chunk);
-    if (!h.closed) {
-      std::uint64_t l;
-      std::memcpy(&l, chunk + sizeof(head) + j * sizeof l, sizeof l);
-      return l;
-    }
-    std::array<std::uint32_t, max_fields> row;
-    unpack(h, row_at(h, chunk, j), row.data());
-    return row[h.parts] | std::uint64_t{row[h.parts + 1]} << 32;
-  }
+  // Row j as bytes (its link apart), and how many they are: a chunk's rows
+  // are that many bytes apart.
+  unsigned char* record(unsigned char* chunk, std::size_t j) const { return row_at(head_of(chunk), chunk, j); }
+  std::size_t record_stride(unsigned char const* chunk) const { return head_of(chunk).stride; }
   // Row j's link in an open chunk, to write.
   std::uint64_t* extra(unsigned char* chunk, std::size_t j) const {
     assert(!head_of(chunk).closed);
@@ -361,7 +381,6 @@ class packed_rows {
 
   head now_;
   bool closing_ = false;
-  std::array<std::uint8_t, 2> link_width_{};
 };
 
 // Memory for chunks laid out for good, which live as long as their table:
@@ -605,6 +624,69 @@ class hash_table {
     return true;
   }
 
+  // With no insert running: moves the records from index `first` on, and
+  // their slots with them, so that record first + n is the one that was
+  // order[n] (order: a permutation of the indices from `first` on). Those
+  // records must be laid out alike (the same stride), and none abandoned.
+  // The records are read in their old order and copied out in the new, then
+  // back. A slot takes its record's new index: for records as many as a
+  // 64th of the slots or more, in one pass over every slot (reading them in
+  // order costs less than finding as many at random); for fewer, each
+  // record's slot is found by its hash (every one before any is changed: a
+  // slot given a new index may hold another's old one). Returns false iff
+  // the memory limit refused the copies.
+  bool reorder(std::uint32_t first, std::span<std::uint32_t const> order) {
+    auto const n = static_cast<std::uint32_t>(order.size());
+    assert(first + n == size());
+    if (n == 0) return true;
+    std::size_t const stride = records_.record_stride(chunk(first));
+    bool const scan = std::size_t{n} * 64 >= capacity_;
+    counted_array<std::uint32_t> to(*memory_, n), at(*memory_, scan ? 0 : n);  // old -> new; old -> slot
+    counted_array<unsigned char> moved(*memory_, n * stride);
+    if (!to || (!scan && !at) || !moved) return false;
+    auto record = [&](std::uint32_t i) {
+      assert(records_.record_stride(chunk(i)) == stride);
+      return records_.record(chunk(i), place(i));
+    };
+    for (std::uint32_t i = 0; i < n; ++i) to[order[i] - first] = i;
+    if (!scan) {
+      constexpr std::uint32_t batch = 16;
+      std::array<std::uint64_t, batch> hashes;
+      for (std::uint32_t from = 0; from < n; from += batch) {
+        std::uint32_t const end = std::min(from + batch, n);
+        for (std::uint32_t i = from; i < end; ++i) {
+          hashes[i - from] = records_.hash(chunk(first + i), place(first + i));
+          __builtin_prefetch(&slots_[home(hashes[i - from], capacity_)]);
+        }
+        for (std::uint32_t i = from; i < end; ++i) {
+          std::size_t j = home(hashes[i - from], capacity_);
+          while ((slots_[j].load(std::memory_order_relaxed) & low_) != first + i + 1) j = j + 1 == capacity_ ? 0 : j + 1;
+          at[i] = static_cast<std::uint32_t>(j);
+        }
+      }
+    }
+    for (std::uint32_t i = 0; i < n; ++i) std::memcpy(&moved[std::size_t{to[i]} * stride], record(first + i), stride);
+    for (std::uint32_t i = 0; i < n; ++i) std::memcpy(record(first + i), &moved[std::size_t{i} * stride], stride);
+    auto renumber = [&](std::atomic<slot_type>& slot, std::uint32_t old) {
+      slot.store((slot.load(std::memory_order_relaxed) & ~low_) | (first + to[old] + 1), std::memory_order_relaxed);
+    };
+    if (!scan) {
+      for (std::uint32_t i = 0; i < n; ++i) renumber(slots_[at[i]], i);
+      return true;
+    }
+    // (A batch of slots read twice: first to ask for their new indices.)
+    auto old = [&](std::size_t j) { return (slots_[j].load(std::memory_order_relaxed) & low_) - 1 - first; };  // empty: past n
+    constexpr std::size_t batch = 64;
+    for (std::size_t from = 0; from < capacity_; from += batch) {
+      std::size_t const end = std::min(from + batch, capacity_);
+      for (std::size_t j = from; j < end; ++j)
+        if (slot_type const i = old(j); i < n) __builtin_prefetch(&to[i]);
+      for (std::size_t j = from; j < end; ++j)
+        if (slot_type const i = old(j); i < n) renumber(slots_[j], i);
+    }
+    return true;
+  }
+
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
   // Slots: no insert hands out an index of this many or more.
   std::size_t capacity() const { return capacity_; }
@@ -698,14 +780,14 @@ class hash_table {
 
 using byte_table = hash_table<fixed_records>;
 
-// The states a search has stored, each with a link (its parent's index and
-// the ordinal of the successor that reached it). Plain: one table of whole
-// states. Collapsed (SPIN's COLLAPSE compression), where the model names its
-// state's parts (the shared objects; each thread's record): a table per
-// part, where each distinct value is stored once, and a table of rows of
-// indices into them, one row a state, bit-packed (packed_rows: a part whose
-// table holds 40 values takes 6 bits of the row), its link packed into it
-// once final.
+// The states a search has stored, each with a link while its level runs
+// (the key a breadth-first search lowers: the first step to reach it).
+// Plain: one table of whole states. Collapsed (SPIN's COLLAPSE
+// compression), where the model names its state's parts (the shared
+// objects; each thread's record): a table per part, where each distinct
+// value is stored once, and a table of rows of indices into them, one row
+// a state, bit-packed (packed_rows: a part whose table holds 40 values
+// takes 6 bits of the row), its link dropped once spent.
 template <class State>
 class visited_set {
  public:
@@ -813,10 +895,10 @@ class visited_set {
     }
   }
 
-  // With no insert running, every link stored final (in a breadth-first
-  // search: at a level's end): grows every table past `load` full, and
-  // lays out every row chunk filled since the last call at the widths the
-  // part tables now need, closing the full ones (their links packed). So a
+  // With no insert running, every link stored spent (in a breadth-first
+  // search: at a level's end, once reorder()ed): grows every table past
+  // `load` full, and lays out every row chunk filled since the last call at
+  // the widths the part tables now need, closing the full ones. So a
   // chunk's layout is that of the first grow() after its last row: the same
   // for any number of workers, and so is the memory the rows hold.
   bool grow(double load = byte_table::max_load) {
@@ -845,28 +927,41 @@ class visited_set {
   // grow() as that does, without growing anything (so the memory a search
   // reports at its end does not depend on the workers' timing either).
   // Returns false iff the memory limit refused a chunk.
-  //
-  // A closed chunk's link widths come from the states stored, not from the
-  // chunk: the parent's from the states' count (every parent index is
-  // below it), the ordinal's from the greatest over every link so far.
-  // Which states share a chunk depends on the workers' timing; the states
-  // stored by a level's end do not.
   bool settle() {
     if (parts_.empty()) return true;
-    auto const size = static_cast<std::uint32_t>(rows_.size());
-    std::uint32_t parent = size;
-    for (std::uint32_t i = static_cast<std::uint32_t>(settled_); i < size; ++i) {
-      if (!rows_.chunk(i)) continue;  // refused by the memory limit
-      std::uint64_t const l = link(i);
-      parent = std::max(parent, static_cast<std::uint32_t>(l));
-      ordinal_max_ = std::max(ordinal_max_, static_cast<std::uint32_t>(l >> 32));
-    }
     set_part_widths();
-    rows_.records().set_link_widths(static_cast<unsigned>(std::bit_width(parent)),
-                                    static_cast<unsigned>(std::bit_width(ordinal_max_)));
+    rows_.records().close_full();
     bool const ok = rows_.recode(settled_);
-    settled_ = size;
+    settled_ = rows_.size();
     return ok;
+  }
+
+  // With no insert running, at a breadth-first level's end: puts the
+  // level's states (from index `first` on, every one stored) in the order
+  // given, state first + n being the one that was order[n], so that a
+  // state's index tells its place in its level. Their links are spent.
+  // Returns false iff the memory limit refused a chunk or the copies.
+  bool reorder(std::uint32_t first, std::span<std::uint32_t const> order) {
+    std::uint32_t same = 0;  // (a one-thread search mostly stores a level in order)
+    while (same < order.size() && order[same] == first + same) ++same;
+    if (same == order.size()) return true;
+    first += same;
+    order = order.subspan(same);
+    if (parts_.empty()) return whole_.reorder(first, order);
+    // Every row chunk from there on open at the widths of now: one stride.
+    set_part_widths();
+    rows_.records().close_none();
+    return rows_.recode(first) && rows_.reorder(first, order);
+  }
+
+  // Returns true iff state s is the one stored at index i.
+  // (memcmp: not in an insert's way, and fit for states of any size.)
+  bool holds(std::uint32_t i, unsigned char const* s) const {
+    if (parts_.empty()) return std::memcmp(whole_.records().bytes(whole_.chunk(i), whole_.place(i)), s, state_bytes_) == 0;
+    auto const r = row(i);
+    for (std::size_t k = 0; k < parts_.size(); ++k)
+      if (std::memcmp(part_bytes(k, r.index[k]), s + parts_[k].first, parts_[k].second) != 0) return false;
+    return true;
   }
 
   State operator[](std::uint32_t i) const {
@@ -881,23 +976,17 @@ class visited_set {
     return s;
   }
 
-  // A state's link, as (parent, ordinal) packed by link_of.
-  static std::uint64_t link_of(std::uint32_t parent, std::uint32_t via) { return parent | std::uint64_t{via} << 32; }
-  // (To write: only a state stored since the last grow() or settle().)
+  // A state's link: only a state stored since the last grow() or settle().
   std::uint64_t& link(std::uint32_t i) {
     return parts_.empty() ? *whole_.records().extra(whole_.chunk(i), whole_.place(i))
                           : *rows_.records().extra(rows_.chunk(i), rows_.place(i));
   }
-  std::uint64_t link(std::uint32_t i) const {
-    return parts_.empty() ? whole_.records().link(whole_.chunk(i), whole_.place(i))
-                          : rows_.records().link(rows_.chunk(i), rows_.place(i));
-  }
-  std::uint32_t parent(std::uint32_t i) const { return static_cast<std::uint32_t>(link(i)); }
-  std::uint32_t via(std::uint32_t i) const { return static_cast<std::uint32_t>(link(i) >> 32); }
   std::size_t size() const { return parts_.empty() ? whole_.size() : rows_.size(); }
-  // Bytes a row of an open chunk takes now, its link apart (unparted: the
-  // whole state). A closed row adds its packed link.
+  // Bytes a row takes now, its link apart (unparted: the whole state).
   std::size_t row_bytes() const { return parts_.empty() ? state_bytes_ : rows_.records().stride(); }
+  // The account of the memory held (what a search holds beside the set
+  // for a while is counted in it too: counted_array).
+  memory_account& memory() { return memory_; }
   // Bytes held now, and the most ever held at once.
   std::uint64_t memory_bytes() const { return memory_.held(); }
   std::uint64_t peak_bytes() const { return memory_.peak(); }
@@ -923,7 +1012,6 @@ class visited_set {
   hash_table<packed_rows> rows_;        // parted: the rows
   std::vector<byte_table> tables_;      // parted: a table per part
   std::size_t settled_ = 0;             // rows before this one were laid out by grow()
-  std::uint32_t ordinal_max_ = 0;       // the greatest ordinal of the links of rows before settled_
 };
 
 }  // namespace pgmapcheck::detail

@@ -3,6 +3,7 @@
 #include "tests/explorer/toy_properties.hpp"
 
 #include <catch2/catch.hpp>
+#include <vector>
 
 using namespace pgmapcheck;
 
@@ -161,4 +162,22 @@ TEST_CASE("explorer: a violation found before a limit is still reported", "[expl
   cancel.cancel = &stop;
   g.bad_x = 0;  // the very first step violates, but the search is interrupted first
   CHECK(explore(g, property_set::all(), cancel).result == verdict::incomplete);
+}
+
+TEST_CASE("explorer: each step of the counterexample is the first a one-thread queue meets", "[explorer]") {
+  // The queue holds (1,0) before (0,1), (2,0) before (1,1), and so on: the
+  // first state of each level to reach the next state on the way to (3,2)
+  // is the one with the most x, so the path takes x up first.
+  grid g;
+  g.terminal_is_deadlock = true;
+  for (unsigned threads : {1u, 2u}) {
+    INFO(threads << " workers");
+    limits lim;
+    lim.threads = threads;
+    auto r = explore(g, property_set::all(), lim);
+    REQUIRE(r.result == verdict::violation);
+    std::vector<int> actors;
+    for (auto const& e : r.trace) actors.push_back(e.step.actor);
+    CHECK(actors == std::vector<int>{0, 0, 0, 1, 1});
+  }
 }
