@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <stdexcept>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -115,19 +116,24 @@ void rebuild(M const& m, Store const& store, std::vector<std::pair<std::uint32_t
 // level_first[d] to level_first[d + 1], each level in the order of its
 // states' first steps: a state's parent is the first state of the level
 // before with a step to it, and its step the first such that checks clean.
-// These are the links a one-thread queue would have kept; finding them
-// again costs an expansion of at most the levels the path crosses.
+// These are the links a one-thread queue would have kept. Finding them
+// again costs an expansion of the states of the levels the path crosses up
+// to each parent, but for those whose stored parts differ from the state's
+// in more than `apart` (the most any step of the search changed): none of
+// them can have a step to it.
 template <model M, class Store>
 std::vector<std::pair<std::uint32_t, std::uint32_t>> bfs_path(M const& m, Store const& store,
                                                              std::vector<std::uint32_t> const& level_first,
-                                                             property_set checked, std::uint32_t at,
+                                                             property_set checked, unsigned apart, std::uint32_t at,
                                                              std::uint32_t ordinal) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   if (ordinal) edges.emplace_back(at, ordinal);
   auto d = static_cast<std::size_t>(std::upper_bound(level_first.begin(), level_first.end(), at) - level_first.begin()) - 1;
   for (; d > 0; --d) {
     std::uint32_t via = 0;
+    auto const row = store.row(at);
     for (std::uint32_t i = level_first[d - 1]; i < level_first[d] && !via; ++i) {
+      if (store.parts_apart(i, row) > apart) continue;
       std::uint32_t k = 0;
       m.for_each_successor(store[i], [&](typename M::step const& st, typename M::state const& next) {
         ++k;
@@ -138,7 +144,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> bfs_path(M const& m, Store 
         at = i;
       }
     }
-    assert(via);
+    if (!via) throw std::logic_error("pgmapcheck: a stored state has no step to it from the level before");
   }
   return edges;
 }
@@ -193,6 +199,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   };
   struct alignas(64) tally {
     std::uint64_t transitions = 0;
+    unsigned apart = 0;  // the most parts a successor met differs from its parent in
   };
   std::vector<tally> tallies(pool.size());
   // Per worker: the successors of the state it expands, as stored bytes,
@@ -242,7 +249,10 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
         });
         if (b.preps.size() < b.steps.size()) b.preps.resize(b.steps.size());
         auto const parent = store.row(id);
-        for (std::size_t i = 0; i < b.steps.size(); ++i) store.prepare(b.bytes.data() + i * width, parent, b.preps[i]);
+        for (std::size_t i = 0; i < b.steps.size(); ++i) {
+          store.prepare(b.bytes.data() + i * width, parent, b.preps[i]);
+          tallies[w].apart = std::max(tallies[w].apart, store.parts_changed(b.preps[i]));
+        }
         // Then their parts are stored (and their rows' slots asked for), up
         // to a table that refuses; a violating successor is not stored.
         b.ready.assign(b.steps.size(), insert_status::full);
@@ -353,7 +363,15 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
                 [&](std::uint32_t a, std::uint32_t b) { return store.link(a) < store.link(b); });
       from = to;
     }
-    if (!store.reorder(static_cast<std::uint32_t>(level_start), next.all())) {
+    auto in_pieces = [&](std::size_t n, auto&& body) {  // shared by the workers, 64 Ki at a time
+      constexpr std::size_t piece = std::size_t{1} << 16;
+      if (n <= piece) return body(0, n);
+      std::atomic<std::size_t> taken{0};
+      pool.run([&](unsigned) {
+        for (std::size_t b; (b = taken.fetch_add(piece, std::memory_order_relaxed)) < n;) body(b, std::min(b + piece, n));
+      });
+    };
+    if (!store.reorder(static_cast<std::uint32_t>(level_start), next.all(), in_pieces)) {
       limit_reached(memory_limit);
       break;
     }
@@ -364,7 +382,11 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
     (void)store.grow();  // room ahead of the level; past the limit, its inserts find the tables full first
   }
 
-  for (auto const& t : tallies) r.transitions += t.transitions;
+  unsigned apart = 0;
+  for (auto const& t : tallies) {
+    r.transitions += t.transitions;
+    apart = std::max(apart, t.apart);
+  }
   r.depth = level;
   (void)store.settle();
   r.memory_bytes = store.memory_bytes();
@@ -392,7 +414,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
     }
     r.violation_at_step = hit->second != 0;
     level_first.push_back(level_first[level] + frontier);
-    detail::rebuild(m, store, detail::bfs_path(m, store, level_first, checked, at, hit->second), r);
+    detail::rebuild(m, store, detail::bfs_path(m, store, level_first, checked, apart, at, hit->second), r);
   }
   r.seconds = std::chrono::duration<double>(clock::now() - start).count();
   return r;

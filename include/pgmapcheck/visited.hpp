@@ -9,6 +9,7 @@
 #include <cassert>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sys/mman.h>
@@ -633,9 +634,12 @@ class hash_table {
   // 64th of the slots or more, in one pass over every slot (reading them in
   // order costs less than finding as many at random); for fewer, each
   // record's slot is found by its hash (every one before any is changed: a
-  // slot given a new index may hold another's old one). Returns false iff
-  // the memory limit refused the copies.
-  bool reorder(std::uint32_t first, std::span<std::uint32_t const> order) {
+  // slot given a new index may hold another's old one). in_pieces(n, body)
+  // calls body(begin, end) on pieces that make up [0, n), perhaps at once
+  // on several threads. Returns false iff the memory limit refused the
+  // copies.
+  template <class InPieces>
+  bool reorder(std::uint32_t first, std::span<std::uint32_t const> order, InPieces&& in_pieces) {
     auto const n = static_cast<std::uint32_t>(order.size());
     assert(first + n == size());
     if (n == 0) return true;
@@ -648,7 +652,9 @@ class hash_table {
       assert(records_.record_stride(chunk(i)) == stride);
       return records_.record(chunk(i), place(i));
     };
-    for (std::uint32_t i = 0; i < n; ++i) to[order[i] - first] = i;
+    in_pieces(n, [&](std::size_t begin, std::size_t end) {
+      for (auto i = static_cast<std::uint32_t>(begin); i < end; ++i) to[order[i] - first] = i;
+    });
     if (!scan) {
       constexpr std::uint32_t batch = 16;
       std::array<std::uint64_t, batch> hashes;
@@ -665,8 +671,14 @@ class hash_table {
         }
       }
     }
-    for (std::uint32_t i = 0; i < n; ++i) std::memcpy(&moved[std::size_t{to[i]} * stride], record(first + i), stride);
-    for (std::uint32_t i = 0; i < n; ++i) std::memcpy(record(first + i), &moved[std::size_t{i} * stride], stride);
+    in_pieces(n, [&](std::size_t begin, std::size_t end) {
+      for (auto i = static_cast<std::uint32_t>(begin); i < end; ++i)
+        std::memcpy(&moved[std::size_t{to[i]} * stride], record(first + i), stride);
+    });
+    in_pieces(n, [&](std::size_t begin, std::size_t end) {
+      for (auto i = static_cast<std::uint32_t>(begin); i < end; ++i)
+        std::memcpy(record(first + i), &moved[std::size_t{i} * stride], stride);
+    });
     auto renumber = [&](std::atomic<slot_type>& slot, std::uint32_t old) {
       slot.store((slot.load(std::memory_order_relaxed) & ~low_) | (first + to[old] + 1), std::memory_order_relaxed);
     };
@@ -676,14 +688,16 @@ class hash_table {
     }
     // (A batch of slots read twice: first to ask for their new indices.)
     auto old = [&](std::size_t j) { return (slots_[j].load(std::memory_order_relaxed) & low_) - 1 - first; };  // empty: past n
-    constexpr std::size_t batch = 64;
-    for (std::size_t from = 0; from < capacity_; from += batch) {
-      std::size_t const end = std::min(from + batch, capacity_);
-      for (std::size_t j = from; j < end; ++j)
-        if (slot_type const i = old(j); i < n) __builtin_prefetch(&to[i]);
-      for (std::size_t j = from; j < end; ++j)
-        if (slot_type const i = old(j); i < n) renumber(slots_[j], i);
-    }
+    in_pieces(capacity_, [&](std::size_t begin, std::size_t end) {
+      constexpr std::size_t batch = 64;
+      for (std::size_t from = begin; from < end; from += batch) {
+        std::size_t const to_slot = std::min(from + batch, end);
+        for (std::size_t j = from; j < to_slot; ++j)
+          if (slot_type const i = old(j); i < n) __builtin_prefetch(&to[i]);
+        for (std::size_t j = from; j < to_slot; ++j)
+          if (slot_type const i = old(j); i < n) renumber(slots_[j], i);
+      }
+    });
     return true;
   }
 
@@ -940,18 +954,35 @@ class visited_set {
   // level's states (from index `first` on, every one stored) in the order
   // given, state first + n being the one that was order[n], so that a
   // state's index tells its place in its level. Their links are spent.
-  // Returns false iff the memory limit refused a chunk or the copies.
-  bool reorder(std::uint32_t first, std::span<std::uint32_t const> order) {
+  // in_pieces: as hash_table::reorder's (by default, one piece). Returns
+  // false iff the memory limit refused a chunk or the copies.
+  template <class InPieces = void (*)(std::size_t, std::function<void(std::size_t, std::size_t)> const&)>
+  bool reorder(std::uint32_t first, std::span<std::uint32_t const> order, InPieces&& in_pieces = one_piece) {
     std::uint32_t same = 0;  // (a one-thread search mostly stores a level in order)
     while (same < order.size() && order[same] == first + same) ++same;
     if (same == order.size()) return true;
     first += same;
     order = order.subspan(same);
-    if (parts_.empty()) return whole_.reorder(first, order);
+    if (parts_.empty()) return whole_.reorder(first, order, in_pieces);
     // Every row chunk from there on open at the widths of now: one stride.
     set_part_widths();
     rows_.records().close_none();
-    return rows_.recode(first) && rows_.reorder(first, order);
+    return rows_.recode(first) && rows_.reorder(first, order, in_pieces);
+  }
+
+  // How many parts state s, prepared as p, differs from its parent in
+  // (none, unparted).
+  unsigned parts_changed(prepared const& p) const {
+    return parts_.empty() ? 0 : static_cast<unsigned>(std::popcount(p.changed));
+  }
+  // How many parts the state stored at index i differs from the state of
+  // row r in (none, unparted: whole states are not told apart by parts).
+  unsigned parts_apart(std::uint32_t i, row_of const& r) const {
+    if (parts_.empty()) return 0;
+    auto const here = row(i);
+    unsigned n = 0;
+    for (std::size_t k = 0; k < parts_.size(); ++k) n += here.index[k] != r.index[k];
+    return n;
   }
 
   // Returns true iff state s is the one stored at index i.
@@ -994,6 +1025,7 @@ class visited_set {
   static constexpr std::uint32_t none = 0xffffffffu;
 
  private:
+  static void one_piece(std::size_t n, std::function<void(std::size_t, std::size_t)> const& body) { body(0, n); }
   unsigned char const* part_bytes(std::size_t k, std::uint32_t i) const {
     return tables_[k].records().bytes(tables_[k].chunk(i), tables_[k].place(i));
   }
