@@ -21,7 +21,8 @@
 # pgmapcheck row vs_spin, SPIN's seconds over the row's (for an unreduced
 # row, with the same states, also its states/s over SPIN's), and "=" where
 # the row stores exactly SPIN's states (pan times in hundredths of a second:
-# no ratio under 0.05 s). SPIN=0 leaves SPIN out.
+# no ratio under 0.05 s). SPIN=0 leaves SPIN out; GROUPS_ONLY="NAME:P ..." runs
+# those groups alone (then the 6-page rows).
 # Usage: bench/scale.sh [BUILD_DIR] [MAX_P]   (default build/release, 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,9 +115,13 @@ group() {
 
 printf '%-13s %2s %-4s %3s %-20s %11s %12s %9s %11s %7s %8s %7s %s\n' scenario P red thr verdict states transitions \
   seconds states/s B/state RSS_MiB speedup vs_spin
-for name in p2pdma p2pdma+unmap fs-dax dev-private; do
-  for p in $(seq 1 "$max_p"); do group "$name" "$p"; done
-done
+if [ -n "${GROUPS_ONLY:-}" ]; then  # e.g. GROUPS_ONLY="p2pdma:4 fs-dax:3": those groups alone
+  for g in $GROUPS_ONLY; do group "${g%%:*}" "${g##*:}"; done
+else
+  for name in p2pdma p2pdma+unmap fs-dax dev-private; do
+    for p in $(seq 1 "$max_p"); do group "$name" "$p"; done
+  done
+fi
 # The 6-page target: reductions on only (unreduced, it needs more than this machine's LIMIT).
 for threads in 1 2; do
   run p2pdma+unmap 6 on "$threads"
