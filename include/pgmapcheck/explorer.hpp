@@ -1,5 +1,5 @@
 // The explicit-state explorer: breadth-first search over a Model, with a
-// visited set, parent links, limits, and shortest-counterexample rebuilding.
+// visited set stored level by level in order, limits, and shortest-counterexample rebuilding.
 #pragma once
 
 #include "pgmapcheck/model.hpp"
