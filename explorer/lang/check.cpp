@@ -38,10 +38,17 @@ lang::site const& site_of(code_model const& m, code_step const& st) {
   return prog.sites[prog.code[st.pc].site];
 }
 
-std::string where_of(code_model const& m, code_step const& st) {
-  auto const& s = site_of(m, st);
+// The statement whose check fired in step st (the step's own where none did).
+lang::site const& fired_at(code_model const& m, code_step const& st) {
+  if (st.fired == 0xffff) return site_of(m, st);
+  auto const& prog = m.threads()[st.thread];
+  return prog.sites[prog.code[st.fired].site];
+}
+
+std::string where_of(lang::site const& s, code_model const& m) {
   return fmt::format("{}:{} {}", m.files()[s.pos.file], s.pos.line, s.function);
 }
+std::string where_of(code_model const& m, code_step const& st) { return where_of(site_of(m, st), m); }
 
 std::string explain(property p, lang::reason why, code_step const& st, code_model const& m, code_state const& after) {
   std::string const page = st.page >= 0 ? fmt::format("page{}", st.page) : std::string("a page");
@@ -56,11 +63,12 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
     case reason::counters_freed: return "touches pgmap->ref's per-CPU counters after percpu_ref_exit";
     case reason::pgmap_freed: return "reads &p2p_pgmap->ref after kfree(p2p_pgmap)";
     case reason::pool_gone: return "uses the pool pci_p2pdma_release destroyed";
-    case reason::warn_fired: return fmt::format("WARN fires: {}", site_of(m, st).text);
-    case reason::bug_fired: return fmt::format("BUG fires: {}", site_of(m, st).text);
-    case reason::unlock_unheld: return fmt::format("releases a lock it does not hold: {}", site_of(m, st).text);
+    case reason::warn_fired: return fmt::format("WARN fires: {}", fired_at(m, st).text);
+    case reason::bug_fired: return fmt::format("BUG fires: {}", fired_at(m, st).text);
+    case reason::unlock_unheld: return fmt::format("releases a lock it does not hold: {}", fired_at(m, st).text);
     case reason::loop_without_step: return "a loop runs with no step in it (model code never reaches a primitive)";
-    case reason::null_deref: return fmt::format("NULL pointer dereference: {}", site_of(m, st).text);
+    case reason::divide_error: return fmt::format("divide error (division or modulo by zero): {}", fired_at(m, st).text);
+    case reason::null_deref: return fmt::format("NULL pointer dereference: {}", fired_at(m, st).text);
     case reason::double_free: return fmt::format("{} freed twice", page);
     case reason::still_used:
       if (p == property::memunmap_early) return "memunmap_pages returns while a page is still in use";
@@ -72,11 +80,11 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
       return fmt::format("{}: {}'s lifecycle has no row for {} from {} ({})", page,
                          models::pagemap_names[static_cast<std::size_t>(m.pagemap_type() - 1)],
                          models::event_names[st.life >> 2],
-                         machine::state_traits<models::page_state>::names[st.life & 3u], site_of(m, st).text);
+                         machine::state_traits<models::page_state>::names[st.life & 3u], fired_at(m, st).text);
     case reason::out_of_range:
       return fmt::format("a value past what the model stores (a count or local in -128..127, a thread's "
                          "references on a page up to 3): {}",
-                         site_of(m, st).text);
+                         fired_at(m, st).text);
     default: return std::string(name_of(p));
   }
 }
@@ -364,7 +372,7 @@ check_result run_check(spec const& s, limits const& lim) {
       auto const& last = r.trace.back();
       out.trace.back().violating = true;
       out.message = explain(r.violated, last.step.why, last.step, m, last.after);
-      out.where = fmt::format("{}, {}", where_of(m, last.step), era);
+      out.where = fmt::format("{}, {}", where_of(fired_at(m, last.step), m), era);
     } else {
       code_state const& final_state = r.trace.empty() ? r.initial : r.trace.back().after;
       std::string what;

@@ -351,38 +351,33 @@ class lowerer {
     if (m.k != expr::kind::member) return std::nullopt;
     // The base: a known object, or a local holding a page or one of the
     // scenario's singleton objects (then the field decides which).
+    // The base: a known object. A local's field is read when it runs
+    // (member): the local may hold NULL, and reading through it oopses.
     std::optional<object> b = static_object(m.kids[0]);
-    bool page_base = false;
-    if (!b) {
-      if (m.kids[0].k != expr::kind::name) return std::nullopt;
-      auto slot = lookup(m.kids[0].text);
-      if (!slot) return std::nullopt;
-      auto const t = p_.slot_types[static_cast<std::size_t>(*slot)];
-      page_base = t == value_type::page;
-      if (!page_base && t != value_type::object) return std::nullopt;
-    }
-    field_rule const* r = find_field(m.text, b, page_base);
+    if (!b) return std::nullopt;
+    field_rule const* r = find_field(m.text, b, false);
     if (!r || (r->mutable_ptr && !addr)) return std::nullopt;
     return r->result;
   }
 
-  // obj->field where obj is a value known only at run time, or a mutable
-  // pointer field: a member node checked against NULL when it runs.
-  std::uint16_t member(expr const& e) {
+  // obj->field (or &obj->field, `addr`) where obj is a value known only at
+  // run time, or a mutable pointer field: a member node checked against
+  // NULL when it runs.
+  std::uint16_t member(expr const& e, bool addr = false) {
     std::uint16_t base = value(e.kids[0]);
     value_type const bt = p_.exprs[base].type;
     if (bt != value_type::object && bt != value_type::page && bt != value_type::any)
       fail(e.pos, "'->" + e.text + "' needs a struct pointer, not " + type_name(bt));
     field_rule const* r = find_field(e.text, std::nullopt, bt == value_type::page);
     if (!r) fail(e.pos, "unknown field '" + e.text + "': shared state is read through primitives (docs/language.md)");
-    if (r->addr_only) fail(e.pos, "'" + e.text + "' is named as &obj->" + e.text);
+    if (r->addr_only && !addr) fail(e.pos, "'" + e.text + "' is named as &obj->" + e.text);
     cexpr m;
     m.k = cexpr::kind::member;
     m.value = static_cast<std::int16_t>(r - field_rules.data());
     m.args[0] = base;
     m.nargs = 1;
     m.type = value_type::object;
-    m.op = r->mutable_ptr ? 1 : 0;
+    m.op = r->mutable_ptr && !addr ? 1 : 0;
     return add_expr(m);
   }
 
@@ -432,6 +427,7 @@ class lowerer {
         }
         if (auto o = static_object(e)) return constant(static_cast<int>(*o), value_type::object);
         if (e.k == expr::kind::member) return member(e);
+        if (e.text == "&" && e.kids[0].k == expr::kind::member) return member(e.kids[0], true);
         if (e.text == "&" && e.kids[0].k == expr::kind::name && lookup(e.kids[0].text)) {
           // &local: an out-parameter of a primitive (gen_pool_alloc_owner's owner).
           cexpr o;

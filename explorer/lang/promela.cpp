@@ -226,10 +226,15 @@ class promela_writer {
           case binop::add: return "(" + a + " + " + b + ")";
           case binop::sub: return "(" + a + " - " + b + ")";
           case binop::mul: return "(" + a + " * " + b + ")";
-          case binop::div: return fmt::format("(({1}) != 0 -> ({0}) / ({1}) : 0)", a, b);
-          case binop::mod: return fmt::format("(({1}) != 0 -> ({0}) % ({1}) : 0)", a, b);
-          case binop::shl: return fmt::format("(({}) << (({}) & 15))", a, b);
-          case binop::shr: return fmt::format("(({}) >> (({}) & 15))", a, b);
+          case binop::div:
+          case binop::mod:  // a divide error oopses: kernel-bug, as the checker says
+            pre += check(property::kernel_bug, "(" + b + ") == 0");
+            return fmt::format("(({1}) != 0 -> ({0}) {2} ({1}) : 0)", a, b, e.op == static_cast<std::uint8_t>(binop::div) ? "/" : "%");
+          case binop::shl:
+          case binop::shr:  // a shift past an int's width: past the model
+            pre += check(property::model_range, "(" + b + ") < 0 || (" + b + ") >= 32");
+            return fmt::format("((({1}) < 0 || ({1}) >= 32) -> 0 : ({0}) {2} ({1}))", a, b,
+                               e.op == static_cast<std::uint8_t>(binop::shl) ? "<<" : ">>");
           case binop::lt: return "(" + a + " < " + b + ")";
           case binop::le: return "(" + a + " <= " + b + ")";
           case binop::gt: return "(" + a + " > " + b + ")";

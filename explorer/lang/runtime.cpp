@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -246,15 +247,16 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
       }
     }
   }
-  find_groups();
-  find_dead();
-  find_footprints();
   if (state_bytes_ > max_state_bytes)
     throw spec_error("<scenario>", 1, 1,
                      "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
                          std::to_string(max_state_bytes) + " fit (fewer threads, pages or locals)");
   if (threads_.size() > 32) throw spec_error("<scenario>", 1, 1, "at most 32 threads");
   if (setup_.facts.pages > 16) throw spec_error("<scenario>", 1, 1, "at most 16 pages");
+  find_checked_starts();
+  find_groups();
+  find_dead();
+  find_footprints();
 }
 
 // Executes instructions of one thread on one state: the interpreter.
@@ -283,7 +285,10 @@ class executor {
 
   void violate(property p, reason why) {
     st_.violated = static_cast<std::uint16_t>(st_.violated | (1u << static_cast<unsigned>(p)));
-    if (st_.why == reason::none) st_.why = why;
+    if (st_.why == reason::none) {
+      st_.why = why;
+      st_.fired = running_;
+    }
   }
   // v as the state stores it, in a byte: a value outside -128..127 is past
   // what the model can hold (model-range), never a silent wrap.
@@ -293,6 +298,48 @@ class executor {
   }
 
   // --- expressions ------------------------------------------------------
+  // An intermediate result as C computes it, in an int: one past what an
+  // int holds is past the model (model-range), never a silent wrap.
+  int arith(std::int64_t v) {
+    if (v < INT32_MIN || v > INT32_MAX) {
+      violate(property::model_range, reason::out_of_range);
+      return 0;
+    }
+    return static_cast<int>(v);
+  }
+
+  int binary(binop op, std::int64_t a, std::int64_t c) {
+    switch (op) {
+      case binop::add: return arith(a + c);
+      case binop::sub: return arith(a - c);
+      case binop::mul: return arith(a * c);
+      case binop::div:
+      case binop::mod:
+        if (c == 0) {  // the CPU's divide error: an oops
+          violate(property::kernel_bug, reason::divide_error);
+          return 0;
+        }
+        return arith(op == binop::div ? a / c : a % c);
+      case binop::shl:
+      case binop::shr:
+        if (c < 0 || c >= 32) {  // undefined in C: past what the model computes
+          violate(property::model_range, reason::out_of_range);
+          return 0;
+        }
+        return arith(op == binop::shl ? a * (std::int64_t{1} << c) : a >> c);
+      case binop::lt: return a < c;
+      case binop::le: return a <= c;
+      case binop::gt: return a > c;
+      case binop::ge: return a >= c;
+      case binop::eq: return a == c;
+      case binop::ne: return a != c;
+      case binop::band: return static_cast<int>(a & c);
+      case binop::bor: return static_cast<int>(a | c);
+      case binop::bxor: return static_cast<int>(a ^ c);
+    }
+    return 0;
+  }
+
   int eval(std::uint16_t id) {
     auto const& e = prog_.exprs[id];
     switch (e.k) {
@@ -300,32 +347,14 @@ class executor {
       case cexpr::kind::local: return slot(e.value);
       case cexpr::kind::unary: {
         int v = eval(e.args[0]);
-        return e.op == '!' ? !v : e.op == '-' ? -v : ~v;
+        return e.op == '!' ? !v : e.op == '-' ? arith(-std::int64_t{v}) : ~v;
       }
       case cexpr::kind::logical_and: return eval(e.args[0]) && eval(e.args[1]);
       case cexpr::kind::logical_or: return eval(e.args[0]) || eval(e.args[1]);
       case cexpr::kind::ternary: return eval(e.args[0]) ? eval(e.args[1]) : eval(e.args[2]);
       case cexpr::kind::binary: {
         int a = eval(e.args[0]), c = eval(e.args[1]);
-        switch (static_cast<binop>(e.op)) {
-          case binop::add: return a + c;
-          case binop::sub: return a - c;
-          case binop::mul: return a * c;
-          case binop::div: return c ? a / c : 0;
-          case binop::mod: return c ? a % c : 0;
-          case binop::shl: return a << (c & 15);
-          case binop::shr: return a >> (c & 15);
-          case binop::lt: return a < c;
-          case binop::le: return a <= c;
-          case binop::gt: return a > c;
-          case binop::ge: return a >= c;
-          case binop::eq: return a == c;
-          case binop::ne: return a != c;
-          case binop::band: return a & c;
-          case binop::bor: return a | c;
-          case binop::bxor: return a ^ c;
-        }
-        return 0;
+        return binary(static_cast<binop>(e.op), a, c);
       }
       case cexpr::kind::read: return read(e);
       case cexpr::kind::member: {
@@ -561,7 +590,8 @@ class executor {
   // --- instructions -----------------------------------------------------
   // Runs instruction `in` with outcome `o`; returns false iff the thread stays at it (went to sleep).
   bool run(instr const& in, int o) {
-    auto& mark = m_.ran_[static_cast<std::size_t>(t_)][static_cast<std::size_t>(&in - prog_.code.data())];
+    running_ = static_cast<std::uint16_t>(&in - prog_.code.data());
+    auto& mark = m_.ran_[static_cast<std::size_t>(t_)][running_];
     auto const bits = static_cast<std::uint8_t>(1 | (o == 1 ? 2 : 0));  // searches' workers share the marks
     if ((std::atomic_ref(mark).load(std::memory_order_relaxed) & bits) != bits)
       std::atomic_ref(mark).fetch_or(bits, std::memory_order_relaxed);
@@ -1023,9 +1053,10 @@ class executor {
   int t_;
   program const& prog_;
   code_model::thread_layout const& lay_;
+  std::uint16_t running_ = 0;  // the instruction run() runs
 };
 
-code_state code_model::initial() const {
+code_state code_model::blank() const {
   code_state s{};
   auto* b = s.bytes.data();
   b[w_ref] = static_cast<std::uint8_t>(setup_.initial_pgmap_ref);
@@ -1033,6 +1064,11 @@ code_state code_model::initial() const {
   b[w_failures] = static_cast<std::uint8_t>(setup_.failures);
   for (int p = 0; p < setup_.facts.pages; ++p)
     b[pages_at_ + p_size * static_cast<std::size_t>(p) + p_refcount] = static_cast<std::uint8_t>(setup_.free_refcount);
+  return s;
+}
+
+code_state code_model::initial() const {
+  code_state s = blank();
   for (std::size_t t = 0; t < threads_.size(); ++t) {
     code_step st;
     executor ex(*this, s, st, static_cast<int>(t));
@@ -1040,6 +1076,20 @@ code_state code_model::initial() const {
     if (dead_values_) clear_dead(s, static_cast<int>(t));
   }
   return s;
+}
+
+void code_model::find_checked_starts() {
+  code_state const s = blank();
+  for (std::size_t t = 0; t < threads_.size(); ++t) {
+    auto& code = threads_[t].code;
+    if (code.empty() || code[0].visible) continue;
+    code_state trial = s;
+    code_step st;
+    executor ex(*this, trial, st, static_cast<int>(t));
+    ex.run_invisible();
+    if (st.violated) code[0].visible = true;
+  }
+  for (auto& marks : ran_) std::fill(marks.begin(), marks.end(), std::uint8_t{0});
 }
 
 void code_model::successors(state const& s, emit_fn emit, void* ctx) const {

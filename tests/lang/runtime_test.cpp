@@ -360,3 +360,55 @@ void stale(void)
   CHECK(r.trace.back().step.why == reason::no_lifecycle_row);
   CHECK(r.trace.back().step.life == (models::events::get_page::id << 2 | static_cast<unsigned>(models::page_state::free)));
 }
+
+TEST_CASE("lang: every check fires wherever code runs: before a thread's first step, between steps, after its last",
+          "[lang]") {
+  // Each construct fires when `arm` is 1 and is quiet when it is 0; the
+  // invisible code around it is on locals alone.
+  struct construct {
+    std::string name, code;
+    property fires;
+  };
+  std::vector<construct> const constructs{
+      {"WARN_ON", "WARN_ON(arm);", property::kernel_warn},
+      {"WARN_ON_ONCE", "WARN_ON_ONCE(arm);", property::kernel_warn},
+      {"WARN", "WARN(arm, \"x\");", property::kernel_warn},
+      {"WARN_ONCE", "WARN_ONCE(arm, \"x\");", property::kernel_warn},
+      {"BUG_ON", "BUG_ON(arm);", property::kernel_bug},
+      {"VM_BUG_ON", "VM_BUG_ON(arm);", property::kernel_bug},
+      {"a field read through NULL", "struct page *p = pfn_to_page(0); if (arm) p = NULL; struct dev_pagemap *q = p->pgmap;",
+       property::kernel_bug},
+      {"&field through NULL", "struct page *p = pfn_to_page(0); if (arm) p = NULL; struct dev_pagemap *q = p->pgmap; "
+                              "struct percpu_ref *r = &q->ref;",
+       property::kernel_bug},
+      {"division by zero", "int x = 6 / (1 - arm);", property::kernel_bug},
+      {"modulo by zero", "int x = 6 % (1 - arm);", property::kernel_bug},
+      {"a shift by the int's width", "int x = 1 << (4 + arm * 28);", property::model_range},
+      {"a shift by a negative amount", "int x = 1 >> (0 - arm);", property::model_range},
+      {"a result past an int", "int big = 100; bool x = big * big * big * (1 + arm * 99) * big > 0;",
+       property::model_range},
+      {"a value past the byte a local is stored in", "int x = 100 + arm * 100;", property::model_range},
+  };
+  std::vector<std::pair<std::string, std::string>> const places{
+      {"before the first step", "CODE rcu_read_lock(); rcu_read_unlock();"},
+      {"between steps", "rcu_read_lock(); CODE rcu_read_unlock();"},
+      {"after the last step", "rcu_read_lock(); rcu_read_unlock(); CODE"},
+  };
+  for (auto const& c : constructs)
+    for (auto const& [where, shape] : places)
+      for (int arm : {1, 0}) {
+        std::string body = shape;
+        body.replace(body.find("CODE"), 4, c.code);
+        std::string const code = "void main(void)\n{\n\tint arm = " + std::to_string(arm) + ";\n\t" + body + "\n}\n";
+        INFO(c.name << ", " << where << ", arm " << arm << ":\n" << code);
+        auto m = load(code, {"main"});
+        auto const r = search(m);
+        if (arm) {
+          REQUIRE(r.result == verdict::violation);
+          CHECK(r.violated == c.fires);
+          CHECK(r.violation_at_step);
+        } else {
+          CHECK(r.result == verdict::holds);
+        }
+      }
+}

@@ -45,6 +45,7 @@ enum class reason : std::uint8_t {
   page_freed_by_other,
   no_lifecycle_row,
   out_of_range,
+  divide_error,
 };
 
 // One transition: which thread ran which instruction with which outcome.
@@ -56,6 +57,7 @@ struct code_step {
   reason why = reason::none;
   std::int8_t page = -1;  // the page the step acted on, if one
   std::uint8_t life = 0;  // no_lifecycle_row: the event's id << 2 | the page's lifecycle state
+  std::uint16_t fired = 0xffff;  // the instruction whose check fired first: the violation's line
 };
 
 // What a scenario run on model code starts from.
@@ -206,6 +208,13 @@ class code_model {
 
  private:
   using emit_fn = void (*)(void*, step const&, state const&);
+  // The state before any thread has run: the world and the pages at rest.
+  state blank() const;
+  // Invisible code before a thread's first visible step runs as the search
+  // starts (initial()), in no step. Where it fires a check, the thread's
+  // first instruction is made visible instead, so that the check fires in
+  // a step of its own, which the trace shows.
+  void find_checked_starts();
   void find_groups();
   void find_dead();
   void find_footprints();
