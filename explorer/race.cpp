@@ -225,7 +225,16 @@ std::string render_race(check_result const& r, render_options const& o) {
 
   std::vector<int> prev_pages = r.initial_page_refs;
   int prev_ref = r.initial_pgmap_ref;
+  // A livelock's two marks: where no run ends any more, and where the loop starts.
+  std::vector<std::pair<int, std::string>> marks;
+  if (r.stuck_at >= 0) {
+    marks.emplace_back(r.stuck_at, fmt::format("-- after step {}, no run ends --", r.stuck_at));
+    marks.emplace_back(r.loop_from, fmt::format("-- steps {} to {} go round for ever --", r.loop_from + 1, r.trace.size()));
+  }
+  std::size_t next_mark = 0;
   for (auto const& sl : steps) {
+    for (; next_mark < marks.size() && static_cast<int>(sl.row) >= marks[next_mark].first; ++next_mark)
+      out += std::string(margin, ' ') + marks[next_mark].second + "\n";
     auto const& row = r.trace[sl.row];
     std::size_t const w = cw[sl.column];
     std::size_t const cap = w / 3;

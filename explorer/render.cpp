@@ -183,6 +183,10 @@ std::string render_json(check_result const& r) {
   j["message"] = r.message;
   j["where"] = r.where;
   j["shortest"] = r.shortest;
+  if (r.stuck_at >= 0) {  // a livelock: steps from 1, as the trace numbers them
+    j["stuck_after_step"] = r.stuck_at;
+    j["loop"] = {r.loop_from + 1, r.trace.size()};
+  }
   if (r.result == verdict::incomplete) j["incomplete_reason"] = r.incomplete_reason;
   j["states"] = r.states;
   j["transitions"] = r.transitions;

@@ -66,7 +66,8 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
     case reason::warn_fired: return fmt::format("WARN fires: {}", fired_at(m, st).text);
     case reason::bug_fired: return fmt::format("BUG fires: {}", fired_at(m, st).text);
     case reason::unlock_unheld: return fmt::format("releases a lock it does not hold: {}", fired_at(m, st).text);
-    case reason::loop_without_step: return "a loop runs with no step in it (model code never reaches a primitive)";
+    case reason::loop_without_step:
+      return "a loop runs 100,000 instructions with no step in it (it never reaches a primitive): the thread spins for ever";
     case reason::divide_error: return fmt::format("divide error (division or modulo by zero): {}", fired_at(m, st).text);
     case reason::null_deref: return fmt::format("NULL pointer dereference: {}", fired_at(m, st).text);
     case reason::double_free: return fmt::format("{} freed twice", page);
@@ -335,6 +336,22 @@ void concretize(code_model const& m, search_result<code_model>& r) {
   r.initial = m.initial();
 }
 
+// A livelock in words: the threads that never finish, and what each does
+// on the loop (spins, or sleeps on what).
+std::string livelock_message(code_model const& m, search_result<code_model> const& r) {
+  code_state const& at_loop = r.loop_from ? r.trace[r.loop_from - 1].after : r.initial;
+  std::vector<std::string> who;
+  for (std::size_t t = 0; t < m.threads().size(); ++t) {
+    if (m.finished(at_loop, static_cast<int>(t))) continue;
+    bool steps = false;
+    for (std::size_t i = r.loop_from; i < r.trace.size(); ++i) steps |= r.trace[i].step.thread == t;
+    std::string const asleep = m.blocked_on(at_loop, static_cast<int>(t));
+    who.push_back(m.threads()[t].name + (steps ? " (spins)" : asleep.empty() ? " (never runs)" : " (" + asleep + ")"));
+  }
+  return fmt::format("{} never {}: after step {} no run ends; steps {} to {} go round for ever", fmt::join(who, ", "),
+                     who.size() == 1 ? "finishes" : "finish", r.stuck_at, r.loop_from + 1, r.trace.size());
+}
+
 check_result run_check(spec const& s, limits const& lim) {
   code_model m = lang::build_code_model(s);
   m.set_reductions(!lim.no_reduction);
@@ -355,9 +372,21 @@ check_result run_check(spec const& s, limits const& lim) {
   }
   if (m.reduced()) {
     m.set_reductions(false);
-    concretize(m, r);
+    // A livelock's loop closes on a stored state: under thread symmetry,
+    // on its orbit only. The one shown comes from a search without the
+    // reductions, so it closes on the very state (should a limit stop that
+    // search, the reduced one is made concrete).
+    auto again = r.result == verdict::violation && r.violated == property::livelock ? explore(m, s.checked, lim)
+                                                                                    : search_result<code_model>{};
+    if (again.result == verdict::violation) {
+      again.seconds += r.seconds;
+      r = std::move(again);
+    } else {
+      concretize(m, r);
+    }
   }
-  bool const fewest = lim.fewest_switches && r.result == verdict::violation && r.shortest;
+  bool const fewest = lim.fewest_switches && r.result == verdict::violation && r.shortest &&
+                      r.violated != property::livelock;
   if (fewest) fewest_switches(m, s.checked, r);
   check_result out = result_of(s, r);
   fill_trace(m, s, r, out);
@@ -376,7 +405,11 @@ check_result run_check(spec const& s, limits const& lim) {
     } else {
       code_state const& final_state = r.trace.empty() ? r.initial : r.trace.back().after;
       std::string what;
-      if (r.violated == property::deadlock) {
+      if (r.violated == property::livelock) {
+        out.stuck_at = static_cast<int>(r.stuck_at);
+        out.loop_from = static_cast<int>(r.loop_from);
+        what = livelock_message(m, r);
+      } else if (r.violated == property::deadlock) {
         for (std::size_t t = 0; t < m.threads().size(); ++t) {
           std::string b = m.blocked_on(final_state, static_cast<int>(t));
           if (!b.empty()) what += (what.empty() ? "" : "; ") + m.threads()[t].name + " " + b;

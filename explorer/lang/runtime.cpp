@@ -1042,7 +1042,7 @@ class executor {
       if (in.visible || (tflags() & tf_done)) return true;
       if (run(in, 0)) set_pc(static_cast<std::uint16_t>(pc + 1));
     }
-    violate(property::kernel_bug, reason::loop_without_step);
+    violate(property::livelock, reason::loop_without_step);
     return false;
   }
 

@@ -61,6 +61,11 @@ struct search_result {
   std::uint64_t peak_memory_bytes = 0;  // the most they held at once (rehash included)
   double seconds = 0;
   std::string incomplete_reason;
+  // A livelock: the trace runs to the first state from which no run ends
+  // (stuck_at steps in), then on, round a loop: the steps from loop_from on
+  // lead back to the state they start from, for ever.
+  std::uint32_t stuck_at = 0;
+  std::uint32_t loop_from = 0;
 };
 
 namespace detail {
@@ -147,6 +152,159 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> bfs_path(M const& m, Store 
     if (!via) throw std::logic_error("pgmapcheck: a stored state has no step to it from the level before");
   }
   return edges;
+}
+
+// What find_stuck found: whether it could decide (the memory limit may
+// refuse its arrays), and the first stuck state with a loop it is caught in.
+struct stuck_search {
+  bool decided = true;
+  std::optional<std::uint32_t> at;  // the first state (by index) from which no run ends
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> stem, loop;  // (state, ordinal) edges, in order
+};
+
+// Livelock, once a search has stored every state (indices 0..n-1, with
+// `transitions` steps among them) and found no other violation: the first
+// state by index (in a breadth-first store, a nearest one) from which no
+// run reaches a state without successors, of those the model says violate
+// a checked property there (check_stuck). One pass expands every state and
+// finds its successors' indices (4 bytes a step, counted in the memory
+// limit); one backward pass over the reversed steps marks every state from
+// which some run ends. No fairness is assumed beyond "some thread runs": a
+// state is stuck only if no schedule at all lets the runs end.
+//
+// The loop shown: from the stuck state, the shortest path to a state on a
+// cycle (found by following first steps until one repeats) and the
+// shortest cycle through that state.
+template <stuck_model M, class Store>
+stuck_search find_stuck(M const& m, Store& store, std::uint64_t transitions, property_set checked) {
+  stuck_search out;
+  auto const n = static_cast<std::uint32_t>(store.size());
+  if (transitions >= std::uint64_t{1} << 32) {  // edge offsets are 32 bits
+    out.decided = false;
+    return out;
+  }
+  auto& memory = store.memory();
+  counted_array<std::uint32_t> first(memory, std::size_t{n} + 1), edges(memory, std::max<std::uint64_t>(transitions, 1));
+  if (!first || !edges) {
+    out.decided = false;
+    return out;
+  }
+  std::uint32_t k = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    first[i] = k;
+    m.for_each_successor(store[i], [&](typename M::step const&, typename M::state const& next) {
+      auto const in = store.insert(bytes_of(next), 0, i);
+      if (in.status != insert_status::old || k == edges.size())
+        throw std::logic_error("pgmapcheck: a successor the search did not store");
+      edges[k++] = static_cast<std::uint32_t>(in.index);
+    });
+  }
+  first[n] = k;
+  counted_array<std::uint8_t> ends(memory, n);  // 1: some run from the state ends
+  counted_array<std::uint32_t> queue(memory, n);
+  if (!ends || !queue) {
+    out.decided = false;
+    return out;
+  }
+  {
+    counted_array<std::uint32_t> rfirst(memory, std::size_t{n} + 1), redges(memory, std::max<std::uint32_t>(k, 1));
+    if (!rfirst || !redges) {
+      out.decided = false;
+      return out;
+    }
+    for (std::uint32_t e = 0; e < k; ++e) ++rfirst[edges[e] + 1];
+    for (std::uint32_t i = 0; i < n; ++i) rfirst[i + 1] += rfirst[i];
+    for (std::uint32_t i = 0; i < n; ++i)
+      for (std::uint32_t e = first[i]; e < first[i + 1]; ++e) redges[rfirst[edges[e]]++] = i;
+    for (std::uint32_t i = n; i > 0; --i) rfirst[i] = rfirst[i - 1];
+    rfirst[0] = 0;
+    std::uint32_t head = 0, tail = 0;
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (first[i] == first[i + 1]) {
+        ends[i] = 1;
+        queue[tail++] = i;
+      }
+    while (head < tail) {  // the backward pass
+      std::uint32_t const x = queue[head++];
+      for (std::uint32_t e = rfirst[x]; e < rfirst[x + 1]; ++e)
+        if (!ends[redges[e]]) {
+          ends[redges[e]] = 1;
+          queue[tail++] = redges[e];
+        }
+    }
+  }
+  for (std::uint32_t i = 0; i < n && !out.at; ++i)
+    if (!ends[i] && !(m.check_stuck(store[i]) & checked).empty()) out.at = i;
+  if (!out.at) return out;
+
+  auto source = [&](std::uint32_t e) {  // the state edge e leaves
+    return static_cast<std::uint32_t>(std::upper_bound(first.begin(), first.begin() + n + 1, e) - first.begin()) - 1;
+  };
+  auto edge = [&](std::uint32_t e) { return std::pair{source(e), e - first[source(e)] + 1}; };
+  // A state on a cycle: follow first steps (every state from here has one) until one repeats.
+  std::uint32_t c = *out.at;
+  for (; ends[c] != 2; c = edges[first[c]]) ends[c] = 2;
+  // The shortest path of one step or more from `from` to `to`.
+  auto shortest = [&](std::uint32_t from, std::uint32_t to) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> path;
+    counted_array<std::uint32_t> via(memory, n);  // the edge into a state, plus 1
+    if (!via) return path;
+    std::uint32_t head = 0, tail = 0;
+    queue[tail++] = from;
+    while (head < tail) {
+      std::uint32_t const x = queue[head++];
+      for (std::uint32_t e = first[x]; e < first[x + 1]; ++e) {
+        std::uint32_t const y = edges[e];
+        if (y == to) {
+          path.push_back(edge(e));
+          for (std::uint32_t z = x; z != from; z = source(via[z] - 1)) path.push_back(edge(via[z] - 1));
+          std::reverse(path.begin(), path.end());
+          return path;
+        }
+        if (y != from && !via[y]) {
+          via[y] = e + 1;
+          queue[tail++] = y;
+        }
+      }
+    }
+    return path;
+  };
+  if (c != *out.at) out.stem = shortest(*out.at, c);
+  out.loop = shortest(c, c);
+  if (out.loop.empty() || (c != *out.at && out.stem.empty())) out.decided = false;  // the memory limit refused
+  return out;
+}
+
+// Appends to r the steps of `path` ((state, ordinal) edges, in order).
+template <model M, class Store>
+void append(M const& m, Store const& store, std::vector<std::pair<std::uint32_t, std::uint32_t>> path, search_result<M>& r) {
+  std::reverse(path.begin(), path.end());
+  rebuild(m, store, path, r);
+}
+
+// Decides livelock after a search that stored every state and found no
+// other violation, and writes its counterexample: `path_to` gives the
+// edges (last first) from the initial state to a stored state.
+template <model M, class Store, class PathTo>
+void decide_livelock(M const& m, Store& store, property_set checked, search_result<M>& r, PathTo&& path_to) {
+  if constexpr (stuck_model<M>) {
+    if (!checked.has(property::livelock)) return;
+    auto found = find_stuck(m, store, r.transitions, checked);
+    if (!found.decided) {
+      r.result = verdict::incomplete;
+      r.incomplete_reason = "memory limit reached (deciding livelock)";
+      return;
+    }
+    if (!found.at) return;
+    r.result = verdict::violation;
+    r.violated = property::livelock;
+    r.violation_at_step = false;
+    rebuild(m, store, path_to(*found.at), r);
+    r.stuck_at = static_cast<std::uint32_t>(r.trace.size());
+    append(m, store, found.stem, r);
+    r.loop_from = static_cast<std::uint32_t>(r.trace.size());
+    append(m, store, found.loop, r);
+  }
 }
 
 }  // namespace detail
@@ -389,9 +547,16 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   }
   r.depth = level;
   (void)store.settle();
+  r.states = stop != running ? level_start : store.size();
+  if (!hit && stop == running) {
+    r.shortest = true;
+    level_first.push_back(static_cast<std::uint32_t>(store.size()));
+    detail::decide_livelock(m, store, checked, r, [&](std::uint32_t at) {
+      return detail::bfs_path(m, store, level_first, checked, apart, at, 0);
+    });
+  }
   r.memory_bytes = store.memory_bytes();
   r.peak_memory_bytes = store.peak_bytes();
-  r.states = stop != running ? level_start : store.size();
   if (stop != running) {
     r.result = verdict::incomplete;
     r.incomplete_reason = stop == state_limit    ? "state limit reached"
@@ -501,6 +666,12 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
   }
   r.states = store.size();
   (void)store.settle();
+  if (r.result == verdict::holds)
+    detail::decide_livelock(m, store, checked, r, [&](std::uint32_t at) {
+      std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
+      for (std::uint32_t i = at; i != 0; i = parent[i].first) edges.push_back(parent[i]);
+      return edges;
+    });
   // (With the depth and first step it keeps per state beside the set.)
   std::uint64_t const beside = depth.capacity() * sizeof depth[0] + parent.capacity() * sizeof parent[0];
   r.memory_bytes = store.memory_bytes() + beside;

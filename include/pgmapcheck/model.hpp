@@ -19,17 +19,18 @@ enum class property : std::uint8_t {
   free_while_used,
   dax_truncate_busy,
   deadlock,
+  livelock,
   ref_leak,
   kernel_warn,
   kernel_bug,
   lifecycle,
   model_range,
 };
-inline constexpr std::size_t property_count = 12;
+inline constexpr std::size_t property_count = 13;
 
 inline constexpr std::array<std::string_view, property_count> property_names{
     "refcount-underflow", "get-from-zero",     "memunmap-early", "use-after-free",
-    "free-while-used",    "dax-truncate-busy", "deadlock",       "ref-leak",
+    "free-while-used",    "dax-truncate-busy", "deadlock",       "livelock",       "ref-leak",
     "kernel-warn",        "kernel-bug",        "lifecycle",      "model-range",
 };
 
@@ -41,6 +42,8 @@ inline constexpr std::array<std::string_view, property_count> property_meanings{
     "a free callback runs on a page another actor still maps or references; or a double free",
     "truncate frees an FS_DAX block while a gup/DMA reference to it is outstanding",
     "some actor sleeps in a kernel wait and no actor can step",
+    "some actor can never finish though actors still step: a busy-wait, a retry loop that never succeeds, "
+    "actors that keep each other running (the soft lockup's shape); no run from there ends",
     "a final state where refcounts or pgmap->ref are not back at the era's baseline",
     "a WARN_ON / WARN_ON_ONCE / WARN in model code fires (a kernel warning splat)",
     "a BUG_ON / VM_BUG_ON in model code fires, or a lock is released that is not held",
@@ -83,6 +86,15 @@ class property_set {
   constexpr explicit property_set(std::uint16_t b) : bits_(b) {}
   static constexpr std::uint16_t bit(property p) { return static_cast<std::uint16_t>(1u << static_cast<unsigned>(p)); }
   std::uint16_t bits_ = 0;
+};
+
+// A model may also say which properties a state violates when no run from it
+// ever ends (every path from it goes round for ever): check_stuck(state).
+// The explorer asks it of the first such state once a search has stored
+// every state (detail::find_stuck).
+template <class M>
+concept stuck_model = requires(M const& m, typename M::state const& s) {
+  { m.check_stuck(s) } -> std::same_as<property_set>;
 };
 
 // A model is what the explorer searches (after Storm's NextStateGenerator and

@@ -39,6 +39,10 @@ struct check_result {
   bool terminal = false;  // the violation is a final state (deadlock, ref-leak), not a step
   bool shortest = false;  // no shorter interleaving violates a checked property (BFS, not cut short)
   bool fewest_switches = false;  // and none as short switches threads fewer times (--fewest-switches)
+  // A livelock: no run ends after the first stuck_at steps; the steps from
+  // loop_from on go round for ever (-1: not a livelock).
+  int stuck_at = -1;
+  int loop_from = -1;
   std::vector<int> initial_page_refs;
   int initial_pgmap_ref = 0;
   std::vector<trace_row> trace;

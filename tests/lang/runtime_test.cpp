@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <set>
 
 using namespace pgmapcheck;
@@ -411,4 +412,181 @@ TEST_CASE("lang: every check fires wherever code runs: before a thread's first s
           CHECK(r.result == verdict::holds);
         }
       }
+}
+
+namespace {
+
+// Every toy property, livelock included, with a second search that has the
+// reductions on and must agree.
+search_result<code_model> search_both_ways(code_model& m) {
+  m.set_reductions(false);
+  auto plain = search(m);
+  m.set_reductions(true);
+  auto reduced = search(m);
+  m.set_reductions(false);
+  CHECK(reduced.result == plain.result);
+  if (plain.result == verdict::violation && reduced.result == verdict::violation) CHECK(reduced.violated == plain.violated);
+  limits dfs;
+  dfs.order = search_order::dfs;
+  auto props = toy_properties();
+  props.remove(property::ref_leak);
+  auto deep = explore(m, props, dfs);
+  CHECK(deep.result == plain.result);
+  if (plain.result == verdict::violation && deep.result == verdict::violation) CHECK(deep.violated == plain.violated);
+  return plain;
+}
+
+std::string const spinner = R"(
+void spinner(void)
+{
+	struct page *page = pfn_to_page(0);
+
+	while (page_ref_count(page) != 2)
+		;
+}
+)";
+
+}  // namespace
+
+TEST_CASE("lang: a thread that can never finish while threads still step is a livelock", "[lang]") {
+  SECTION("a busy-wait no one ends") {
+    auto m = load(spinner, {"spinner"});
+    auto const r = search_both_ways(m);
+    REQUIRE(r.result == verdict::violation);
+    CHECK(r.violated == property::livelock);
+    CHECK_FALSE(r.violation_at_step);
+  }
+  SECTION("a busy-wait another thread ends: no livelock (only \"some thread runs\" is assumed)") {
+    auto m = load(spinner + R"(
+void getter(void)
+{
+	page_ref_inc(pfn_to_page(0));
+}
+)",
+                  {"spinner", "getter"});
+    // However long the spinner spins first, the getter's step can still come.
+    CHECK(search_both_ways(m).result == verdict::holds);
+  }
+  SECTION("a busy-wait that another thread's step can leave for ever unmet") {
+    // Once the getter has put its reference back, no run lets the spinner out.
+    auto m = load(spinner + R"(
+void getter(void)
+{
+	page_ref_inc(pfn_to_page(0));
+	page_ref_dec(pfn_to_page(0));
+}
+)" + R"(
+void late(void)
+{
+	struct page *page = pfn_to_page(0);
+
+	while (page_ref_count(page) != 1)
+		;
+	page_ref_inc(page);
+	page_ref_inc(page);
+	page_ref_dec(page);
+	page_ref_dec(page);
+}
+)",
+                  {"spinner", "late"});
+    auto const r = search_both_ways(m);
+    REQUIRE(r.result == verdict::violation);
+    CHECK(r.violated == property::livelock);
+  }
+  SECTION("a retry loop that may succeed on a later pass holds; one that never can is a livelock") {
+    std::string const retry = R"(
+void retry(void)
+{
+	while (should_fail())
+		;
+}
+)";
+    auto may = load(retry, {"retry"}, 1, 3);
+    CHECK(search_both_ways(may).result == verdict::holds);
+    auto never = load(R"(
+void retry(void)
+{
+	percpu_ref_kill(&pgmap->ref);
+	while (!percpu_ref_tryget_live(&pgmap->ref))
+		;
+	percpu_ref_put(&pgmap->ref);
+}
+)",
+                      {"retry"}, 1, 1);
+    // Once killed, the tryget fails on every pass.
+    auto const r = search_both_ways(never);
+    REQUIRE(r.result == verdict::violation);
+    CHECK(r.violated == property::livelock);
+  }
+  SECTION("threads that keep each other running") {
+    auto m = load(R"(
+void ping(void)
+{
+	struct page *page = pfn_to_page(0);
+
+	for (;;) {
+		if (page_ref_count(page) == 1)
+			set_page_count(page, 2);
+	}
+}
+void pong(void)
+{
+	struct page *page = pfn_to_page(0);
+
+	for (;;) {
+		if (page_ref_count(page) == 2)
+			set_page_count(page, 1);
+	}
+}
+)",
+                  {"ping", "pong"});
+    auto const r = search_both_ways(m);
+    REQUIRE(r.result == verdict::violation);
+    CHECK(r.violated == property::livelock);
+  }
+  SECTION("a loop of invisible code with no step in it") {
+    auto m = load(R"(
+void main(void)
+{
+	int i = 0;
+
+	rcu_read_lock();
+	while (i < 10)
+		i = i * 1;
+	rcu_read_unlock();
+}
+)",
+                  {"main"});
+    auto const r = search(m);
+    REQUIRE(r.result == verdict::violation);
+    CHECK(r.violated == property::livelock);
+    CHECK(r.violation_at_step);
+  }
+}
+
+TEST_CASE("lang: a livelock's counterexample runs to the first stuck state, then round a loop that closes", "[lang]") {
+  auto m = load(spinner + R"(
+void getter(void)
+{
+	page_ref_inc(pfn_to_page(0));
+	page_ref_dec(pfn_to_page(0));
+	page_ref_dec(pfn_to_page(0));
+}
+)",
+                {"spinner", "getter"}, 1, 1, 2);
+  // The refcount starts at 2: the spinner may leave at once, but once the
+  // getter has taken the count to 1 or 0 for good it never can.
+  auto const r = search(m);
+  REQUIRE(r.result == verdict::violation);
+  REQUIRE(r.violated == property::livelock);
+  REQUIRE(r.loop_from < r.trace.size());
+  CHECK(r.stuck_at <= r.loop_from);
+  auto const& loop_start = r.loop_from ? r.trace[r.loop_from - 1].after : r.initial;
+  CHECK(std::memcmp(loop_start.bytes.data(), r.trace.back().after.bytes.data(), m.state_bytes()) == 0);
+  // Stuck only after the getter's last put (step 3 of the shortest run).
+  std::size_t const stuck = r.stuck_at;
+  auto const& before = stuck >= 2 ? r.trace[stuck - 2].after : r.initial;
+  CHECK(m.page_refcount(r.trace[stuck - 1].after, 0) == 1);
+  CHECK(m.page_refcount(before, 0) == 2);
+  for (std::size_t i = r.loop_from; i < r.trace.size(); ++i) CHECK(r.trace[i].step.thread == 0);  // the spinner spins
 }

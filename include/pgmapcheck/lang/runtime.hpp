@@ -107,6 +107,14 @@ class code_model {
   property_set check(step const& st) const { return property_set::from_bits(st.violated); }
   // Deadlock: a thread has not finished and none can step.
   property_set check_terminal(state const& s) const;
+  // Livelock: asked of a state from which no run ends (the explorer's
+  // find_stuck); like any violation, it counts once the spec's
+  // requirements are met.
+  property_set check_stuck(state const& s) const {
+    property_set p;
+    if (took_part(s)) p.add(property::livelock);
+    return p;
+  }
 
   std::size_t state_bytes() const { return state_bytes_; }
   // The state's parts for a collapsed visited set: the world and the pages,
@@ -248,6 +256,6 @@ class code_model {
   std::size_t state_bytes_ = 0;
 };
 
-static_assert(model<code_model>);
+static_assert(model<code_model> && stuck_model<code_model>);
 
 }  // namespace pgmapcheck::lang
