@@ -9,10 +9,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -154,6 +156,79 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> bfs_path(M const& m, Store 
   return edges;
 }
 
+// The forward pass of find_stuck: the index of every successor of every
+// stored state (indices 0..n-1), state i's at edges[first[i]] to
+// edges[first[i + 1]], k in all. The workers take blocks of states in turn,
+// look their successors up as the search does (prepared, their cache misses
+// overlapping), and write a block once every block before it is written.
+// Returns false iff there are more steps than `edges` holds.
+template <model M, class Store>
+bool successor_indices(M const& m, Store& store, worker_pool& pool, counted_array<std::uint32_t>& first,
+                       counted_array<std::uint32_t>& edges, std::uint32_t& k) {
+  auto const n = static_cast<std::uint32_t>(store.size());
+  std::size_t const width = state_size(m);
+  constexpr std::uint32_t block = 4096;
+  std::uint32_t const blocks = (n + block - 1) / block;
+  std::atomic<std::uint32_t> taken{0};
+  std::uint32_t written = 0;  // blocks written, under `turn`
+  bool fits = true;
+  std::atomic<bool> lost{false};  // a successor the search did not store
+  std::mutex turn;
+  std::condition_variable next;
+  pool.run([&](unsigned) {
+    std::vector<std::uint32_t> targets, degree;
+    std::vector<unsigned char> bytes;
+    std::vector<typename Store::prepared> preps;
+    for (std::uint32_t b; (b = taken.fetch_add(1, std::memory_order_relaxed)) < blocks;) {
+      std::uint32_t const lo = b * block, hi = std::min(n, lo + block);
+      targets.clear();
+      degree.clear();
+      for (std::uint32_t i = lo; i < hi && !lost.load(std::memory_order_relaxed); ++i) {
+        std::size_t count = 0;
+        m.for_each_successor(store[i], [&](typename M::step const&, typename M::state const& next_state) {
+          if (bytes.size() < (count + 1) * width) bytes.resize(2 * (count + 1) * width);
+          std::memcpy(bytes.data() + count * width, bytes_of(next_state), width);
+          ++count;
+        });
+        if (preps.size() < count) preps.resize(count);
+        auto const parent = store.row(i);
+        for (std::size_t j = 0; j < count; ++j) store.prepare(bytes.data() + j * width, parent, preps[j]);
+        for (std::size_t j = 0; j < count; ++j) {
+          auto const in = store.resolve(bytes.data() + j * width, preps[j]) == insert_status::fresh
+                              ? store.insert(bytes.data() + j * width, 0, preps[j])
+                              : inserted{0, insert_status::full};
+          if (in.status != insert_status::old) {
+            lost = true;
+            break;
+          }
+          targets.push_back(static_cast<std::uint32_t>(in.index));
+        }
+        degree.push_back(static_cast<std::uint32_t>(count));
+      }
+      std::unique_lock lock(turn);
+      if (lost) {
+        next.notify_all();
+        break;
+      }
+      next.wait(lock, [&] { return written == b || lost; });
+      if (lost) break;
+      if (targets.size() > edges.size() - k) fits = false;
+      if (fits) {
+        std::memcpy(edges.begin() + k, targets.data(), targets.size() * sizeof targets[0]);
+        for (std::uint32_t i = lo; i < hi; ++i) {
+          first[i] = k;
+          k += degree[i - lo];
+        }
+      }
+      ++written;
+      next.notify_all();
+    }
+  });
+  if (lost) throw std::logic_error("pgmapcheck: a successor the search did not store");
+  first[n] = k;
+  return fits;
+}
+
 // What find_stuck found: whether it could decide (the memory limit may
 // refuse its arrays), and the first stuck state with a loop it is caught in.
 struct stuck_search {
@@ -176,7 +251,7 @@ struct stuck_search {
 // cycle (found by following first steps until one repeats) and the
 // shortest cycle through that state.
 template <stuck_model M, class Store>
-stuck_search find_stuck(M const& m, Store& store, std::uint64_t transitions, property_set checked) {
+stuck_search find_stuck(M const& m, Store& store, worker_pool& pool, std::uint64_t transitions, property_set checked) {
   stuck_search out;
   auto const n = static_cast<std::uint32_t>(store.size());
   if (transitions >= std::uint64_t{1} << 32) {  // edge offsets are 32 bits
@@ -190,14 +265,9 @@ stuck_search find_stuck(M const& m, Store& store, std::uint64_t transitions, pro
     return out;
   }
   std::uint32_t k = 0;
-  for (std::uint32_t i = 0; i < n; ++i) {
-    first[i] = k;
-    m.for_each_successor(store[i], [&](typename M::step const&, typename M::state const& next) {
-      auto const in = store.insert(bytes_of(next), 0, i);
-      if (in.status != insert_status::old || k == edges.size())
-        throw std::logic_error("pgmapcheck: a successor the search did not store");
-      edges[k++] = static_cast<std::uint32_t>(in.index);
-    });
+  if (!successor_indices(m, store, pool, first, edges, k)) {
+    out.decided = false;
+    return out;
   }
   first[n] = k;
   counted_array<std::uint8_t> ends(memory, n);  // 1: some run from the state ends
@@ -286,10 +356,11 @@ void append(M const& m, Store const& store, std::vector<std::pair<std::uint32_t,
 // other violation, and writes its counterexample: `path_to` gives the
 // edges (last first) from the initial state to a stored state.
 template <model M, class Store, class PathTo>
-void decide_livelock(M const& m, Store& store, property_set checked, search_result<M>& r, PathTo&& path_to) {
+void decide_livelock(M const& m, Store& store, worker_pool& pool, property_set checked, search_result<M>& r,
+                     PathTo&& path_to) {
   if constexpr (stuck_model<M>) {
     if (!checked.has(property::livelock)) return;
-    auto found = find_stuck(m, store, r.transitions, checked);
+    auto found = find_stuck(m, store, pool, r.transitions, checked);
     if (!found.decided) {
       r.result = verdict::incomplete;
       r.incomplete_reason = "memory limit reached (deciding livelock)";
@@ -358,6 +429,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   struct alignas(64) tally {
     std::uint64_t transitions = 0;
     unsigned apart = 0;  // the most parts a successor met differs from its parent in
+    bool back = false;   // a successor met was stored at its parent's level or before
   };
   std::vector<tally> tallies(pool.size());
   // Per worker: the successors of the state it expands, as stored bytes,
@@ -443,7 +515,10 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
               if (lim.max_states && store.size() > lim.max_states) limit_reached(state_limit);
               break;
             case insert_status::old:
-              if (in.index >= level_start) detail::lower_to(std::atomic_ref(store.link(in.index)), key);
+              if (in.index >= level_start)
+                detail::lower_to(std::atomic_ref(store.link(in.index)), key);
+              else
+                tallies[w].back = true;  // a step to this level or an earlier one: the graph may have a cycle
               break;
           }
         }
@@ -541,17 +616,21 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   }
 
   unsigned apart = 0;
+  bool back = false;
   for (auto const& t : tallies) {
     r.transitions += t.transitions;
     apart = std::max(apart, t.apart);
+    back |= t.back;
   }
   r.depth = level;
   (void)store.settle();
   r.states = stop != running ? level_start : store.size();
-  if (!hit && stop == running) {
+  // Every step from a level to the next: the graph has no cycle, so every
+  // run ends, and there is no livelock to look for.
+  if (!hit && stop == running && back) {
     r.shortest = true;
     level_first.push_back(static_cast<std::uint32_t>(store.size()));
-    detail::decide_livelock(m, store, checked, r, [&](std::uint32_t at) {
+    detail::decide_livelock(m, store, pool, checked, r, [&](std::uint32_t at) {
       return detail::bfs_path(m, store, level_first, checked, apart, at, 0);
     });
   }
@@ -666,8 +745,9 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
   }
   r.states = store.size();
   (void)store.settle();
+  detail::worker_pool one(1);
   if (r.result == verdict::holds)
-    detail::decide_livelock(m, store, checked, r, [&](std::uint32_t at) {
+    detail::decide_livelock(m, store, one, checked, r, [&](std::uint32_t at) {
       std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
       for (std::uint32_t i = at; i != 0; i = parent[i].first) edges.push_back(parent[i]);
       return edges;
