@@ -72,6 +72,7 @@ std::vector<std::filesystem::path> expand(std::vector<std::string> const& args) 
     std::error_code ec;
     if (std::filesystem::is_directory(a, ec)) {
       auto found = catalog_files(a);
+      if (found.empty()) throw usage_error(fmt::format("{} holds no spec (*.toml)", a));
       files.insert(files.end(), found.begin(), found.end());
     } else {
       files.emplace_back(a);
@@ -161,8 +162,8 @@ struct check_options {
   std::string out;
   bool json = false;
   bool quiet = false;
-  std::uint64_t max_states = 0;
-  std::uint64_t max_memory_mib = 0;
+  std::int64_t max_states = 0;      // 0: none (given, from 1 on)
+  std::int64_t max_memory_mib = 0;  // 0: none (given, from 1 on)
   std::string search = "bfs";
   int failures = -1;  // -1: the spec's own (default 1)
   render_options render;
@@ -212,8 +213,8 @@ int run_check_command(check_options const& o) {
   }
 
   limits lim;
-  lim.max_states = o.max_states;
-  lim.max_memory_bytes = o.max_memory_mib * 1024 * 1024;
+  lim.max_states = static_cast<std::uint64_t>(o.max_states);
+  lim.max_memory_bytes = static_cast<std::uint64_t>(o.max_memory_mib) * 1024 * 1024;
   lim.order = o.search == "dfs" ? search_order::dfs : search_order::bfs;
   lim.cancel = &interrupted;
   lim.progress = !o.quiet;
@@ -285,12 +286,12 @@ int run_check_command(check_options const& o) {
   return any_incomplete ? incomplete : ok;
 }
 
-int run_test_command(std::vector<std::string> const& paths, std::uint64_t max_states, bool no_reduction,
+int run_test_command(std::vector<std::string> const& paths, std::int64_t max_states, bool no_reduction,
                      unsigned threads) {
   std::vector<spec> specs;
   if (!load_all(expand(paths.empty() ? std::vector<std::string>{"specs"} : paths), specs)) return bad_input;
   limits lim;
-  lim.max_states = max_states;
+  lim.max_states = static_cast<std::uint64_t>(max_states);
   lim.no_reduction = no_reduction;
   lim.threads = threads;
   lim.cancel = &interrupted;
@@ -453,7 +454,7 @@ struct diff_options {
   bool all = false;
   bool evidence = false;
   bool html = false;
-  std::uint64_t max_states = 0;
+  std::int64_t max_states = 0;  // 0: none (given, from 1 on)
   unsigned threads = all_cores();
 };
 
@@ -501,7 +502,7 @@ int run_diff_command(diff_options const& o) {
     return bad_input;
   }
   limits lim;
-  lim.max_states = o.max_states;
+  lim.max_states = static_cast<std::uint64_t>(o.max_states);
   lim.threads = o.threads;
   lim.cancel = &interrupted;
   diff_report d;
@@ -669,6 +670,8 @@ int run_draw_command(draw_options const& o) {
 
 int run_cli(int argc, char** argv) {
   std::signal(SIGINT, on_sigint);
+  // A state limit counts states a visited set indexes with 32 bits.
+  auto const state_range = CLI::Range(std::int64_t{1}, std::int64_t{0xffffffff});
   CLI::App app{"pgmapcheck: an explicit-state model checker for ZONE_DEVICE page and pgmap->ref refcounting"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("pgmapcheck ") + PGMAPCHECK_VERSION);
@@ -681,8 +684,9 @@ int run_cli(int argc, char** argv) {
       ->allow_extra_args(false);
   check->add_flag("--json", co.json, "print report.json instead of the text trace");
   check->add_flag("--quiet", co.quiet, "print only the table (or nothing) and no progress");
-  check->add_option("--max-states", co.max_states, "stop with 'incomplete' after this many states");
-  check->add_option("--max-memory", co.max_memory_mib, "stop with 'incomplete' past this many MiB of search memory");
+  check->add_option("--max-states", co.max_states, "stop with 'incomplete' after this many states")->check(state_range);
+  check->add_option("--max-memory", co.max_memory_mib, "stop with 'incomplete' past this many MiB of search memory")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));
   check->add_option("--threads", co.threads, "search workers sharing one visited set (default: every core); any number gives the same result")
       ->check(CLI::Range(1, 256));
   check->add_option("--search", co.search, "bfs (shortest counterexample, the default) or dfs")
@@ -746,7 +750,7 @@ int run_cli(int argc, char** argv) {
   diff->add_flag("--html", dopt.html,
                  "also write report.html: the table and every change's evidence on one self-contained page");
   diff->add_flag("--evidence", dopt.evidence, "print every counterexample and replay in full (they are in --out anyway)");
-  diff->add_option("--max-states", dopt.max_states, "state limit per search");
+  diff->add_option("--max-states", dopt.max_states, "state limit per search")->check(state_range);
   diff->add_option("--threads", dopt.threads, "search workers sharing one visited set (default: every core); any number gives the same result")->check(CLI::Range(1, 256));
 
   draw_options dro;
@@ -760,10 +764,10 @@ int run_cli(int argc, char** argv) {
   draw->add_option("--specs", dro.specs, "the scenarios --kernel runs (default specs/<pagemap>)");
 
   std::vector<std::string> test_paths;
-  std::uint64_t test_max_states = 0;
+  std::int64_t test_max_states = 0;
   auto* test = app.add_subcommand("test", "run every spec with an [expect] and compare");
   test->add_option("path", test_paths, "spec files or folders (default specs/)");
-  test->add_option("--max-states", test_max_states, "state limit per spec");
+  test->add_option("--max-states", test_max_states, "state limit per spec")->check(state_range);
   bool test_no_reduction = false;
   test->add_flag("--no-reduction", test_no_reduction, "store every state as it is: no thread symmetry, dead values or partial order");
   unsigned test_threads = all_cores();

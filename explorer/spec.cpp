@@ -9,6 +9,11 @@
 
 #include <algorithm>
 #include <fstream>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sstream>
 
 namespace pgmapcheck {
@@ -563,14 +568,37 @@ patch_file parse_patch_file(std::string_view text, std::string const& path) {
 }
 
 namespace {
+// The largest spec or patch file read: a scenario or a series is far smaller.
+constexpr std::size_t max_file_bytes = std::size_t{4} << 20;
+
+// The text of a regular file of at most max_file_bytes. Opened without
+// blocking (a FIFO would wait for a writer) and checked once open, so no
+// FIFO, device or directory is read, and nothing past the limit.
 std::string read_file(std::filesystem::path const& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw spec_error(path.string(), 1, 1, "is a directory, expected a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw spec_error(path.string(), 1, 1, "cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  int const fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw spec_error(path.string(), 1, 1, "cannot read the file");
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } const guard{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw spec_error(path.string(), 1, 1, "cannot read the file");
+  if (S_ISDIR(st.st_mode)) throw spec_error(path.string(), 1, 1, "is a directory, expected a file");
+  if (!S_ISREG(st.st_mode)) throw spec_error(path.string(), 1, 1, "is not a regular file (a FIFO, a socket or a device)");
+  if (static_cast<std::uint64_t>(st.st_size) > max_file_bytes)
+    throw spec_error(path.string(), 1, 1, "is larger than 4 MiB: expected a spec or patch file");
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t const n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw spec_error(path.string(), 1, 1, "cannot read the file");
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > max_file_bytes)  // it grew while read
+      throw spec_error(path.string(), 1, 1, "is larger than 4 MiB: expected a spec or patch file");
+  }
+  return text;
 }
 }  // namespace
 

@@ -13,10 +13,32 @@
 
 namespace pgmapcheck::lang {
 
-void source_set::add(std::string const& name, std::string const& text, scenario_facts const& facts, bool replace) {
+namespace {
+// Names model code calls but cannot define: the primitives, and the check
+// and wait macros the compiler expands.
+bool reserved(std::string const& name) {
+  static std::set<std::string, std::less<>> const macros{"WARN",      "WARN_ON",        "WARN_ONCE",        "WARN_ON_ONCE",
+                                                         "BUG_ON",    "VM_BUG_ON",      "VM_BUG_ON_PAGE",   "wait_event",
+                                                         "wait_var_event", "___wait_var_event", "choose_page"};
+  return find_primitive(name) >= 0 || macros.count(name) > 0;
+}
+}  // namespace
+
+void source_set::add(std::string const& name, std::string const& text, scenario_facts const& facts, bool replace,
+                     std::string const* only) {
   auto const index = static_cast<std::uint16_t>(files_.size());
   std::string const pre = preprocess(text, name, facts.kernel);
   unit u = parse_unit(pre, name, index);
+  for (auto const& f : u.functions) {
+    auto fail_at = [&](std::string const& why) {
+      throw spec_error(name, static_cast<int>(f.pos.line), static_cast<int>(f.pos.column), why);
+    };
+    if (reserved(f.name))
+      fail_at("'" + f.name + "' is a primitive or macro the checker defines (pgmapcheck list): model code cannot define it");
+    if (only && f.name != *only)
+      fail_at("this defines '" + f.name + "': a patch's with defines the function it replaces, '" + *only +
+              "', and no other");
+  }
   files_.push_back(name);
   std::vector<std::string> lines;
   std::size_t at = 0;
@@ -227,7 +249,16 @@ class lowerer {
     return static_cast<std::uint16_t>(p_.sites.size() - 1);
   }
 
+  // A thread's program, its calls inlined, stays within what its pcs and
+  // expression ids (16 bits) name.
+  static constexpr std::size_t max_instructions = 30000;
+  static constexpr std::size_t max_exprs = 60000;
+
   std::uint16_t emit(instr in, source_pos const& pos) {
+    if (p_.code.size() >= max_instructions)
+      fail(pos, "the thread's code, its calls inlined, runs past " + std::to_string(max_instructions) +
+                    " instructions: call fewer functions, or smaller ones");
+    last_pos_ = pos;
     in.site = site_for(pos);
     p_.code.push_back(in);
     return static_cast<std::uint16_t>(p_.code.size() - 1);
@@ -278,8 +309,10 @@ class lowerer {
   }
 
   std::uint16_t add_expr(cexpr e) {
+    if (p_.exprs.size() >= max_exprs)
+      fail(last_pos_, "the thread's code, its calls inlined, runs past " + std::to_string(max_exprs) +
+                          " expression nodes: call fewer functions, or smaller ones");
     p_.exprs.push_back(e);
-    if (p_.exprs.size() > 0xfff0) throw std::length_error("model code too large");
     return static_cast<std::uint16_t>(p_.exprs.size() - 1);
   }
   std::uint16_t constant(int v, value_type t = value_type::integer) {
@@ -978,6 +1011,7 @@ class lowerer {
   scenario_facts const& facts_;
   program& p_;
   std::vector<frame> frames_;
+  source_pos last_pos_{};  // the statement last emitted: where a program too large is reported
   std::vector<std::map<std::string, int>> scopes_;
   std::vector<loop> loops_;
   std::uint16_t wait_cond_ = 0xffff;  // inside a wait macro's command: the condition it waits for

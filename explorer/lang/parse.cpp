@@ -223,9 +223,31 @@ template <> inline constexpr auto error_message<grammar::eof> = "expected a func
 template <> inline constexpr auto error_message<grammar::_> = "expected white space";
 // clang-format on
 
-// Parses as usual; a must<> that fails raises its rule's message.
+// How many rules the parse tree keeps may nest inside one another (a
+// statement in a statement, an operand under a unary operator or in a
+// ternary): past it the recursive-descent parser would run out of stack.
+constexpr int max_parse_depth = 400;
+thread_local int parse_depth = 0;  // reset by each parse
+
+// Parses as usual, within max_parse_depth; a must<> that fails raises its
+// rule's message.
 template <class Rule>
 struct control : pegtl::normal<Rule> {
+  template <class Input, class... States>
+  static void start(Input const& in, States&&...) {
+    if (++parse_depth > max_parse_depth)
+      throw pegtl::parse_error("nested more than " + std::to_string(max_parse_depth) +
+                                   " deep (statements, operators or conditions inside one another)",
+                               in);
+  }
+  template <class Input, class... States>
+  static void success(Input const&, States&&...) {
+    --parse_depth;
+  }
+  template <class Input, class... States>
+  static void failure(Input const&, States&&...) {
+    --parse_depth;
+  }
   template <class Input, class... States>
   [[noreturn]] static void raise(Input const& in, States&&...) {
     if constexpr (error_message<Rule> != nullptr)
@@ -451,7 +473,30 @@ class converter {
     return group;
   }
 
+  // An expression tree deeper than this is refused: compiling and
+  // evaluating it recurse once a level.
+  static constexpr std::size_t max_expr_depth = 256;
+  // expr_of's nesting, `levels` deeper for its life; past max_expr_depth it fails at n.
+  struct nesting {
+    std::size_t& depth;
+    std::size_t levels;
+    nesting(converter const& c, node const& n, std::size_t more) : depth(c.depth_), levels(more) {
+      depth += levels;
+      if (depth > max_expr_depth)
+        c.fail(n, "an expression nested more than " + std::to_string(max_expr_depth) +
+                      " operators deep: split it with locals");
+    }
+    ~nesting() { depth -= levels; }
+    nesting(nesting const&) = delete;
+    nesting& operator=(nesting const&) = delete;
+  };
+
   expr expr_of(node const& n) const {
+    // A chain (operand op operand ..., or postfix operators) folds into a
+    // tree as deep as it is long.
+    std::size_t const chain =
+        n.is_type<postfix_expr>() ? n.children.size() : n.children.size() >= 3 ? n.children.size() / 2 : 0;
+    nesting const level(*this, n, 1 + chain);
     expr e;
     e.pos = pos(n);
     using K = expr::kind;
@@ -545,6 +590,7 @@ class converter {
   std::string const& file_;
   std::uint16_t index_;
   std::string_view text_;
+  mutable std::size_t depth_ = 0;  // expr_of's nesting
 };
 
 // Evaluates a preprocessor condition's parse tree.
@@ -612,6 +658,7 @@ std::string preprocess(std::string_view text, std::string const& file, int kerne
       auto condition = [&]() -> bool {
         pegtl::memory_input in(rest.data(), rest.data() + rest.size(), file, 0, static_cast<std::size_t>(line_no), de + 1);
         try {
+          parse_depth = 0;
           auto root = pt::parse<pp_line, node, selector, pegtl::nothing, control>(in);
           return pp_value(*root->children.front(), kernel) != 0;
         } catch (pegtl::parse_error const& e) {
@@ -667,6 +714,7 @@ unit parse_unit(std::string_view text, std::string const& file, std::uint16_t fi
   }
   pegtl::memory_input in(text.data(), text.size(), file);
   try {
+    parse_depth = 0;
     auto root = pt::parse<unit_rule, node, selector, pegtl::nothing, control>(in);
     return converter(file, file_index, text).convert(*root);
   } catch (pegtl::parse_error const& e) {

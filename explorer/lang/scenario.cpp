@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace pgmapcheck::lang {
 
@@ -111,7 +112,7 @@ void add_scenario_code(source_set& src, spec const& s, scenario_facts const& fac
                        "the patch adds '" + fp.with.name + "', which the library already defines: give replaces = "
                        "\"...\" with the function as the patch found it");
     }
-    src.add(fp.patch, at_line(fp.with.line, fp.with.text), facts, true);
+    src.add(fp.patch, at_line(fp.with.line, fp.with.text), facts, true, &fp.with.name);
     if (!src.find(fp.with.name))
       throw spec_error(fp.patch, fp.with.line, 1, "[functions." + fp.with.name + "] defines no function of that name");
   }
@@ -234,7 +235,16 @@ code_model build(spec const& s, witness const* w) {
   setup.file_mapped = false;  // a VMA exists iff an actor maps the file; threads of a spec's own add none
   for (int a = 0; a < s.sc.actor_count; ++a)
     if (models::maps_file(s.sc.actors[static_cast<std::size_t>(a)])) setup.file_mapped = true;
-  code_model m(code->threads, setup);
+  std::optional<code_model> built;
+  try {
+    built.emplace(code->threads, setup);
+  } catch (spec_error const& e) {  // a scenario past what the state holds: the spec says which
+    std::string what = e.what();
+    std::string const anon = "<scenario>:1:1: ";
+    if (what.rfind(anon, 0) != 0) throw;
+    throw spec_error(s.path.empty() ? "<scenario>" : s.path, 1, 1, what.substr(anon.size()));
+  }
+  code_model m = std::move(*built);
   m.set_files(code->files);
   if (w) w->bind(m);  // witness_error: run_witness places it
   return m;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <stdexcept>
 
 namespace pgmapcheck::lang {
@@ -61,6 +62,7 @@ class parser {
     return t_.substr(from, at_ - from);
   }
   std::unique_ptr<node> make(node::kind k, std::size_t column) {
+    if (++made_ > max_terms) fail("a witness of more than " + std::to_string(max_terms) + " terms");
     auto n = std::make_unique<node>();
     n->k = k;
     n->column = column;
@@ -100,26 +102,42 @@ class parser {
       at_ = from;
       fail("expected a page: page0, page1, ...");
     }
-    return std::stoi(p.substr(4));
+    return number_in(p.substr(4), from + 5, 0, 255, "a page number");
+  }
+  // The integer `digits` (its text at column `column`) if it lies in [lo, hi].
+  int number_in(std::string_view digits, std::size_t column, int lo, int hi, std::string const& what) {
+    int v = 0;
+    auto const [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec != std::errc() || end != digits.data() + digits.size() || v < lo || v > hi) {
+      at_ = column - 1;
+      fail(fmt::format("expected {} from {} to {}", what, lo, hi));
+    }
+    return v;
   }
   std::unique_ptr<node> unary() {
     skip();
     std::size_t const column = at_;
-    if (eat("!")) {
-      auto n = make(node::kind::negate, column);
-      n->a = unary();
-      return n;
-    }
-    if (eat("(")) {
-      auto n = either();
-      if (!eat(")")) fail("expected ')'");
+    if (t_.compare(at_, 1, "!") == 0 || t_.compare(at_, 1, "(") == 0) {
+      if (nest_ >= max_nest) fail("nested more than " + std::to_string(max_nest) + " deep");
+      ++nest_;
+      std::unique_ptr<node> n;
+      if (eat("!")) {
+        n = make(node::kind::negate, column);
+        n->a = unary();
+      } else {
+        eat("(");
+        n = either();
+        if (!eat(")")) fail("expected ')'");
+      }
+      --nest_;
       return n;
     }
     if (at_ < t_.size() && (std::isdigit(static_cast<unsigned char>(t_[at_])) || t_[at_] == '-')) {
-      std::size_t used = 0;
+      std::size_t end = at_ + 1;
+      while (end < t_.size() && std::isdigit(static_cast<unsigned char>(t_[end]))) ++end;
       auto n = make(node::kind::number, column);
-      n->value = std::stoi(t_.substr(at_), &used);
-      at_ += used;
+      n->value = number_in(std::string_view(t_).substr(at_, end - at_), at_ + 1, -1000000, 1000000, "a number");
+      at_ = end;
       return n;
     }
     std::string const name = word();
@@ -156,8 +174,13 @@ class parser {
     return n;
   }
 
+  // Bounds that keep the recursive descent's stack and the tree small.
+  static constexpr std::size_t max_terms = 1000;
+  static constexpr int max_nest = 64;
   std::string const& t_;
   std::size_t at_ = 0;
+  std::size_t made_ = 0;  // nodes made
+  int nest_ = 0;          // ! and ( open
 };
 
 template <class F>

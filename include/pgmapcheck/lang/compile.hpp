@@ -24,7 +24,10 @@ class source_set {
  public:
   // Parses `text` (preprocessed for facts.kernel) as file `name`; a function
   // already defined is refused unless `replace` (a patch), which records it.
-  void add(std::string const& name, std::string const& text, scenario_facts const& facts, bool replace = false);
+  // Adds the functions `text` defines (file `name`); `replace`: they may
+  // replace functions already defined; `only`: the one name it may define.
+  void add(std::string const& name, std::string const& text, scenario_facts const& facts, bool replace = false,
+           std::string const* only = nullptr);
 
   std::vector<std::string> const& files() const { return files_; }
   std::vector<std::string> const& lines(std::uint16_t file) const { return lines_[file]; }
