@@ -702,7 +702,8 @@ int run_cli(int argc, char** argv) {
                   "among the shortest counterexamples, show one with the fewest context switches");
   check->add_option("--witness", co.witness,
                     "instead of checking properties, find a shortest run to a state where this holds, e.g. "
-                    "\"done(memunmap) && pinned(page0)\" (docs/user-guide.md, witnesses)");
+                    "\"done(memunmap) && pinned(page0)\" (docs/user-guide.md, witnesses)")
+      ->check([](std::string const& w) { return w.empty() ? std::string("expected a condition, not nothing") : std::string(); });
   check->add_flag("--state-graph", co.state_graph,
                   fmt::format("also write state-graph.dot/.svg, every state and step, the counterexample in red "
                               "(at most {} states)",

@@ -47,7 +47,8 @@ class promela_writer {
     auto const* b = s0.bytes.data();
     std::string o;
     o += fmt::format("/* {}\n * Written by pgmapcheck promela: the scenario's model code as Promela, one d_step per\n"
-                     " * pgmapcheck step. With reductions off both explore the same states. */\n\n",
+                     " * pgmapcheck step. With reductions off both explore the same states. Livelock (a state\n"
+                     " * from which no run ends) is not asserted: a safety search cannot see it. */\n\n",
                      comment(title));
     o += fmt::format("#define P {}\n#define T {}\n\n", pages_, threads_);
     o += "/* The world: pgmap->ref and the shared objects. */\n";

@@ -7,19 +7,23 @@
 #   code: the model language over the kernel library; an input is a byte
 #         (era and pagemap type) then a model file, seeded with the
 #         library's own files; regressions in tests/fuzz/code-regressions/.
+#   witness: witness conditions on a P2PDMA scenario, seeded with the
+#         catalog's; regressions in tests/fuzz/witness-regressions/.
+#   patch: patch files stacked on a P2PDMA v6.15 scenario, seeded with the
+#         repository's patches; regressions in tests/fuzz/patch-regressions/.
 # The sources both targets share are compiled once, two at a time.
-# Usage: run.sh SOURCE_DIR BUILD_DIR [SECONDS [TARGET...]]  (default: 60, spec code)
+# Usage: run.sh SOURCE_DIR BUILD_DIR [SECONDS [TARGET...]]  (default: 60, spec code witness patch)
 set -euo pipefail
 src=$1
 build=$2
 seconds=${3:-60}
 shift $(($# < 3 ? $# : 3))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(spec code)
+[ ${#targets[@]} -gt 0 ] || targets=(spec code witness patch)
 for target in "${targets[@]}"; do
   case $target in
-    spec | code) ;;
-    *) echo "run.sh: unknown target '$target': expected spec or code" >&2; exit 2 ;;
+    spec | code | witness | patch) ;;
+    *) echo "run.sh: unknown target '$target': expected spec, code, witness or patch" >&2; exit 2 ;;
   esac
 done
 
@@ -48,12 +52,26 @@ for target in "${targets[@]}"; do
   case $target in
     spec) regressions=("$src"/tests/fuzz/regressions/*) ;;
     code) regressions=("$src"/tests/fuzz/code-regressions/*) ;;
+    witness) regressions=("$src"/tests/fuzz/witness-regressions/*) ;;
+    patch) regressions=("$src"/tests/fuzz/patch-regressions/*) ;;
   esac
   if [ ${#regressions[@]} -gt 0 ]; then
     "$out/${target}_fuzz" "${regressions[@]}"
   fi
   if [ "$target" = spec ]; then
     for f in "$src"/specs/*/*.toml; do
+      cp "$f" "$out/corpus/$(basename "$(dirname "$f")")-$(basename "$f")"
+    done
+  elif [ "$target" = witness ]; then
+    n=0
+    grep -h '^reach *=' "$src"/specs/*/*.toml | sed 's/^reach *= *"//; s/"$//' | while IFS= read -r w; do
+      printf '%s' "$w" >"$out/corpus/seed-$n"
+      n=$((n + 1))
+    done
+    printf '%s' 'done(memunmap) && pinned(page0) || refcount(page1) >= 2 && !asleep(p2p_alloc#0, pci_alloc_p2pmem)' \
+      >"$out/corpus/seed-atoms"
+  elif [ "$target" = patch ]; then
+    for f in "$src"/specs/patches/*.toml "$src"/models/patches/*/*.toml; do
       cp "$f" "$out/corpus/$(basename "$(dirname "$f")")-$(basename "$f")"
     done
   else
