@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -156,6 +157,87 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> bfs_path(M const& m, Store 
   return edges;
 }
 
+// A growing array in counted chunks of 2^20 values, mapped on their own
+// (counted_array): what a search records beside its tables while it runs.
+// Past the memory limit it stops growing and says so (refused()).
+template <class T>
+class counted_log {
+ public:
+  explicit counted_log(memory_account& memory) : memory_(&memory) {}
+  void push_back(T v) {
+    if (refused_) return;
+    if (size_ == chunks_.size() * chunk) {
+      counted_array<T> c(*memory_, chunk);
+      if (!c) {
+        refused_ = true;
+        return;
+      }
+      chunks_.push_back(std::move(c));
+    }
+    chunks_[size_ / chunk][size_ % chunk] = v;
+    ++size_;
+  }
+  T operator[](std::size_t i) const { return chunks_[i / chunk].all()[i % chunk]; }
+  std::size_t size() const { return size_; }
+  bool refused() const { return refused_; }
+  void clear() {
+    chunks_.clear();
+    size_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t chunk = std::size_t{1} << 20;
+  memory_account* memory_;
+  std::vector<counted_array<T>> chunks_;
+  std::size_t size_ = 0;
+  bool refused_ = false;
+};
+
+// The stored graph, as a breadth-first search records it when livelock is
+// checked: state i's successors are edges[first[i]] to edges[first[i + 1]],
+// in the order the model gives them.
+struct stored_graph {
+  explicit stored_graph(memory_account& memory) : first(memory), edges(memory) {}
+  counted_log<std::uint32_t> first, edges;
+};
+
+// Appends a breadth-first level's steps to the graph: its runs in order
+// (its states in order), each state's successors with this level's new
+// states at the indices the level's end gave them (order[p] is the one now
+// at first + p). Returns false iff the memory limit refused them.
+template <class Run, class Order>
+bool record_level(stored_graph& graph, std::vector<Run>& runs, Order const& order, std::uint64_t first,
+                  memory_account& memory) {
+  std::size_t const fresh = order.size();
+  counted_array<std::uint32_t> now_at(memory, fresh);
+  if (fresh && !now_at) return false;
+  for (std::size_t p = 0; p < fresh; ++p) now_at[order.all()[p] - first] = static_cast<std::uint32_t>(first + p);
+  for (auto& u : runs) {
+    std::size_t e = 0;
+    for (std::uint32_t d : u.degree) {
+      if (graph.edges.size() >= std::numeric_limits<std::uint32_t>::max() - d) return false;  // offsets are 32 bits
+      graph.first.push_back(static_cast<std::uint32_t>(graph.edges.size()));
+      for (; d > 0; --d, ++e) {
+        std::uint32_t const t = u.targets[e];
+        graph.edges.push_back(t >= first ? now_at[t - first] : t);
+      }
+    }
+  }
+  return !graph.first.refused() && !graph.edges.refused();
+}
+
+// Appends v to a run's record, its growth counted in `memory` (record_level
+// gives it back); false, and nothing appended, when the limit refuses it.
+inline bool push_counted(std::vector<std::uint32_t>& to, std::uint32_t v, memory_account& memory) {
+  if (to.size() == to.capacity()) {
+    std::size_t const more = std::max<std::size_t>(16, to.capacity());
+    if (!memory.take(more * sizeof v)) return false;
+    to.reserve(to.capacity() + more);
+  }
+  to.push_back(v);
+  return true;
+}
+
 // The forward pass of find_stuck: the index of every successor of every
 // stored state (indices 0..n-1), state i's at edges[first[i]] to
 // edges[first[i + 1]], k in all. The workers take blocks of states in turn,
@@ -250,6 +332,11 @@ struct stuck_search {
 // The loop shown: from the stuck state, the shortest path to a state on a
 // cycle (found by following first steps until one repeats) and the
 // shortest cycle through that state.
+template <stuck_model M, class Store, class First, class Edges>
+stuck_search find_stuck(M const& m, Store& store, First const& first, Edges const& edges, property_set checked);
+
+// find_stuck on a graph found by one more pass over the stored states
+// (successor_indices): a depth-first search records none.
 template <stuck_model M, class Store>
 stuck_search find_stuck(M const& m, Store& store, worker_pool& pool, std::uint64_t transitions, property_set checked) {
   stuck_search out;
@@ -260,16 +347,20 @@ stuck_search find_stuck(M const& m, Store& store, worker_pool& pool, std::uint64
   }
   auto& memory = store.memory();
   counted_array<std::uint32_t> first(memory, std::size_t{n} + 1), edges(memory, std::max<std::uint64_t>(transitions, 1));
-  if (!first || !edges) {
-    out.decided = false;
-    return out;
-  }
   std::uint32_t k = 0;
-  if (!successor_indices(m, store, pool, first, edges, k)) {
+  if (!first || !edges || !successor_indices(m, store, pool, first, edges, k)) {
     out.decided = false;
     return out;
   }
-  first[n] = k;
+  return find_stuck(m, store, first.all(), edges.all(), checked);
+}
+
+template <stuck_model M, class Store, class First, class Edges>
+stuck_search find_stuck(M const& m, Store& store, First const& first, Edges const& edges, property_set checked) {
+  stuck_search out;
+  auto const n = static_cast<std::uint32_t>(store.size());
+  auto const k = static_cast<std::uint32_t>(first[n]);
+  auto& memory = store.memory();
   counted_array<std::uint8_t> ends(memory, n);  // 1: some run from the state ends
   counted_array<std::uint32_t> queue(memory, n);
   if (!ends || !queue) {
@@ -307,8 +398,16 @@ stuck_search find_stuck(M const& m, Store& store, worker_pool& pool, std::uint64
     if (!ends[i] && !(m.check_stuck(store[i]) & checked).empty()) out.at = i;
   if (!out.at) return out;
 
-  auto source = [&](std::uint32_t e) {  // the state edge e leaves
-    return static_cast<std::uint32_t>(std::upper_bound(first.begin(), first.begin() + n + 1, e) - first.begin()) - 1;
+  auto source = [&](std::uint32_t e) {  // the state edge e leaves: the last i with first[i] <= e
+    std::uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+      std::uint32_t const mid = lo + (hi - lo + 1) / 2;
+      if (first[mid] <= e)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    return lo;
   };
   auto edge = [&](std::uint32_t e) { return std::pair{source(e), e - first[source(e)] + 1}; };
   // A state on a cycle: follow first steps (every state from here has one) until one repeats.
@@ -356,11 +455,12 @@ void append(M const& m, Store const& store, std::vector<std::pair<std::uint32_t,
 // other violation, and writes its counterexample: `path_to` gives the
 // edges (last first) from the initial state to a stored state.
 template <model M, class Store, class PathTo>
-void decide_livelock(M const& m, Store& store, worker_pool& pool, property_set checked, search_result<M>& r,
-                     PathTo&& path_to) {
+void decide_livelock(M const& m, Store& store, worker_pool& pool, stored_graph const* graph, property_set checked,
+                     search_result<M>& r, PathTo&& path_to) {
   if constexpr (stuck_model<M>) {
     if (!checked.has(property::livelock)) return;
-    auto found = find_stuck(m, store, pool, r.transitions, checked);
+    auto found = graph ? find_stuck(m, store, graph->first, graph->edges, checked)
+                       : find_stuck(m, store, pool, r.transitions, checked);
     if (!found.decided) {
       r.result = verdict::incomplete;
       r.incomplete_reason = "memory limit reached (deciding livelock)";
@@ -417,6 +517,13 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   };
   if (!store.grow() || store.insert_growing(detail::bytes_of(r.initial), 0).status != insert_status::fresh)
     limit_reached(memory_limit);
+  // With livelock checked, the search records the graph it stores as it
+  // goes, so that deciding livelock is one backward pass over it.
+  std::optional<detail::stored_graph> graph;
+  if constexpr (stuck_model<M>)
+    if (checked.has(property::livelock)) graph.emplace(store.memory());
+  bool graph_lost = false;  // the memory limit refused it
+  std::atomic<bool> recording_refused{false};  // ... a run's record of its level
 
   // A level is cut into runs of frontier states that workers take in turn;
   // a run that meets a full table stops where it is and goes on after the
@@ -425,6 +532,10 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
     std::uint32_t pos, end;
     std::uint32_t skip = 0;  // successors of the frontier's state pos already handled
     bool done = false;
+    // With a graph recorded: the indices its states' successors were
+    // stored at (this level's new ones provisional), and how many each has.
+    std::vector<std::uint32_t> targets, degree;
+    std::uint32_t pending = 0;  // of the state at pos
   };
   struct alignas(64) tally {
     std::uint64_t transitions = 0;
@@ -454,8 +565,19 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   while (stop == running) {
     level_start = store.size();
     std::vector<run> runs;
+    struct give_back {  // the runs' records, counted as they grew (push_counted), go with the level
+      std::vector<run>& runs;
+      detail::memory_account& memory;
+      ~give_back() {
+        for (auto const& u : runs) memory.give((u.targets.capacity() + u.degree.capacity()) * sizeof(std::uint32_t));
+      }
+    } const release{runs, store.memory()};
     constexpr std::uint32_t run_states = 32;
-    for (std::uint32_t p = 0; p < frontier; p += run_states) runs.push_back({p, std::min(p + run_states, frontier)});
+    for (std::uint32_t p = 0; p < frontier; p += run_states) {
+      runs.emplace_back();
+      runs.back().pos = p;
+      runs.back().end = std::min(p + run_states, frontier);
+    }
     std::atomic<std::uint64_t> step_hit{none}, terminal_hit{none};
     std::atomic<bool> full{false};
 
@@ -521,12 +643,21 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
                 tallies[w].back = true;  // a step to this level or an earlier one: the graph may have a cycle
               break;
           }
+          if (graph && (in.status == insert_status::fresh || in.status == insert_status::old)) {
+            if (!detail::push_counted(u.targets, static_cast<std::uint32_t>(in.index), store.memory()))
+              recording_refused = true;
+            ++u.pending;
+          }
         }
         if (blocked) {
           full.store(true, std::memory_order_relaxed);
           return;
         }
         u.skip = 0;
+        if (graph) {
+          if (!detail::push_counted(u.degree, u.pending, store.memory())) recording_refused = true;
+          u.pending = 0;
+        }
         if (ordinal == 0 && !(m.check_terminal(current) & checked).empty()) {
           detail::lower_to(terminal_hit, u.pos);
         }
@@ -608,6 +739,9 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
       limit_reached(memory_limit);
       break;
     }
+    if (graph) graph_lost |= recording_refused || !detail::record_level(*graph, runs, next, level_start, store.memory());
+    recording_refused = false;
+    if (graph_lost) graph.reset();
     frontier = static_cast<std::uint32_t>(fresh);
     if (frontier == 0) break;
     level_first.push_back(static_cast<std::uint32_t>(level_start));
@@ -630,9 +764,17 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   if (!hit && stop == running && back) {
     r.shortest = true;
     level_first.push_back(static_cast<std::uint32_t>(store.size()));
-    detail::decide_livelock(m, store, pool, checked, r, [&](std::uint32_t at) {
-      return detail::bfs_path(m, store, level_first, checked, apart, at, 0);
-    });
+    if (graph) graph->first.push_back(static_cast<std::uint32_t>(graph->edges.size()));
+    if (graph_lost || (graph && graph->first.refused())) {
+      if (checked.has(property::livelock)) {
+        r.result = verdict::incomplete;
+        r.incomplete_reason = "memory limit reached (deciding livelock)";
+      }
+    } else {
+      detail::decide_livelock(m, store, pool, graph ? &*graph : nullptr, checked, r, [&](std::uint32_t at) {
+        return detail::bfs_path(m, store, level_first, checked, apart, at, 0);
+      });
+    }
   }
   r.memory_bytes = store.memory_bytes();
   r.peak_memory_bytes = store.peak_bytes();
@@ -747,7 +889,7 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
   (void)store.settle();
   detail::worker_pool one(1);
   if (r.result == verdict::holds)
-    detail::decide_livelock(m, store, one, checked, r, [&](std::uint32_t at) {
+    detail::decide_livelock(m, store, one, nullptr, checked, r, [&](std::uint32_t at) {
       std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
       for (std::uint32_t i = at; i != 0; i = parent[i].first) edges.push_back(parent[i]);
       return edges;
