@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -286,16 +287,54 @@ int run_check_command(check_options const& o) {
   return any_incomplete ? incomplete : ok;
 }
 
+// A patch file with its change list beside it (PATCH.expected: one
+// "scenario property fixed|introduced|unknown" a line, # comments): diff
+// over the patch's scenarios must change exactly those. Returns whether it did.
+bool test_patch(std::filesystem::path const& file, limits const& lim) {
+  auto const patch = load_patch(file);
+  std::vector<spec> scenarios;
+  for (auto const& f : patch.scenarios) scenarios.push_back(load_spec(f));
+  std::set<std::string> want, got;
+  std::string const expected = read_input(std::filesystem::path(file).replace_extension(".expected"));
+  for (std::size_t at = 0; at < expected.size();) {
+    std::size_t const eol = std::min(expected.find('\n', at), expected.size());
+    std::string const line = expected.substr(at, eol - at);
+    if (!line.empty() && line[0] != '#') want.insert(line);
+    at = eol + 1;
+  }
+  auto const d = run_diff(scenarios, on_era(patch.base), on_patch(patch), lim);
+  for (auto const& row : d.rows)
+    if (row.what != change::unchanged) got.insert(fmt::format("{} {} {}", row.scenario, name_of(row.prop), name_of(row.what)));
+  std::cout << fmt::format("{} {}: {} changes ({} expected)\n", got == want ? "ok  " : "FAIL", file.string(), got.size(),
+                           want.size());
+  for (auto const& w : want)
+    if (!got.count(w)) std::cout << "  missing:    " << w << "\n";
+  for (auto const& g : got)
+    if (!want.count(g)) std::cout << "  unexpected: " << g << "\n";
+  return got == want;
+}
+
 int run_test_command(std::vector<std::string> const& paths, std::int64_t max_states, bool no_reduction,
                      unsigned threads) {
+  // A .toml with a .expected beside it is a patch and its change list; the rest are specs.
+  std::vector<std::filesystem::path> spec_files, patch_files;
+  for (auto const& f : expand(paths.empty() ? std::vector<std::string>{"specs"} : paths)) {
+    std::error_code ec;
+    bool const patch = std::filesystem::exists(std::filesystem::path(f).replace_extension(".expected"), ec);
+    (patch ? patch_files : spec_files).push_back(f);
+  }
   std::vector<spec> specs;
-  if (!load_all(expand(paths.empty() ? std::vector<std::string>{"specs"} : paths), specs)) return bad_input;
+  if (!load_all(spec_files, specs)) return bad_input;
   limits lim;
   lim.max_states = static_cast<std::uint64_t>(max_states);
   lim.no_reduction = no_reduction;
   lim.threads = threads;
   lim.cancel = &interrupted;
   int passed = 0, failed = 0;
+  for (auto const& p : patch_files) {
+    (test_patch(p, lim) ? passed : failed)++;
+    if (interrupted) return sigint;
+  }
   std::map<std::string, bool> model_lines;  // over every spec run on model code: did the line ever run
   for (auto const& s : specs) {
     if (s.witness && s.witness->expect_reached) {  // a witness case: the model can (or cannot) get there

@@ -604,6 +604,8 @@ std::string read_file(std::filesystem::path const& path) {
 
 patch_file load_patch(std::filesystem::path const& path) { return parse_patch_file(read_file(path), path.string()); }
 
+std::string read_input(std::filesystem::path const& path) { return read_file(path); }
+
 std::vector<patch_file> const& era_patch_stack(models::era e) {
   static std::array<std::vector<patch_file>, models::era_names.size()> const stacks = [] {
     std::array<std::vector<patch_file>, models::era_names.size()> out;

@@ -210,6 +210,14 @@ expect patch/wrong-base 2 "" diff --base v5.10 --patch "$(pf wrongbase 'title = 
 expect patch/bad-code 2 "" diff --base v6.15 --patch "$(pf badcode 'title = "t"\nbase = "v6.15"\n[functions.put_dev_pagemap]\nreplaces = """\n'"$found"'"""\nwith = """\nvoid put_dev_pagemap(struct dev_pagemap *pgmap)\n{\n\tthis is not C\n}\n"""\n')" "$src/specs/p2pdma/v1-unbalanced-put-v6.15.toml"
 expect patch/empty 2 "missing key 'base'" diff --base v6.15 --patch "$(pf empty-patch '')" "$src/specs/p2pdma/v1-unbalanced-put-v6.15.toml"
 
+# A patch's change list that the patch does not meet fails `test`.
+mkdir -p "$work/patches"
+ln -s "$src/specs/p2pdma" "$work/p2pdma"
+cp "$src/specs/patches/p2pdma-mmap-put-on-error-on-v6.15.toml" "$src/specs/patches/p2pdma-mmap-put-on-error-on-v6.15.expected" \
+  "$work/patches/"
+echo "p2pdma/p2p-mmap kernel-warn introduced" >>"$work/patches/p2pdma-mmap-put-on-error-on-v6.15.expected"
+expect patch/expected-missed 1 "missing:    p2pdma/p2p-mmap kernel-warn introduced" test "$work/patches"
+
 # --- The command line: out-of-range values are refused, never wrapped.
 for a in "--max-states -1" "--max-states 0" "--max-states 99999999999999999999999" "--max-memory 0" "--max-memory -5" \
   "--max-memory 17592186044417" "--threads 0" "--threads -1" "--threads 100000" "--width 0" "--width -3" \
