@@ -569,7 +569,7 @@ patch_file parse_patch_file(std::string_view text, std::string const& path) {
 
 namespace {
 // The largest spec or patch file read: a scenario or a series is far smaller.
-constexpr std::size_t max_file_bytes = std::size_t{4} << 20;
+constexpr std::size_t max_file_bytes = std::size_t{1} << 20;
 
 // The text of a regular file of at most max_file_bytes. Opened without
 // blocking (a FIFO would wait for a writer) and checked once open, so no
@@ -586,7 +586,7 @@ std::string read_file(std::filesystem::path const& path) {
   if (S_ISDIR(st.st_mode)) throw spec_error(path.string(), 1, 1, "is a directory, expected a file");
   if (!S_ISREG(st.st_mode)) throw spec_error(path.string(), 1, 1, "is not a regular file (a FIFO, a socket or a device)");
   if (static_cast<std::uint64_t>(st.st_size) > max_file_bytes)
-    throw spec_error(path.string(), 1, 1, "is larger than 4 MiB: expected a spec or patch file");
+    throw spec_error(path.string(), 1, 1, "is larger than 1 MiB: expected a spec or patch file");
   std::string text;
   char buf[65536];
   for (;;) {
@@ -596,7 +596,7 @@ std::string read_file(std::filesystem::path const& path) {
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > max_file_bytes)  // it grew while read
-      throw spec_error(path.string(), 1, 1, "is larger than 4 MiB: expected a spec or patch file");
+      throw spec_error(path.string(), 1, 1, "is larger than 1 MiB: expected a spec or patch file");
   }
   return text;
 }

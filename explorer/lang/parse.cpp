@@ -701,8 +701,11 @@ std::string preprocess(std::string_view text, std::string const& file, int kerne
 }
 
 unit parse_unit(std::string_view text, std::string const& file, std::uint16_t file_index) {
-  // Nesting deeper than this is refused before the recursive-descent parser sees it.
-  int depth = 0, line = 1, col = 0;
+  // Nesting deeper than this, or more statements than a thread could inline
+  // (so a parse tree larger than a few MiB), is refused before the
+  // recursive-descent parser sees it.
+  constexpr int max_statements = 10000;
+  int depth = 0, line = 1, col = 0, statements = 0;
   for (char ch : text) {
     ++col;
     if (ch == '\n') ++line, col = 0;
@@ -710,6 +713,8 @@ unit parse_unit(std::string_view text, std::string const& file, std::uint16_t fi
       if (++depth > 64) throw spec_error(file, line, col, "nesting deeper than 64 brackets");
     } else if (ch == ')' || ch == '}' || ch == ']') {
       --depth;
+    } else if (ch == ';' && ++statements > max_statements) {
+      throw spec_error(file, line, col, "more than 10,000 statements in one file: split it");
     }
   }
   pegtl::memory_input in(text.data(), text.size(), file);

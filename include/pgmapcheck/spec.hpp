@@ -117,7 +117,7 @@ std::vector<patch_file> const& era_patch_stack(models::era e);
 // Parses and validates a patch file; throws spec_error on bad input.
 patch_file parse_patch_file(std::string_view text, std::string const& path);
 patch_file load_patch(std::filesystem::path const& path);
-// The text of an input file: a regular file of at most 4 MiB, else a
+// The text of an input file: a regular file of at most 1 MiB, else a
 // spec_error naming it.
 std::string read_input(std::filesystem::path const& path);
 

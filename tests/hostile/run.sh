@@ -5,7 +5,7 @@
 # build, whose shadow memory a bound would break) a memory bound; a crash,
 # a hang, an "internal error" or a "holds" where the code can WARN, BUG,
 # oops or never finish fails it. The inputs too large to keep (100,000
-# operators, a 5 MiB file) are made here, at run time.
+# operators, a 2 MB file) are made here, at run time.
 # Usage: run.sh PGMAPCHECK SOURCE_DIR [MEMORY_KIB (0: no bound)]
 set -uo pipefail
 bin=$(realpath "$1")
@@ -113,11 +113,12 @@ expect limit/parens 2 "deeper than 64 brackets" check "$(spec parens "int x = $(
 expect limit/unary 2 "nested more than 400" check "$(spec unary "int x = $(repeat 100000 '- ')1;")"
 expect limit/not 2 "nested more than 400" check "$(spec not "int x = $(repeat 100000 '! ')1;")"
 expect limit/ternary 2 "nested more than 400" check "$(spec ternary "int x = $(repeat 100000 '1 ? 1 : ')1;")"
-expect limit/else-if 2 "nested more than 400" check "$(spec elseif "int x = 1; $(repeat 100000 'if (x) x = 1; else ')x = 2;")"
+expect limit/else-if 2 "nested more than 400" check "$(spec elseif "int x = 1; $(repeat 5000 'if (x) x = 1; else ')x = 2;")"
 expect limit/members 2 "nested more than 256" check "$(spec members "int x = pgmap$(repeat 100000 '->ref');")"
 expect limit/postfix 2 "nested more than 256" check "$(spec postfix "int x = 1; x$(repeat 100000 '++');")"
 expect limit/blocks 2 "deeper than 64 brackets" check "$(spec blocks "$(repeat 5000 '{');$(repeat 5000 '}')")"
 expect limit/statements 0 "holds" check "$(spec statements "int x = 0; $(repeat 2000 'x = 1; ')")"
+expect limit/statements-file 2 "more than 10,000 statements" check "$(spec statements-file "int x = 0; $(repeat 20000 'x = 1; ')")"
 expect limit/locals 2 "bytes of state" check "$(spec locals "$(for i in $(seq 1100); do printf 'int v%d = 1; ' "$i"; done)")"
 helper=$(repeat 50 '	percpu_ref_get(&pgmap->ref);
 	percpu_ref_put(&pgmap->ref);
@@ -146,8 +147,8 @@ expect file/fifo 2 "not a regular file" check "$work/fifo.toml"
 expect file/dev-zero 2 "not a regular file" check /dev/zero
 expect file/dev-null 2 "not a regular file" check /dev/null
 expect file/missing 2 "cannot read the file" check "$work/no-such.toml"
-head -c 5000000 /dev/zero | tr '\0' '#' >"$work/big.toml"
-expect file/too-large 2 "larger than 4 MiB" check "$work/big.toml"
+head -c 2000000 /dev/zero | tr '\0' '#' >"$work/big.toml"
+expect file/too-large 2 "larger than 1 MiB" check "$work/big.toml"
 mkdir -p "$work/empty"
 expect file/empty-folder-check 2 "holds no spec" check "$work/empty"
 expect file/empty-folder-test 2 "holds no spec" test "$work/empty"
@@ -180,7 +181,7 @@ expect spec/unknown-function 2 "unknown" check "$(spec unknown-function 'frobnic
 expect spec/unknown-field 2 "unknown field" check "$(spec unknown-field 'struct page *p = pfn_to_page(0); int x = p->flags;')"
 expect spec/defines-primitive 2 "cannot define it" check "$(printf 'title = "t"\nkernel = "v6.1"\npagemap = "p2pdma"\npages = 1\n[functions]\nget_page = """\nvoid get_page(struct page *page)\n{\n}\n"""\n[threads.t]\ncode = """\n\trcu_read_lock();\n\trcu_read_unlock();\n"""\n' >"$work/defprim.toml"; echo "$work/defprim.toml")"
 expect spec/two-threads-same 2 "" check "$(printf 'title = "t"\nkernel = "v6.1"\npagemap = "p2pdma"\npages = 1\n[threads.t]\ncode = "rcu_read_lock(); rcu_read_unlock();"\n[threads.t]\ncode = "rcu_read_lock(); rcu_read_unlock();"\n' >"$work/twice.toml"; echo "$work/twice.toml")"
-expect spec/huge-witness 2 "more than 1000 terms" check "$(printf 'title = "t"\nkernel = "v5.10"\npagemap = "p2pdma"\npages = 1\n[actors]\np2p_alloc = 1\n[witness]\nreach = "%s done(p2p_alloc)"\n' "$(repeat 100000 'done(p2p_alloc) && ')" >"$work/witness.toml"; echo "$work/witness.toml")"
+expect spec/huge-witness 2 "more than 1000 terms" check "$(printf 'title = "t"\nkernel = "v5.10"\npagemap = "p2pdma"\npages = 1\n[actors]\np2p_alloc = 1\n[witness]\nreach = "%s ref>0"\n' "$(repeat 100000 'ref>0 && ')" >"$work/witness.toml"; echo "$work/witness.toml")"
 
 # --- Witness conditions on the command line.
 expect witness/long-number 2 "expected a number from" check --witness "refcount(page0) == 99999999999999999999999" "$spec"
