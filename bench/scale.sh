@@ -21,8 +21,10 @@
 # pgmapcheck row vs_spin, SPIN's seconds over the row's (for an unreduced
 # row, with the same states, also its states/s over SPIN's), and "=" where
 # the row stores exactly SPIN's states (pan times in hundredths of a second:
-# no ratio under 0.05 s). SPIN=0 leaves SPIN out; GROUPS_ONLY="NAME:P ..." runs
-# those groups alone (then the 6-page rows).
+# no ratio under 0.05 s). Then livelock's cost: p2pdma at MAX_P unreduced
+# with every property and with every property but livelock (the
+# p2pdma-no-livelock rows), and the ratios. SPIN=0 leaves SPIN out;
+# GROUPS_ONLY="NAME:P ..." runs those groups alone (then the 6-page rows).
 # Usage: bench/scale.sh [BUILD_DIR] [MAX_P]   (default build/release, 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +40,7 @@ scenario() {  # NAME P -> a spec file
   local name=$1 p=$2 f=$work/$1-$2.toml
   case $name in
     p2pdma) printf 'kernel = "v5.10"\npagemap = "p2pdma"\npages = %d\n[actors]\np2p_alloc = %d\nstray_get_put = %d\n' "$p" "$p" "$p" ;;
+    p2pdma-no-livelock) printf 'kernel = "v5.10"\npagemap = "p2pdma"\npages = %d\nproperties = ["refcount-underflow", "get-from-zero", "memunmap-early", "use-after-free", "free-while-used", "deadlock", "ref-leak", "kernel-warn", "kernel-bug", "lifecycle", "model-range"]\n[actors]\np2p_alloc = %d\nstray_get_put = %d\n' "$p" "$p" "$p" ;;
     p2pdma+unmap) printf 'kernel = "v5.10"\npagemap = "p2pdma"\npages = %d\nproperties = ["refcount-underflow", "get-from-zero", "memunmap-early", "free-while-used", "deadlock", "ref-leak", "kernel-warn", "lifecycle"]\n[actors]\np2p_alloc = %d\nmemunmap = 1\n' "$p" "$p" ;;
     fs-dax) printf 'kernel = "v5.10"\npagemap = "fs_dax"\npages = %d\n[actors]\nfault = %d\ngup = %d\ntruncate = 1\n' "$p" "$p" "$p" ;;
     dev-private) printf 'kernel = "v6.1"\npagemap = "device_private"\npages = %d\n[actors]\ndriver = %d\ncpu_fault = %d\nuser = 1\nmemunmap = 1\n' "$p" "$p" "$p" ;;
@@ -120,6 +123,22 @@ if [ -n "${GROUPS_ONLY:-}" ]; then  # e.g. GROUPS_ONLY="p2pdma:4 fs-dax:3": thos
 else
   for name in p2pdma p2pdma+unmap fs-dax dev-private; do
     for p in $(seq 1 "$max_p"); do group "$name" "$p"; done
+  done
+fi
+# Livelock's cost (docs/performance.md): the p2pdma group at MAX_P unreduced,
+# every property against every property but livelock, in one run, with the
+# time and peak memory ratios.
+if [ -z "${GROUPS_ONLY:-}" ]; then
+  for threads in 1 2; do
+    run p2pdma "$max_p" off "$threads"
+    printf '%s\n' "$r_line"
+    with_secs=$r_secs with_rss=$(field peak_rss_bytes "$work/r/report.json")
+    one_secs=""
+    run p2pdma-no-livelock "$max_p" off "$threads"
+    printf '%s\n' "$r_line"
+    [ -n "$with_secs" ] && [ -n "$r_secs" ] &&
+      awk -v a="$with_secs" -v b="$r_secs" -v m="$with_rss" -v n="$(field peak_rss_bytes "$work/r/report.json")" \
+        'BEGIN { printf "livelock costs %.2fx the time and %.2fx the peak RSS\n", (b > 0 ? a / b : 0), (n > 0 ? m / n : 0) }'
   done
 fi
 # The 6-page target: reductions on only (unreduced, it needs more than this machine's LIMIT).

@@ -401,7 +401,9 @@ class lowerer {
     value_type const bt = p_.exprs[base].type;
     if (bt != value_type::object && bt != value_type::page && bt != value_type::any)
       fail(e.pos, "'->" + e.text + "' needs a struct pointer, not " + type_name(bt));
-    field_rule const* r = find_field(e.text, std::nullopt, bt == value_type::page);
+    // A known object's fields are its own; a local's, those of any object it may hold.
+    std::optional<object> const known = static_object(e.kids[0]);
+    field_rule const* r = find_field(e.text, known, bt == value_type::page);
     if (!r) fail(e.pos, "unknown field '" + e.text + "': shared state is read through primitives (docs/language.md)");
     if (r->addr_only && !addr) fail(e.pos, "'" + e.text + "' is named as &obj->" + e.text);
     cexpr m;
@@ -578,7 +580,8 @@ class lowerer {
                               p_.slot_types[static_cast<std::size_t>(*lookup(lhs.kids[0].text))] == value_type::object;
       field_rule const* r = b || local_base ? find_field(lhs.text, b, false) : nullptr;
       if (!r || !r->mutable_ptr) fail(lhs.pos, "expected a pointer field model code may store to (pdev->p2pdma, pgmap->ref)");
-      std::uint16_t const target = constant(static_cast<int>(r->result), value_type::object);
+      // Through a local: the local may hold NULL, and the store oopses (member).
+      std::uint16_t const target = b ? constant(static_cast<int>(r->result), value_type::object) : member(lhs, true);
       std::uint16_t const v = value(e.kids[1]);
       emit_action("store_pointer", {target, v}, e.pos);
       return v;

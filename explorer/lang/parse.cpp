@@ -226,7 +226,9 @@ template <> inline constexpr auto error_message<grammar::_> = "expected white sp
 // How many rules the parse tree keeps may nest inside one another (a
 // statement in a statement, an operand under a unary operator or in a
 // ternary): past it the recursive-descent parser would run out of stack.
-constexpr int max_parse_depth = 400;
+// About 13 such rules nest for each parenthesis (an expression's operator
+// levels), so the 64 brackets the pre-scan allows fit.
+constexpr int max_parse_depth = 1200;
 thread_local int parse_depth = 0;  // reset by each parse
 
 // Parses as usual, within max_parse_depth; a must<> that fails raises its
@@ -508,8 +510,8 @@ class converter {
       int base = 10;
       if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2), base = 16;
       auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), e.value, base);
-      if (ec != std::errc() || p != t.data() + t.size() || e.value > 1000000)
-        fail(n, "expected a number below 1000000 (model values are small)");
+      if (ec != std::errc() || p != t.data() + t.size() || e.value > 32767)
+        fail(n, "expected a number below 32768 (model values are small)");
       return e;
     }
     if (n.is_type<name>()) {

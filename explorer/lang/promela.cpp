@@ -358,8 +358,11 @@ class promela_writer {
     return "";
   }
 
-  int lock_of(ctx const& c, instr const& in) const {
-    auto v = pure(c, in.args[0]);
+  // The lock `in` names; its argument's checks (a NULL base) go to `pre`
+  // when given (the step), and nowhere in a guard.
+  int lock_of(ctx const& c, instr const& in, std::string* pre = nullptr) const {
+    std::string ignored;
+    auto v = ex(c, in.args[0], pre ? *pre : ignored);
     if (!is_number(v)) fail("a lock named by a computed value in " + c.prog.name + ": the export needs a fixed lock");
     return lock_index(std::stoi(v));
   }
@@ -534,14 +537,14 @@ class promela_writer {
       return;
     }
     if (name == "spin_lock" || name == "mutex_lock" || name == "down_write" || name == "down_read") {
-      int const li = lock_of(c, in);
+      int const li = lock_of(c, in, &out);
       if (li < 0) fail(c.prog.name + ": " + name + " on an object that is not a lock");
       out += name == "down_read" ? fmt::format("locks[{0}] = locks[{0}] + 1;\n", li) : fmt::format("locks[{}] = 128;\n", li);
       next(out);
       return;
     }
     if (name == "spin_unlock" || name == "mutex_unlock" || name == "up_write" || name == "up_read") {
-      int const li = lock_of(c, in);
+      int const li = lock_of(c, in, &out);
       bool const writer = name != "up_read";
       if (li < 0) {
         out += check(property::kernel_bug, "true");

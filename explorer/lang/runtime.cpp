@@ -292,7 +292,7 @@ class executor {
   }
   // v as the state stores it, in a byte: a value outside -128..127 is past
   // what the model can hold (model-range), never a silent wrap.
-  std::int8_t fit(int v) {
+  std::int8_t fit(std::int64_t v) {
     if (v < -128 || v > 127) violate(property::model_range, reason::out_of_range);
     return static_cast<std::int8_t>(v);
   }
@@ -315,7 +315,7 @@ class executor {
       case binop::mul: return arith(a * c);
       case binop::div:
       case binop::mod:
-        if (c == 0) {  // the CPU's divide error: an oops
+        if (c == 0 || (a == INT32_MIN && c == -1)) {  // the CPU's divide error: an oops
           violate(property::kernel_bug, reason::divide_error);
           return 0;
         }
@@ -532,7 +532,7 @@ class executor {
   // count of a killed ref reaches exactly 0.
   void ref_put(int n) {
     touch_counters();
-    ref() = fit(ref() - n);
+    ref() = fit(std::int64_t{ref()} - n);
     if (ref() < 0) violate(property::refcount_underflow, reason::underflow);
     if (ref() == 0 && b()[w_mode] != 0) {
       complete_one();
@@ -657,7 +657,7 @@ class executor {
         int nr = arg(1), u = arg(2);
         bool ok = c != u;
         if (ok) {
-          c = fit(c + nr);
+          c = fit(std::int64_t{c} + nr);
           life<models::events::get_page>(p);
           hold(p);
         }
@@ -665,7 +665,7 @@ class executor {
       } else if (name == "set_page_count") {
         c = fit(arg(1));
       } else if (name == "page_ref_add") {
-        c = fit(c + arg(1));
+        c = fit(std::int64_t{c} + arg(1));
       } else {
         life_put(p);
         unhold(p);
@@ -684,7 +684,7 @@ class executor {
     }
     if (name == "percpu_ref_get" || name == "percpu_ref_get_many") {
       touch_counters();
-      ref() = fit(ref() + (in.nargs > 1 ? arg(1) : 1));
+      ref() = fit(std::int64_t{ref()} + (in.nargs > 1 ? arg(1) : 1));
       return true;
     }
     if (name == "percpu_ref_put" || name == "percpu_ref_put_many") {
@@ -751,23 +751,26 @@ class executor {
       return true;
     }
     // Locks.
-    if (name == "spin_lock" || name == "mutex_lock" || name == "down_write") {
-      b()[w_locks + static_cast<std::size_t>(lock_index(arg(0)))] = 0x80;
-      return true;
-    }
-    if (name == "down_read") {
-      ++b()[w_locks + static_cast<std::size_t>(lock_index(arg(0)))];
+    if (name == "spin_lock" || name == "mutex_lock" || name == "down_write" || name == "down_read") {
+      int const target = arg(0);
+      int const li = lock_index(target);
+      if (li < 0) {  // a lock through NULL (the member read oopsed already), or no lock at all
+        violate(property::kernel_bug, target == 0 ? reason::null_deref : reason::bug_fired);
+        return true;
+      }
+      std::uint8_t& v = b()[w_locks + static_cast<std::size_t>(li)];
+      v = name == "down_read" ? static_cast<std::uint8_t>(v + 1) : std::uint8_t{0x80};
       return true;
     }
     if (name == "spin_unlock" || name == "mutex_unlock" || name == "up_write" || name == "up_read") {
-      int li = lock_index(arg(0));
-      std::uint8_t& v = b()[w_locks + static_cast<std::size_t>(li)];
+      int const li = lock_index(arg(0));
       bool const writer = name != "up_read";
+      std::uint8_t const v = li < 0 ? 0 : b()[w_locks + static_cast<std::size_t>(li)];
       if (li < 0 || (writer ? v != 0x80 : (v == 0 || v == 0x80))) {
         violate(property::kernel_bug, reason::unlock_unheld);
         return true;
       }
-      v = writer ? 0 : static_cast<std::uint8_t>(v - 1);
+      b()[w_locks + static_cast<std::size_t>(li)] = writer ? 0 : static_cast<std::uint8_t>(v - 1);
       return true;
     }
     // RCU, and the dax device's SRCU: each a flavour of its own (a grace
@@ -1129,6 +1132,7 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
           auto const range = static_cast<std::uint16_t>(1u << static_cast<unsigned>(property::model_range));
           st.violated = st.violated & range;
           st.why = st.violated ? reason::out_of_range : reason::none;
+          st.fired = 0xffff;  // the line is the step's: the check that fired first may be one masked here
         }
       }
       emit(ctx, st, next);
