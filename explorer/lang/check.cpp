@@ -346,7 +346,7 @@ std::string livelock_message(code_model const& m, search_result<code_model> cons
     bool steps = false;
     for (std::size_t i = r.loop_from; i < r.trace.size(); ++i) steps |= r.trace[i].step.thread == t;
     std::string const asleep = m.blocked_on(at_loop, static_cast<int>(t));
-    who.push_back(m.threads()[t].name + (steps ? " (spins)" : asleep.empty() ? " (never runs)" : " (" + asleep + ")"));
+    who.push_back(m.threads()[t].name + (steps ? " (spins)" : asleep.empty() ? " (not on the loop)" : " (" + asleep + ")"));
   }
   return fmt::format("{} never {}: after step {} no run ends; steps {} to {} go round for ever", fmt::join(who, ", "),
                      who.size() == 1 ? "finishes" : "finish", r.stuck_at, r.loop_from + 1, r.trace.size());
@@ -357,33 +357,32 @@ check_result run_check(spec const& s, limits const& lim) {
   m.set_reductions(!lim.no_reduction);
   if (lim.no_partial_order) m.set_partial_order(false);
   auto r = explore(m, s.checked, lim);
-  if (m.partial_order() && r.result == verdict::violation) {
+  bool reduced_trace = m.reduced();  // r's states are reduced ones: its trace is made concrete below
+  bool const livelock = r.result == verdict::violation && r.violated == property::livelock;
+  if (r.result == verdict::violation && (m.partial_order() || (livelock && m.reduced()))) {
     // The partial-order reduction keeps verdicts, not distances: the
     // counterexample shown comes from a search without it, which is as
-    // short as any. Should a limit stop that one, the first stands, as a
-    // counterexample not known to be shortest.
-    m.set_partial_order(false);
+    // short as any. A livelock's loop closes on a stored state, under
+    // thread symmetry on its orbit only: its search again has no
+    // reductions at all, so the loop closes on the very state. Should a
+    // limit stop that search, the first counterexample stands, not known
+    // to be shortest.
+    if (livelock)
+      m.set_reductions(false);
+    else
+      m.set_partial_order(false);
     auto again = explore(m, s.checked, lim);
     again.seconds += r.seconds;
-    if (again.result == verdict::violation)
-      r = std::move(again);
-    else
-      r.shortest = false;
-  }
-  if (m.reduced()) {
-    m.set_reductions(false);
-    // A livelock's loop closes on a stored state: under thread symmetry,
-    // on its orbit only. The one shown comes from a search without the
-    // reductions, so it closes on the very state (should a limit stop that
-    // search, the reduced one is made concrete).
-    auto again = r.result == verdict::violation && r.violated == property::livelock ? explore(m, s.checked, lim)
-                                                                                    : search_result<code_model>{};
     if (again.result == verdict::violation) {
-      again.seconds += r.seconds;
       r = std::move(again);
+      reduced_trace = m.reduced();
     } else {
-      concretize(m, r);
+      r.shortest = false;
     }
+  }
+  if (reduced_trace) {
+    m.set_reductions(false);
+    concretize(m, r);
   }
   bool const fewest = lim.fewest_switches && r.result == verdict::violation && r.shortest &&
                       r.violated != property::livelock;

@@ -9,13 +9,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -180,10 +178,6 @@ class counted_log {
   T operator[](std::size_t i) const { return chunks_[i / chunk].all()[i % chunk]; }
   std::size_t size() const { return size_; }
   bool refused() const { return refused_; }
-  void clear() {
-    chunks_.clear();
-    size_ = 0;
-  }
 
  private:
   static constexpr std::size_t chunk = std::size_t{1} << 20;
@@ -226,8 +220,8 @@ bool record_level(stored_graph& graph, std::vector<Run>& runs, Order const& orde
   return !graph.first.refused() && !graph.edges.refused();
 }
 
-// Appends v to a run's record, its growth counted in `memory` (record_level
-// gives it back); false, and nothing appended, when the limit refuses it.
+// Appends v to a run's record, its growth counted in `memory` (given back
+// with the level's runs); false, and nothing appended, when the limit refuses it.
 inline bool push_counted(std::vector<std::uint32_t>& to, std::uint32_t v, memory_account& memory) {
   if (to.size() == to.capacity()) {
     std::size_t const more = std::max<std::size_t>(16, to.capacity());
@@ -238,75 +232,25 @@ inline bool push_counted(std::vector<std::uint32_t>& to, std::uint32_t v, memory
   return true;
 }
 
-// The forward pass of find_stuck: the index of every successor of every
-// stored state (indices 0..n-1), state i's at edges[first[i]] to
-// edges[first[i + 1]], k in all. The workers take blocks of states in turn,
-// look their successors up as the search does (prepared, their cache misses
-// overlapping), and write a block once every block before it is written.
-// Returns false iff there are more steps than `edges` holds.
+// The edges of a search that recorded none (a depth-first search): the
+// index of every successor of every stored state (indices 0..n-1), state
+// i's at edges[first[i]] to edges[first[i + 1]], k in all, found by
+// expanding each state again. Returns false iff there are more steps than
+// `edges` holds.
 template <model M, class Store>
-bool successor_indices(M const& m, Store& store, worker_pool& pool, counted_array<std::uint32_t>& first,
-                       counted_array<std::uint32_t>& edges, std::uint32_t& k) {
+bool successor_indices(M const& m, Store& store, counted_array<std::uint32_t>& first, counted_array<std::uint32_t>& edges,
+                       std::uint32_t& k) {
   auto const n = static_cast<std::uint32_t>(store.size());
-  std::size_t const width = state_size(m);
-  constexpr std::uint32_t block = 4096;
-  std::uint32_t const blocks = (n + block - 1) / block;
-  std::atomic<std::uint32_t> taken{0};
-  std::uint32_t written = 0;  // blocks written, under `turn`
   bool fits = true;
-  std::atomic<bool> lost{false};  // a successor the search did not store
-  std::mutex turn;
-  std::condition_variable next;
-  pool.run([&](unsigned) {
-    std::vector<std::uint32_t> targets, degree;
-    std::vector<unsigned char> bytes;
-    std::vector<typename Store::prepared> preps;
-    for (std::uint32_t b; (b = taken.fetch_add(1, std::memory_order_relaxed)) < blocks;) {
-      std::uint32_t const lo = b * block, hi = std::min(n, lo + block);
-      targets.clear();
-      degree.clear();
-      for (std::uint32_t i = lo; i < hi && !lost.load(std::memory_order_relaxed); ++i) {
-        std::size_t count = 0;
-        m.for_each_successor(store[i], [&](typename M::step const&, typename M::state const& next_state) {
-          if (bytes.size() < (count + 1) * width) bytes.resize(2 * (count + 1) * width);
-          std::memcpy(bytes.data() + count * width, bytes_of(next_state), width);
-          ++count;
-        });
-        if (preps.size() < count) preps.resize(count);
-        auto const parent = store.row(i);
-        for (std::size_t j = 0; j < count; ++j) store.prepare(bytes.data() + j * width, parent, preps[j]);
-        for (std::size_t j = 0; j < count; ++j) {
-          auto const in = store.resolve(bytes.data() + j * width, preps[j]) == insert_status::fresh
-                              ? store.insert(bytes.data() + j * width, 0, preps[j])
-                              : inserted{0, insert_status::full};
-          if (in.status != insert_status::old) {
-            lost = true;
-            break;
-          }
-          targets.push_back(static_cast<std::uint32_t>(in.index));
-        }
-        degree.push_back(static_cast<std::uint32_t>(count));
-      }
-      std::unique_lock lock(turn);
-      if (lost) {
-        next.notify_all();
-        break;
-      }
-      next.wait(lock, [&] { return written == b || lost; });
-      if (lost) break;
-      if (targets.size() > edges.size() - k) fits = false;
-      if (fits) {
-        std::memcpy(edges.begin() + k, targets.data(), targets.size() * sizeof targets[0]);
-        for (std::uint32_t i = lo; i < hi; ++i) {
-          first[i] = k;
-          k += degree[i - lo];
-        }
-      }
-      ++written;
-      next.notify_all();
-    }
-  });
-  if (lost) throw std::logic_error("pgmapcheck: a successor the search did not store");
+  for (std::uint32_t i = 0; i < n && fits; ++i) {
+    first[i] = k;
+    m.for_each_successor(store[i], [&](typename M::step const&, typename M::state const& next) {
+      auto const in = store.insert(bytes_of(next), 0, i);
+      if (in.status != insert_status::old) throw std::logic_error("pgmapcheck: a successor the search did not store");
+      if (k == edges.size()) fits = false;
+      if (fits) edges[k++] = static_cast<std::uint32_t>(in.index);
+    });
+  }
   first[n] = k;
   return fits;
 }
@@ -323,10 +267,10 @@ struct stuck_search {
 // `transitions` steps among them) and found no other violation: the first
 // state by index (in a breadth-first store, a nearest one) from which no
 // run reaches a state without successors, of those the model says violate
-// a checked property there (check_stuck). One pass expands every state and
-// finds its successors' indices (4 bytes a step, counted in the memory
-// limit); one backward pass over the reversed steps marks every state from
-// which some run ends. No fairness is assumed beyond "some thread runs": a
+// a checked property there (check_stuck), on the stored graph (state i's
+// successors at edges[first[i]] to edges[first[i + 1]], 4 bytes a step,
+// counted in the memory limit): one backward pass over the reversed steps
+// marks every state from which some run ends. No fairness is assumed beyond "some thread runs": a
 // state is stuck only if no schedule at all lets the runs end.
 //
 // The loop shown: from the stuck state, the shortest path to a state on a
@@ -338,7 +282,7 @@ stuck_search find_stuck(M const& m, Store& store, First const& first, Edges cons
 // find_stuck on a graph found by one more pass over the stored states
 // (successor_indices): a depth-first search records none.
 template <stuck_model M, class Store>
-stuck_search find_stuck(M const& m, Store& store, worker_pool& pool, std::uint64_t transitions, property_set checked) {
+stuck_search find_stuck(M const& m, Store& store, std::uint64_t transitions, property_set checked) {
   stuck_search out;
   auto const n = static_cast<std::uint32_t>(store.size());
   if (transitions >= std::uint64_t{1} << 32) {  // edge offsets are 32 bits
@@ -348,7 +292,7 @@ stuck_search find_stuck(M const& m, Store& store, worker_pool& pool, std::uint64
   auto& memory = store.memory();
   counted_array<std::uint32_t> first(memory, std::size_t{n} + 1), edges(memory, std::max<std::uint64_t>(transitions, 1));
   std::uint32_t k = 0;
-  if (!first || !edges || !successor_indices(m, store, pool, first, edges, k)) {
+  if (!first || !edges || !successor_indices(m, store, first, edges, k)) {
     out.decided = false;
     return out;
   }
@@ -455,12 +399,12 @@ void append(M const& m, Store const& store, std::vector<std::pair<std::uint32_t,
 // other violation, and writes its counterexample: `path_to` gives the
 // edges (last first) from the initial state to a stored state.
 template <model M, class Store, class PathTo>
-void decide_livelock(M const& m, Store& store, worker_pool& pool, stored_graph const* graph, property_set checked,
-                     search_result<M>& r, PathTo&& path_to) {
+void decide_livelock(M const& m, Store& store, stored_graph const* graph, property_set checked, search_result<M>& r,
+                     PathTo&& path_to) {
   if constexpr (stuck_model<M>) {
     if (!checked.has(property::livelock)) return;
     auto found = graph ? find_stuck(m, store, graph->first, graph->edges, checked)
-                       : find_stuck(m, store, pool, r.transitions, checked);
+                       : find_stuck(m, store, r.transitions, checked);
     if (!found.decided) {
       r.result = verdict::incomplete;
       r.incomplete_reason = "memory limit reached (deciding livelock)";
@@ -468,6 +412,7 @@ void decide_livelock(M const& m, Store& store, worker_pool& pool, stored_graph c
     }
     if (!found.at) return;
     r.result = verdict::violation;
+    r.shortest = graph != nullptr;  // a breadth-first store: the stuck state is a nearest one
     r.violated = property::livelock;
     r.violation_at_step = false;
     rebuild(m, store, path_to(*found.at), r);
@@ -762,7 +707,6 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
   // Every step from a level to the next: the graph has no cycle, so every
   // run ends, and there is no livelock to look for.
   if (!hit && stop == running && back) {
-    r.shortest = true;
     level_first.push_back(static_cast<std::uint32_t>(store.size()));
     if (graph) graph->first.push_back(static_cast<std::uint32_t>(graph->edges.size()));
     if (graph_lost || (graph && graph->first.refused())) {
@@ -771,7 +715,7 @@ search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim
         r.incomplete_reason = "memory limit reached (deciding livelock)";
       }
     } else {
-      detail::decide_livelock(m, store, pool, graph ? &*graph : nullptr, checked, r, [&](std::uint32_t at) {
+      detail::decide_livelock(m, store, graph ? &*graph : nullptr, checked, r, [&](std::uint32_t at) {
         return detail::bfs_path(m, store, level_first, checked, apart, at, 0);
       });
     }
@@ -887,9 +831,8 @@ search_result<M> explore_dfs(M const& m, property_set checked, limits const& lim
   }
   r.states = store.size();
   (void)store.settle();
-  detail::worker_pool one(1);
   if (r.result == verdict::holds)
-    detail::decide_livelock(m, store, one, nullptr, checked, r, [&](std::uint32_t at) {
+    detail::decide_livelock(m, store, nullptr, checked, r, [&](std::uint32_t at) {
       std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
       for (std::uint32_t i = at; i != 0; i = parent[i].first) edges.push_back(parent[i]);
       return edges;
