@@ -6,21 +6,40 @@
 #include "pgmapcheck/lang/parse.hpp"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <initializer_list>
 #include <optional>
 #include <set>
+#include <string_view>
 
 namespace pgmapcheck::lang {
 
 namespace {
-// Names model code calls but cannot define: the primitives, and the check
-// and wait macros the compiler expands.
+// The check macros the compiler expands (include/asm-generic/bug.h,
+// include/linux/mmdebug.h), each with its argument count: a WARN lowers to
+// the WARN_ON primitive, the rest to BUG_ON.
+struct check_macro {
+  std::string_view name;
+  std::size_t args;
+};
+constexpr std::array<check_macro, 7> check_macros{{
+    {"WARN_ON", 1}, {"WARN_ON_ONCE", 1}, {"WARN", 2}, {"WARN_ONCE", 2}, {"BUG_ON", 1}, {"VM_BUG_ON", 1}, {"VM_BUG_ON_PAGE", 2},
+}};
+check_macro const* find_check_macro(std::string_view name) {
+  for (auto const& c : check_macros)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+// The wait macros (include/linux/wait_bit.h, wait.h), expanded as their loops.
+constexpr std::array<std::string_view, 3> wait_macros{"wait_var_event", "wait_event", "___wait_var_event"};
+bool is_wait_macro(std::string_view name) {
+  return std::find(wait_macros.begin(), wait_macros.end(), name) != wait_macros.end();
+}
+
+// Names model code calls but cannot define: the primitives and the macros.
 bool reserved(std::string const& name) {
-  static std::set<std::string, std::less<>> const macros{"WARN",      "WARN_ON",        "WARN_ONCE",        "WARN_ON_ONCE",
-                                                         "BUG_ON",    "VM_BUG_ON",      "VM_BUG_ON_PAGE",   "wait_event",
-                                                         "wait_var_event", "___wait_var_event", "choose_page"};
-  return find_primitive(name) >= 0 || macros.count(name) > 0;
+  return find_primitive(name) >= 0 || find_check_macro(name) || is_wait_macro(name);
 }
 }  // namespace
 
@@ -382,8 +401,6 @@ class lowerer {
     expr const& m = addr ? e.kids[0] : e;
     if (addr && m.k == expr::kind::name) return lookup(m.text) ? std::nullopt : global_named(m.text);
     if (m.k != expr::kind::member) return std::nullopt;
-    // The base: a known object, or a local holding a page or one of the
-    // scenario's singleton objects (then the field decides which).
     // The base: a known object. A local's field is read when it runs
     // (member): the local may hold NULL, and reading through it oopses.
     std::optional<object> b = static_object(m.kids[0]);
@@ -443,10 +460,23 @@ class lowerer {
           return add_expr(u);
         }
         if (e.k == expr::kind::member && e.text == "type") {
-          // pgmap->type: the scenario's one pgmap has one type.
+          // pgmap->type: the scenario's one pgmap has one type. Through a
+          // local, the read is checked against NULL when it runs (a member
+          // node, then the type).
           std::uint16_t base = value(e.kids[0]);
           if (p_.exprs[base].type != value_type::object) fail(e.pos, "'->type' needs the pgmap");
-          return constant(facts_.pagemap_type);
+          if (static_object(e.kids[0])) return constant(facts_.pagemap_type);
+          cexpr read;
+          read.k = cexpr::kind::member;
+          read.value = static_cast<std::int16_t>(find_field("ref", object::pgmap, false) - field_rules.data());
+          read.args[0] = base;
+          read.nargs = 1;
+          read.type = value_type::object;
+          cexpr then;
+          then.k = cexpr::kind::ternary;
+          then.args = {add_expr(read), constant(facts_.pagemap_type), constant(facts_.pagemap_type)};
+          then.nargs = 3;
+          return add_expr(then);
         }
         if (e.k == expr::kind::unary && e.text == "&" && e.kids[0].k == expr::kind::member &&
             e.kids[0].text == "_refcount") {
@@ -611,9 +641,8 @@ class lowerer {
   // A call: a primitive, a check macro, or a model function (inlined).
   std::uint16_t call(expr const& e, bool want_value) {
     std::string const& n = e.text;
-    if (n == "WARN_ON" || n == "WARN_ON_ONCE" || n == "WARN" || n == "BUG_ON" || n == "VM_BUG_ON" ||
-        n == "VM_BUG_ON_PAGE" || n == "WARN_ONCE") {
-      std::size_t const want = n == "VM_BUG_ON_PAGE" || n == "WARN" || n == "WARN_ONCE" ? 2 : 1;
+    if (check_macro const* macro = find_check_macro(n)) {
+      std::size_t const want = macro->args;
       if (e.kids.size() != want)
         fail(e.pos, n + " takes " + std::to_string(want) + " argument" + (want == 1 ? "" : "s") + ", not " +
                         std::to_string(e.kids.size()));
@@ -621,7 +650,7 @@ class lowerer {
       return local(emit_action(n.rfind("WARN", 0) == 0 ? "WARN_ON" : "BUG_ON", {c}, e.pos, value_type::boolean));
     }
     if (n == "choose_page") return choose_page(e);
-    if (n == "wait_var_event" || n == "wait_event" || n == "___wait_var_event") return wait_loop(e);
+    if (is_wait_macro(n)) return wait_loop(e);
     if (function const* f = src_.find(n)) {
       std::vector<std::uint16_t> args;
       if (e.kids.size() != f->params.size())

@@ -225,7 +225,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
   state_bytes_ = at;
   for (auto const& t : threads_) ran_.emplace_back(t.code.size(), 0);
   if (setup_.required.size() > 8)
-    throw spec_error("<scenario>", 1, 1,
+    throw spec_error(setup_.path, 1, 1,
                      "at most 8 requirements: [expect] involves and passes names, or a witness's ran(...) atoms");
   static int const choose = find_primitive("choose_page");
   for (auto const& r : setup_.required) {
@@ -248,11 +248,11 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
     }
   }
   if (state_bytes_ > max_state_bytes)
-    throw spec_error("<scenario>", 1, 1,
+    throw spec_error(setup_.path, 1, 1,
                      "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
                          std::to_string(max_state_bytes) + " fit (fewer threads, pages or locals)");
-  if (threads_.size() > 32) throw spec_error("<scenario>", 1, 1, "at most 32 threads");
-  if (setup_.facts.pages > 16) throw spec_error("<scenario>", 1, 1, "at most 16 pages");
+  if (threads_.size() > 32) throw spec_error(setup_.path, 1, 1, "at most 32 threads");
+  if (setup_.facts.pages > 16) throw spec_error(setup_.path, 1, 1, "at most 16 pages");
   find_checked_starts();
   find_groups();
   find_dead();

@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 
 namespace pgmapcheck::lang {
 
@@ -235,16 +234,8 @@ code_model build(spec const& s, witness const* w) {
   setup.file_mapped = false;  // a VMA exists iff an actor maps the file; threads of a spec's own add none
   for (int a = 0; a < s.sc.actor_count; ++a)
     if (models::maps_file(s.sc.actors[static_cast<std::size_t>(a)])) setup.file_mapped = true;
-  std::optional<code_model> built;
-  try {
-    built.emplace(code->threads, setup);
-  } catch (spec_error const& e) {  // a scenario past what the state holds: the spec says which
-    std::string what = e.what();
-    std::string const anon = "<scenario>:1:1: ";
-    if (what.rfind(anon, 0) != 0) throw;
-    throw spec_error(s.path.empty() ? "<scenario>" : s.path, 1, 1, what.substr(anon.size()));
-  }
-  code_model m = std::move(*built);
+  if (!s.path.empty()) setup.path = s.path;
+  code_model m(code->threads, setup);
   m.set_files(code->files);
   if (w) w->bind(m);  // witness_error: run_witness places it
   return m;

@@ -23,9 +23,9 @@ struct scenario_facts {
 class source_set {
  public:
   // Parses `text` (preprocessed for facts.kernel) as file `name`; a function
-  // already defined is refused unless `replace` (a patch), which records it.
-  // Adds the functions `text` defines (file `name`); `replace`: they may
-  // replace functions already defined; `only`: the one name it may define.
+  // already defined is refused unless `replace` (a patch), which records it;
+  // `only`: the one name the text may define (a patch's with). A primitive's
+  // or a macro's name is refused.
   void add(std::string const& name, std::string const& text, scenario_facts const& facts, bool replace = false,
            std::string const* only = nullptr);
 

@@ -62,6 +62,7 @@ struct code_step {
 
 // What a scenario run on model code starts from.
 struct code_setup {
+  std::string path = "<scenario>";  // the spec it comes from: where a scenario too large is reported
   scenario_facts facts;
   int free_refcount = 1;     // a free page's refcount in this era
   int initial_pgmap_ref = 1; // percpu_ref_init's ref plus memremap's
