@@ -292,6 +292,10 @@ int run_check_command(check_options const& o) {
 // over the patch's scenarios must change exactly those. Returns whether it did.
 bool test_patch(std::filesystem::path const& file, limits const& lim) {
   auto const patch = load_patch(file);
+  if (patch.scenarios.empty()) {  // nothing to diff: the list could not be missed
+    std::cout << fmt::format("FAIL {}: the patch names no scenarios (scenarios = [...])\n", file.string());
+    return false;
+  }
   std::vector<spec> scenarios;
   for (auto const& f : patch.scenarios) scenarios.push_back(load_spec(f));
   std::set<std::string> want, got;

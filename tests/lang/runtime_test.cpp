@@ -436,6 +436,14 @@ search_result<code_model> search_both_ways(code_model& m) {
   return plain;
 }
 
+// Requires that both searches (search_both_ways) find a livelock; returns the plain one.
+search_result<code_model> require_livelock(code_model& m) {
+  auto r = search_both_ways(m);
+  REQUIRE(r.result == verdict::violation);
+  CHECK(r.violated == property::livelock);
+  return r;
+}
+
 std::string const spinner = R"(
 void spinner(void)
 {
@@ -451,10 +459,7 @@ void spinner(void)
 TEST_CASE("lang: a thread that can never finish while threads still step is a livelock", "[lang]") {
   SECTION("a busy-wait no one ends") {
     auto m = load(spinner, {"spinner"});
-    auto const r = search_both_ways(m);
-    REQUIRE(r.result == verdict::violation);
-    CHECK(r.violated == property::livelock);
-    CHECK_FALSE(r.violation_at_step);
+    CHECK_FALSE(require_livelock(m).violation_at_step);
   }
   SECTION("a busy-wait another thread ends: no livelock (only \"some thread runs\" is assumed)") {
     auto m = load(spinner + R"(
@@ -489,9 +494,7 @@ void late(void)
 }
 )",
                   {"spinner", "late"});
-    auto const r = search_both_ways(m);
-    REQUIRE(r.result == verdict::violation);
-    CHECK(r.violated == property::livelock);
+    require_livelock(m);
   }
   SECTION("a retry loop that may succeed on a later pass holds; one that never can is a livelock") {
     std::string const retry = R"(
@@ -514,9 +517,7 @@ void retry(void)
 )",
                       {"retry"}, 1, 1);
     // Once killed, the tryget fails on every pass.
-    auto const r = search_both_ways(never);
-    REQUIRE(r.result == verdict::violation);
-    CHECK(r.violated == property::livelock);
+    require_livelock(never);
   }
   SECTION("threads that keep each other running") {
     auto m = load(R"(
@@ -540,9 +541,7 @@ void pong(void)
 }
 )",
                   {"ping", "pong"});
-    auto const r = search_both_ways(m);
-    REQUIRE(r.result == verdict::violation);
-    CHECK(r.violated == property::livelock);
+    require_livelock(m);
   }
   SECTION("a loop of invisible code with no step in it") {
     auto m = load(R"(
