@@ -3,6 +3,7 @@
 #include "pgmapcheck/lang/check.hpp"
 
 #include "models/lifecycle.hpp"
+#include "pgmapcheck/lang/budget.hpp"
 #include "pgmapcheck/lang/scenario.hpp"
 #include "pgmapcheck/lang/witness.hpp"
 
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <malloc.h>
 #include <optional>
 #include <stdexcept>
 
@@ -352,8 +354,44 @@ std::string livelock_message(code_model const& m, search_result<code_model> cons
                      who.size() == 1 ? "finishes" : "finish", r.stuck_at, r.loop_from + 1, r.trace.size());
 }
 
-check_result run_check(spec const& s, limits const& lim) {
-  code_model m = lang::build_code_model(s);
+namespace {
+
+// Builds s's model (with witness w, if any) within --max-memory: loading is
+// charged against it, and the search gets what the compiled programs leave.
+// Past it, `out` is the run's answer: incomplete, naming where loading was.
+std::optional<code_model> load_within(spec const& s, lang::witness const* w, limits& lim, check_result& out) {
+  lang::load_budget budget(lim.max_memory_bytes);
+  std::optional<code_model> m;
+  try {
+    lang::load_scope const scope(budget);
+    m.emplace(w ? lang::build_code_model(s, *w) : lang::build_code_model(s));
+  } catch (lang::load_limit_error const& e) {
+    out = check_result{};
+    out.scenario = s;
+    out.result = verdict::incomplete;
+    out.incomplete_reason = "memory limit reached loading the model code (at " + e.where() + ")";
+    out.peak_memory_bytes = budget.peak();
+    return std::nullopt;
+  }
+  if (lim.max_memory_bytes != 0) {
+    // The parse and syntax trees are freed, but into the heap: give their
+    // pages back, so the search's memory is not counted on top of them.
+    if (budget.peak() > (std::uint64_t{1} << 20)) malloc_trim(0);
+    std::uint64_t held = 0;
+    for (auto const& t : m->threads()) held += lang::footprint(t);
+    lim.max_memory_bytes = held < lim.max_memory_bytes ? lim.max_memory_bytes - held : 1;
+  }
+  return m;
+}
+
+}  // namespace
+
+check_result run_check(spec const& s, limits const& given) {
+  limits lim = given;
+  check_result loaded;
+  auto built = load_within(s, nullptr, lim, loaded);
+  if (!built) return loaded;
+  code_model& m = *built;
   m.set_reductions(!lim.no_reduction);
   if (lim.no_partial_order) m.set_partial_order(false);
   auto r = explore(m, s.checked, lim);
@@ -458,18 +496,24 @@ struct witness_search {
   throw spec_error("--witness \"" + condition + "\"", 1, column, e.message);
 }
 
-check_result run_witness(spec const& s, std::string const& condition, limits const& lim) {
+check_result run_witness(spec const& s, std::string const& condition, limits const& given) {
   std::optional<lang::witness> w;
   try {
     w.emplace(condition);
   } catch (lang::witness_error const& e) {
     witness_failed(s, condition, e);
   }
+  limits lim = given;
+  check_result loaded;
   std::optional<code_model> built;
   try {
-    built.emplace(lang::build_code_model(s, *w));
+    built = load_within(s, &*w, lim, loaded);
   } catch (lang::witness_error const& e) {
     witness_failed(s, condition, e);
+  }
+  if (!built) {
+    loaded.witness = condition;
+    return loaded;
   }
   code_model const& m = *built;
   witness_search const search{m, *w};

@@ -3,6 +3,7 @@
 #include "pgmapcheck/lang/compile.hpp"
 
 #include "pgmapcheck/error.hpp"
+#include "pgmapcheck/lang/budget.hpp"
 #include "pgmapcheck/lang/parse.hpp"
 
 #include <algorithm>
@@ -46,6 +47,9 @@ bool reserved(std::string const& name) {
 void source_set::add(std::string const& name, std::string const& text, scenario_facts const& facts, bool replace,
                      std::string const* only) {
   auto const index = static_cast<std::uint16_t>(files_.size());
+  // The preprocessed copy, the lines kept for traces (a string each), and
+  // each function's text: about three copies of the file.
+  charge_load(3 * text.size() + 64 * static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n')), name, 1, 1);
   std::string const pre = preprocess(text, name, facts.kernel);
   unit u = parse_unit(pre, name, index);
   for (auto const& f : u.functions) {
@@ -250,6 +254,13 @@ class lowerer {
     throw spec_error(src_.files()[pos.file], static_cast<int>(pos.line), static_cast<int>(pos.column), message);
   }
 
+  // Charges the load budget for what the program grows by at pos.
+  void charge(source_pos const& pos, std::uint64_t bytes) const {
+    charge_load(bytes, src_.files()[pos.file], pos.line, pos.column);
+  }
+  // A string's heap bytes, if it outgrows its own buffer.
+  static std::uint64_t heap_bytes(std::string const& s) { return s.size() > 15 ? s.size() + 1 + 16 : 0; }
+
   // --- emission -----------------------------------------------------------
 
   std::uint16_t site_for(source_pos const& pos) {
@@ -264,6 +275,9 @@ class lowerer {
       if (last.pos.file == s.pos.file && last.pos.line == s.pos.line && last.calls == s.calls)
         return static_cast<std::uint16_t>(p_.sites.size() - 1);
     }
+    std::uint64_t bytes = 2 * sizeof(site) + heap_bytes(s.text) + heap_bytes(s.function) + 16;
+    for (auto const& c : s.calls) bytes += sizeof(std::string) + heap_bytes(c);
+    charge(pos, bytes);
     p_.sites.push_back(std::move(s));
     return static_cast<std::uint16_t>(p_.sites.size() - 1);
   }
@@ -279,6 +293,7 @@ class lowerer {
                     " instructions: call fewer functions, or smaller ones");
     last_pos_ = pos;
     in.site = site_for(pos);
+    charge(pos, 2 * sizeof(instr));  // the vector may be twice as long as it is full
     p_.code.push_back(in);
     return static_cast<std::uint16_t>(p_.code.size() - 1);
   }
@@ -331,6 +346,7 @@ class lowerer {
     if (p_.exprs.size() >= max_exprs)
       fail(last_pos_, "the thread's code, its calls inlined, runs past " + std::to_string(max_exprs) +
                           " expression nodes: call fewer functions, or smaller ones");
+    charge(last_pos_, 2 * sizeof(cexpr));
     p_.exprs.push_back(e);
     return static_cast<std::uint16_t>(p_.exprs.size() - 1);
   }
@@ -1060,6 +1076,19 @@ program compile_thread(source_set const& sources, std::string const& root, std::
   lowerer l(sources, facts, p);
   l.run_root(*f);
   return p;
+}
+
+std::uint64_t footprint(program const& p) {
+  auto heap = [](std::string const& s) -> std::uint64_t { return s.capacity() > 15 ? s.capacity() + 1 + 16 : 0; };
+  std::uint64_t bytes = sizeof(program) + p.code.capacity() * sizeof(instr) + p.exprs.capacity() * sizeof(cexpr) +
+                        p.sites.capacity() * sizeof(site) + p.slot_names.capacity() * sizeof(std::string) +
+                        p.slot_types.capacity() * sizeof(value_type);
+  for (auto const& s : p.sites) {
+    bytes += heap(s.text) + heap(s.function) + s.calls.capacity() * sizeof(std::string);
+    for (auto const& c : s.calls) bytes += heap(c);
+  }
+  for (auto const& n : p.slot_names) bytes += heap(n);
+  return bytes;
 }
 
 void check_all(source_set const& sources, scenario_facts const& facts) {

@@ -3,6 +3,7 @@
 #include "pgmapcheck/lang/parse.hpp"
 
 #include "pgmapcheck/error.hpp"
+#include "pgmapcheck/lang/budget.hpp"
 
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/parse_tree.hpp>
@@ -276,7 +277,26 @@ using selector = pt::selector<
     pt::fold_one::on<postfix_expr, mul_expr, add_expr, shift_expr, rel_expr, eq_expr, band_expr, bxor_expr, bor_expr,
                      land_expr, lor_expr, ternary_expr, expression, pp_cmp, pp_and, pp_or>>;
 
-using node = pt::node;
+// A parse tree node that charges the load budget for itself while it
+// lives: the node, its slot in its parent's children (a vector that may be
+// twice as long as it is full) and a malloc header.
+struct node : pt::basic_node<node> {
+  node() = default;
+  node(node const&) = delete;
+  node& operator=(node const&) = delete;
+  ~node() { release_load(charged_); }
+
+  template <class Rule, class Input, class... States>
+  void start(Input const& in, States&&... st) {
+    pt::basic_node<node>::template start<Rule>(in, st...);
+    std::uint64_t const bytes = sizeof(node) + 16 + 2 * sizeof(std::unique_ptr<node>);
+    charge_load(bytes, source, m_begin.line, m_begin.column);
+    charged_ = bytes;
+  }
+
+ private:
+  std::uint64_t charged_ = 0;
+};
 
 [[noreturn]] void fail_at(std::string const& file, pegtl::parse_error const& e) {
   auto const& pos = e.positions().front();
@@ -306,6 +326,13 @@ class converter {
   }
   [[noreturn]] void fail(node const& n, std::string const& message) const {
     throw spec_error(file_, static_cast<int>(n.m_begin.line), static_cast<int>(n.m_begin.column), message);
+  }
+  // Charges the load budget for the syntax tree made of n: twice the node
+  // (a vector's spare room, the nodes a chain of operators adds) and the
+  // malloc header. The syntax tree lives until the load ends.
+  template <class T>
+  void charge(node const& n) const {
+    charge_load(2 * (sizeof(T) + 16), file_, n.m_begin.line, n.m_begin.column);
   }
 
   // The type named by a type node and the stars of a declarator.
@@ -383,6 +410,7 @@ class converter {
   }
 
   stmt stmt_of(node const& n) const {
+    charge<stmt>(n);
     stmt s;
     s.pos = pos(n);
     using K = stmt::kind;
@@ -499,6 +527,7 @@ class converter {
     std::size_t const chain =
         n.is_type<postfix_expr>() ? n.children.size() : n.children.size() >= 3 ? n.children.size() / 2 : 0;
     nesting const level(*this, n, 1 + chain);
+    charge<expr>(n);
     expr e;
     e.pos = pos(n);
     using K = expr::kind;

@@ -88,3 +88,72 @@ TEST_CASE("limits: SIGINT ends the search with exit 130 and a whole report", "[l
   CHECK(j["states"].get<std::uint64_t>() > 0);
   for (auto const& e : std::filesystem::directory_iterator(out)) CHECK(e.path().string().find(".tmp") == std::string::npos);
 }
+
+namespace {
+
+// A spec whose model code parses into about a million tree nodes: 1,900
+// statements of 250 operators, in one thread (it is refused once compiled,
+// past a thread's 60,000 expression nodes, if loading gets that far).
+std::filesystem::path big_code() {
+  auto const path = std::filesystem::temp_directory_path() / "pgmapcheck-limits-big-code.toml";
+  std::string statement = "x = x";
+  for (int i = 0; i < 250; ++i) statement += "+x";
+  statement += ";\n";
+  std::ofstream out(path);
+  out << "title = \"t\"\nkernel = \"v5.10\"\npagemap = \"p2pdma\"\npages = 1\n[threads.t]\ncode = \"\"\"\nint x = 0;\n";
+  for (int i = 0; i < 1900; ++i) out << statement;
+  out << "\"\"\"\n";
+  return path;
+}
+
+// The big search with 18 functions no thread calls beside it, each of 100
+// statements of 100 operators: loading them takes tens of MiB, then freed.
+std::filesystem::path big_search_and_code() {
+  auto const path = std::filesystem::temp_directory_path() / "pgmapcheck-limits-big-search-and-code.toml";
+  std::ifstream in(big());
+  std::ofstream out(path);
+  out << in.rdbuf() << "\n[functions]\n";
+  std::string statement = "x = x";
+  for (int i = 0; i < 100; ++i) statement += " + x";
+  statement += ";\n";
+  for (int f = 0; f < 18; ++f) {
+    out << "unused" << f << " = \"\"\"\nvoid unused" << f << "(void)\n{\nint x = 0;\n";
+    for (int i = 0; i < 100; ++i) out << statement;
+    out << "}\n\"\"\"\n";
+  }
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("limits: loading model code stays inside --max-memory", "[limits]") {
+  auto out = std::filesystem::temp_directory_path() / "pgmapcheck-limits-load";
+  auto idle = run({"check", "--quiet", "--out", out.string(), (source / "specs/p2pdma/memunmap-alone-v5.10.toml").string()});
+  REQUIRE(idle.exit_code == 0);
+  auto const code = big_code().string();
+  auto const both = big_search_and_code().string();
+  for (long mib : {16L, 64L}) {
+    INFO(mib << " MiB");
+    // Parsing alone passes the limit: incomplete, at the place it was parsing.
+    auto o = run({"check", "--quiet", "--max-memory", std::to_string(mib), "--out", out.string(), code});
+    CHECK(o.exit_code == 3);
+    auto j = report(out);
+    CHECK(j["verdict"] == "incomplete");
+    CHECK(j["incomplete_reason"].get<std::string>().find("memory limit reached loading the model code (at " + code + ":") == 0);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's shadow memory is not the load's
+    CHECK(o.max_rss_kib - idle.max_rss_kib <= mib * 1024 * 11 / 10);
+#endif
+  }
+  for (long mib : {64L, 128L}) {
+    INFO(mib << " MiB");
+    // Loading fits, then the search fills what is left: the two do not add up.
+    auto s = run({"check", "--quiet", "--no-reduction", "--max-memory", std::to_string(mib), "--out", out.string(), both});
+    CHECK(s.exit_code == 3);
+    CHECK(report(out)["incomplete_reason"] == "memory limit reached");
+#if !defined(__SANITIZE_ADDRESS__)
+    CHECK(s.max_rss_kib - idle.max_rss_kib <= mib * 1024 * 11 / 10);
+#endif
+  }
+  // With no limit, the same code loads (and is refused as too large once compiled).
+  CHECK(run({"check", "--quiet", "--out", out.string(), code}).exit_code == 2);
+}

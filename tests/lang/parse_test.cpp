@@ -1,6 +1,7 @@
 // The model language's front end: the era preprocessor, the grammar, and
 // file:line:col errors for bad model code.
 #include "pgmapcheck/error.hpp"
+#include "pgmapcheck/lang/budget.hpp"
 #include "pgmapcheck/lang/parse.hpp"
 
 #include <catch2/catch.hpp>
@@ -122,4 +123,33 @@ TEST_CASE("lang: bad model code names file, line, column and what was expected",
   CHECK(parse_error("#define X 1\n") == "t.kc:1:1: unknown directive '#define': expected #if, #elif, #else or #endif");
   CHECK(parse_error(std::string(70, '(')) .find("nesting deeper than 64") != std::string::npos);
   CHECK(parse_error("void f(void) { do x(); (y); }\n") == "t.kc:1:24: expected 'while' after the do statement");
+}
+
+TEST_CASE("lang: parsing charges the load budget, and stops where it passes the limit", "[lang]") {
+  std::string text = "int f(void)\n{\n\tint x = 0;\n";
+  for (int i = 0; i < 200; ++i) text += "\tx = x + x + x + x;\n";
+  text += "\treturn x;\n}\n";
+  SECTION("no scope: nothing is charged") { CHECK_NOTHROW(parse_unit(text, "t.kc", 0)); }
+  SECTION("a roomy budget: it parses, and the trees were charged") {
+    load_budget budget(64 << 20);
+    load_scope const scope(budget);
+    parse_unit(text, "t.kc", 0);
+    CHECK(budget.peak() > 200 * 9 * sizeof(expr));  // the syntax tree alone
+    CHECK(budget.live() < budget.peak());            // the parse tree is given back
+  }
+  SECTION("a tight one: a located error, on a line of the code") {
+    load_budget budget(64 << 10);
+    load_scope const scope(budget);
+    try {
+      parse_unit(text, "t.kc", 0);
+      FAIL("parsed within 64 KiB");
+    } catch (load_limit_error const& e) {
+      std::string const where = e.where();
+      CHECK(where.rfind("t.kc:", 0) == 0);
+      int const line = std::stoi(where.substr(5));
+      CHECK(line > 3);
+      CHECK(line < 204);
+      CHECK(std::string(e.what()).find("passes --max-memory") != std::string::npos);
+    }
+  }
 }

@@ -154,6 +154,10 @@ struct program {
   bool uses_rcu_gp = false;  // calls synchronize_rcu: its record keeps a grace-period mask
 };
 
+// The bytes a compiled program holds: what it takes of --max-memory while
+// the search runs.
+std::uint64_t footprint(program const& p);
+
 // The primitives, by id; docs/language.md lists them with their semantics.
 std::vector<primitive> const& primitives();
 // The id of primitive `name`, or -1.
