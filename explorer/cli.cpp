@@ -1,5 +1,6 @@
 // The command line: check, list, test (exit codes as in docs/user-guide.md).
 #include "explorer/cli.hpp"
+#include "pgmapcheck/lang/budget.hpp"
 #include "pgmapcheck/lang/check.hpp"
 #include "pgmapcheck/lang/program.hpp"
 #include "pgmapcheck/lang/promela.hpp"
@@ -179,7 +180,11 @@ struct check_options {
 
 int run_check_command(check_options const& o) {
   std::vector<spec> specs;
-  if (!load_all(expand(o.specs), specs)) return bad_input;
+  {
+    lang::load_budget budget(static_cast<std::uint64_t>(o.max_memory_mib) << 20);
+    lang::load_scope const scope(budget);
+    if (!load_all(expand(o.specs), specs)) return bad_input;
+  }
   std::vector<models::era> eras;
   for (auto const& k : o.kernels) {
     auto e = models::parse_era(k);
@@ -728,7 +733,7 @@ int run_cli(int argc, char** argv) {
   check->add_flag("--json", co.json, "print report.json instead of the text trace");
   check->add_flag("--quiet", co.quiet, "print only the table (or nothing) and no progress");
   check->add_option("--max-states", co.max_states, "stop with 'incomplete' after this many states")->check(state_range);
-  check->add_option("--max-memory", co.max_memory_mib, "stop with 'incomplete' past this many MiB of search memory")
+  check->add_option("--max-memory", co.max_memory_mib, "stop with 'incomplete' past this many MiB (loading the code, then the search)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));
   check->add_option("--threads", co.threads, "search workers sharing one visited set (default: every core); any number gives the same result")
       ->check(CLI::Range(1, 256));
@@ -843,6 +848,9 @@ int run_cli(int argc, char** argv) {
   } catch (spec_error const& e) {  // bad model code in a spec or patch, found when it is compiled
     std::cerr << "error: " << e.what() << "\n";
     return bad_input;
+  } catch (lang::load_limit_error const& e) {  // a spec file too large to read within --max-memory
+    std::cerr << "incomplete: " << e.what() << "\n";
+    return incomplete;
   } catch (std::exception const& e) {
     std::cerr << "internal error: " << e.what() << "\n";
     return 4;

@@ -10,7 +10,7 @@ thread_local load_budget* current = nullptr;
 load_limit_error::load_limit_error(std::string_view file, std::size_t line, std::size_t column,
                                    std::uint64_t limit_bytes)
     : where_(std::string(file) + ":" + std::to_string(line) + ":" + std::to_string(column)),
-      what_(where_ + ": loading the model code here passes --max-memory (" + std::to_string(limit_bytes >> 20) +
+      what_(where_ + ": loading passes --max-memory here (" + std::to_string(limit_bytes >> 20) +
             " MiB)") {}
 
 void load_budget::charge(std::uint64_t bytes, std::string_view file, std::size_t line, std::size_t column) {
@@ -19,8 +19,8 @@ void load_budget::charge(std::uint64_t bytes, std::string_view file, std::size_t
   if (live_ > peak_) peak_ = live_;
 }
 
-load_scope::load_scope(load_budget& b) { current = &b; }
-load_scope::~load_scope() { current = nullptr; }
+load_scope::load_scope(load_budget& b) : outer_(current) { current = &b; }
+load_scope::~load_scope() { current = outer_; }
 
 void charge_load(std::uint64_t bytes, std::string_view file, std::size_t line, std::size_t column) {
   if (current) current->charge(bytes, file, line, column);

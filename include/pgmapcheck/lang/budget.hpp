@@ -40,17 +40,34 @@ class load_budget {
   std::uint64_t peak_ = 0;
 };
 
-// While one lives, this thread's loads charge `b` (at most one at a time).
+// While one lives, this thread's loads charge `b` (the innermost scope's).
 class load_scope {
  public:
   explicit load_scope(load_budget& b);
   ~load_scope();
   load_scope(load_scope const&) = delete;
   load_scope& operator=(load_scope const&) = delete;
+
+ private:
+  load_budget* outer_;
 };
 
 // Charges and releases this thread's budget, if a load_scope set one.
 void charge_load(std::uint64_t bytes, std::string_view file, std::size_t line, std::size_t column);
 void release_load(std::uint64_t bytes);
+
+// A charge for as long as it lives: what a load makes and frees itself.
+class load_charge {
+ public:
+  load_charge(std::uint64_t bytes, std::string_view file, std::size_t line, std::size_t column) : bytes_(bytes) {
+    charge_load(bytes, file, line, column);
+  }
+  ~load_charge() { release_load(bytes_); }
+  load_charge(load_charge const&) = delete;
+  load_charge& operator=(load_charge const&) = delete;
+
+ private:
+  std::uint64_t bytes_;
+};
 
 }  // namespace pgmapcheck::lang
