@@ -9,6 +9,8 @@
 #include <tao/pegtl/contrib/parse_tree.hpp>
 
 #include <charconv>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 
 namespace pgmapcheck::lang {
@@ -224,24 +226,37 @@ template <> inline constexpr auto error_message<grammar::eof> = "expected a func
 template <> inline constexpr auto error_message<grammar::_> = "expected white space";
 // clang-format on
 
-// How many rules the parse tree keeps may nest inside one another (a
-// statement in a statement, an operand under a unary operator or in a
-// ternary): past it the recursive-descent parser would run out of stack.
-// About 13 such rules nest for each parenthesis (an expression's operator
-// levels), so the 64 brackets the pre-scan allows fit.
+// How deep the recursive-descent parser may go: past it, it would run out
+// of stack. Two bounds, whichever comes first, with one message: rules
+// inside one another (about 13 nest for each parenthesis, an expression's
+// operator levels, so the 64 brackets the pre-scan allows fit), and the
+// stack those rules' frames take, measured, as their size differs between
+// builds (ASan's frames are several times larger). Each parse starts both.
 constexpr int max_parse_depth = 1200;
-thread_local int parse_depth = 0;  // reset by each parse
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::ptrdiff_t max_parse_stack = 6 << 20;
+#else
+constexpr std::ptrdiff_t max_parse_stack = 2 << 20;
+#endif
+thread_local int parse_depth = 0;
+thread_local std::uintptr_t parse_stack_base = 0;  // the stack as the parse began
 
-// Parses as usual, within max_parse_depth; a must<> that fails raises its
+std::uintptr_t stack_here() { return reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)); }
+
+void start_parse() {
+  parse_depth = 0;
+  parse_stack_base = stack_here();
+}
+
+// Parses as usual, within those bounds; a must<> that fails raises its
 // rule's message.
 template <class Rule>
 struct control : pegtl::normal<Rule> {
   template <class Input, class... States>
   static void start(Input const& in, States&&...) {
-    if (++parse_depth > max_parse_depth)
-      throw pegtl::parse_error("nested more than " + std::to_string(max_parse_depth) +
-                                   " deep (statements, operators or conditions inside one another)",
-                               in);
+    auto const used = static_cast<std::ptrdiff_t>(parse_stack_base - stack_here());  // the stack grows down
+    if (++parse_depth > max_parse_depth || used > max_parse_stack)
+      throw pegtl::parse_error("nested too deep (statements, operators or conditions inside one another)", in);
   }
   template <class Input, class... States>
   static void success(Input const&, States&&...) {
@@ -279,7 +294,10 @@ using selector = pt::selector<
 
 // A parse tree node that charges the load budget for itself while it
 // lives: the node, its slot in its parent's children (a vector that may be
-// twice as long as it is full) and a malloc header.
+// twice as long as it is full) and a malloc header. The charge is a call
+// of its own: inlined into the parser's recursion, its locals would grow
+// every level's stack frame (under ASan, past the nesting max_parse_depth
+// allows).
 struct node : pt::basic_node<node> {
   node() = default;
   node(node const&) = delete;
@@ -289,12 +307,15 @@ struct node : pt::basic_node<node> {
   template <class Rule, class Input, class... States>
   void start(Input const& in, States&&... st) {
     pt::basic_node<node>::template start<Rule>(in, st...);
+    charge();
+  }
+
+ private:
+  [[gnu::noinline]] void charge() {
     std::uint64_t const bytes = sizeof(node) + 16 + 2 * sizeof(std::unique_ptr<node>);
     charge_load(bytes, source, m_begin.line, m_begin.column);
     charged_ = bytes;
   }
-
- private:
   std::uint64_t charged_ = 0;
 };
 
@@ -689,7 +710,7 @@ std::string preprocess(std::string_view text, std::string const& file, int kerne
       auto condition = [&]() -> bool {
         pegtl::memory_input in(rest.data(), rest.data() + rest.size(), file, 0, static_cast<std::size_t>(line_no), de + 1);
         try {
-          parse_depth = 0;
+          start_parse();
           auto root = pt::parse<pp_line, node, selector, pegtl::nothing, control>(in);
           return pp_value(*root->children.front(), kernel) != 0;
         } catch (pegtl::parse_error const& e) {
@@ -750,7 +771,7 @@ unit parse_unit(std::string_view text, std::string const& file, std::uint16_t fi
   }
   pegtl::memory_input in(text.data(), text.size(), file);
   try {
-    parse_depth = 0;
+    start_parse();
     auto root = pt::parse<unit_rule, node, selector, pegtl::nothing, control>(in);
     return converter(file, file_index, text).convert(*root);
   } catch (pegtl::parse_error const& e) {
