@@ -152,6 +152,16 @@ void write_outputs(check_result const& r, std::filesystem::path const& dir, rend
   }
 }
 
+// The kernels a --kernel or --base may name: "v5.10, rfc-v3, ... or v7.0".
+std::string known_kernels() {
+  std::string s;
+  for (std::size_t i = 0; i < models::era_names.size(); ++i) {
+    if (i) s += i + 1 == models::era_names.size() ? " or " : ", ";
+    s += models::era_names[i];
+  }
+  return s;
+}
+
 // The most states --state-graph draws: past it the picture says nothing.
 constexpr std::size_t state_graph_limit = 300;
 
@@ -189,7 +199,7 @@ int run_check_command(check_options const& o) {
   for (auto const& k : o.kernels) {
     auto e = models::parse_era(k);
     if (!e) {
-      std::cerr << fmt::format("error: unknown kernel '{}': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15\n", k);
+      std::cerr << fmt::format("error: unknown kernel '{}': expected {}\n", k, known_kernels());
       return bad_input;
     }
     eras.push_back(*e);
@@ -416,7 +426,7 @@ int run_list_command(bool json) {
   j["primitives"] = prims;
   // The functions a thread can run (no parameters), from the newest era's library.
   lang::scenario_facts facts;
-  facts.kernel = lang::release_of(models::era::v6_15);
+  facts.kernel = lang::release_of(models::newest_era);
   auto const lib = lang::load_library(facts);
   auto roots = ordered_json::array();
   for (auto const& [name, f] : lib.functions())
@@ -467,7 +477,7 @@ int run_promela_command(std::string const& path, std::string const& out) {
 
 int run_show_command(std::string const& name, std::string const& kernel) {
   auto e = models::parse_era(kernel);
-  if (!e) throw usage_error("unknown kernel '" + kernel + "': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15");
+  if (!e) throw usage_error("unknown kernel '" + kernel + "': expected " + known_kernels());
   lang::scenario_facts facts;
   facts.kernel = lang::release_of(*e);
   auto lib = lang::load_library(facts);
@@ -510,9 +520,8 @@ struct diff_options {
 int run_diff_command(diff_options const& o) {
   auto base_era = models::parse_era(o.base.front());
   if (!base_era) {
-    std::cerr << fmt::format("error: --base '{}': expected a kernel first (v5.10, rfc-v3, v5.18, v6.1 or v6.15), then "
-                             "any patches stacked on it\n",
-                             o.base.front());
+    std::cerr << fmt::format("error: --base '{}': expected a kernel first ({}), then any patches stacked on it\n",
+                             o.base.front(), known_kernels());
     return bad_input;
   }
   semantics base = on_era(*base_era);
@@ -616,7 +625,7 @@ struct draw_options {
 // One side of a drawing: an era and the patches on it.
 semantics draw_side(std::string const& kernel, std::vector<std::string> const& patches) {
   auto era = models::parse_era(kernel);
-  if (!era) throw usage_error("unknown kernel '" + kernel + "': expected v5.10, rfc-v3, v5.18, v6.1 or v6.15");
+  if (!era) throw usage_error("unknown kernel '" + kernel + "': expected " + known_kernels());
   semantics sem = on_era(*era);
   for (auto const& p : patches) sem.patches.push_back(load_patch(p));
   return sem;
@@ -679,7 +688,7 @@ int run_draw_command(draw_options const& o) {
   std::string dot, name = o.type;
   try {
     if (!o.function.empty()) {
-      semantics const sem = draw_side(o.kernel.empty() ? "v6.15" : o.kernel, o.patches);
+      semantics const sem = draw_side(o.kernel.empty() ? std::string(models::name_of(models::newest_era)) : o.kernel, o.patches);
       auto const [thread, files] = thread_running(*type, sem, o.function);
       dot = render_function(thread, files, o.function,
                             fmt::format("{}() under {}, {} (as thread {} runs it)", o.function, sem.name(false), o.type,
@@ -767,10 +776,10 @@ int run_cli(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties, knobs, primitives and thread functions");
   list->add_flag("--json", list_json, "as JSON");
 
-  std::string show_name, show_kernel = "v6.15";
+  std::string show_name, show_kernel(models::name_of(models::newest_era));
   auto* show = app.add_subcommand("show", "a kernel library function's model code for an era");
   show->add_option("function", show_name, "the function")->required();
-  show->add_option("--kernel", show_kernel, "the era (default v6.15)");
+  show->add_option("--kernel", show_kernel, "the era (default: the newest)");
 
   std::string promela_spec, promela_out;
   auto* promela = app.add_subcommand("promela", "a scenario's model code as a Promela model for SPIN (the unreduced state graph)");

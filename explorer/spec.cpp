@@ -237,8 +237,8 @@ class parser {
       if (!models::applies(*kind, s.sc.type))
         fail(n, "actor kind '" + std::string(key.str()) + "' does not run against pagemap '" +
                     std::string(name_of(s.sc.type)) + "' (docs/kernel-model.md, Actors)");
-      if (*kind == actor_kind::p2p_mmap && s.sc.kernel != models::era::v6_15)
-        fail(n, "actor kind 'p2p_mmap' needs the P2PDMA mmap path (p2pmem_alloc_mmap, v6.2): expected kernel 'v6.15'");
+      if (*kind == actor_kind::p2p_mmap && s.sc.kernel < models::era::v6_15)
+        fail(n, "actor kind 'p2p_mmap' needs the P2PDMA mmap path (p2pmem_alloc_mmap, v6.2): expected kernel 'v6.15' or later");
       int count = static_cast<int>(integer_at(n, "actor count '" + std::string(key.str()) + "'", 0, models::max_actors));
       if (*kind == actor_kind::memunmap && count > 1) fail(n, "memunmap runs at most once per pgmap: expected 0 or 1");
       total += count;
@@ -678,8 +678,8 @@ spec with_kernel(spec s, models::era e) {
     throw spec_error(s.path, 1, 1,
                      "pagemap '" + std::string(name_of(s.sc.type)) + "' did not exist in " + std::string(name_of(e)));
   for (int a = 0; a < s.sc.actor_count; ++a)
-    if (s.sc.actors[static_cast<std::size_t>(a)] == models::actor_kind::p2p_mmap && e != models::era::v6_15)
-      throw spec_error(s.path, 1, 1, "actor kind 'p2p_mmap' needs kernel 'v6.15' (p2pmem_alloc_mmap came in v6.2)");
+    if (s.sc.actors[static_cast<std::size_t>(a)] == models::actor_kind::p2p_mmap && e < models::era::v6_15)
+      throw spec_error(s.path, 1, 1, "actor kind 'p2p_mmap' needs kernel 'v6.15' or later (p2pmem_alloc_mmap came in v6.2)");
   s.sc.kernel = e;
   s.sc.rule = models::preset(e, s.sc.type);
   s.era_patches = era_functions(e);

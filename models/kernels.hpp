@@ -12,14 +12,15 @@
 
 namespace pgmapcheck::models {
 
-enum class era : std::uint8_t { v5_10, rfc_v3, v5_18, v6_1, v6_15 };
-inline constexpr std::array<std::string_view, 5> era_names{"v5.10", "rfc-v3", "v5.18", "v6.1", "v6.15"};
-inline constexpr std::array<std::string_view, 5> era_meanings{
+enum class era : std::uint8_t { v5_10, rfc_v3, v5_18, v6_1, v6_15, v7_0 };
+inline constexpr std::array<std::string_view, 6> era_names{"v5.10", "rfc-v3", "v5.18", "v6.1", "v6.15", "v7.0"};
+inline constexpr std::array<std::string_view, 6> era_meanings{
     "Linux v5.10: 1-based ZONE_DEVICE refcounts, put_page -> put_dev_pagemap",
     "RFC v3 'mm: remove extra ZONE_DEVICE struct page refcount' (20201001181715.17416-3-rcampbell@nvidia.com)",
     "Linux v5.18: 27674ef6c73f 'mm: remove the extra ZONE_DEVICE struct page refcount'",
     "Linux v6.1: ef233450898f + 0dc45ca1ce18 (device private frees at 0, pgmap ref per allocation)",
     "Linux v6.15: 38607c62b34b 'fs/dax: properly refcount fs dax pages'",
+    "Linux v7.0: the P2PDMA mmap error-path fixes 6220694c52a5, cb500023a752, 83014d82a110",
 };
 
 enum class pagemap : std::uint8_t { device_private, device_coherent, fs_dax, generic, p2pdma };
@@ -32,6 +33,9 @@ inline constexpr std::array<std::string_view, 5> pagemap_meanings{
     "MEMORY_DEVICE_GENERIC: device-dax and other plain ZONE_DEVICE memory",
     "MEMORY_DEVICE_PCI_P2PDMA: PCI BAR memory handed out by pci_alloc_p2pmem",
 };
+
+// The newest kernel the library holds: what show and draw read by default.
+inline constexpr era newest_era = era::v7_0;
 
 constexpr std::string_view name_of(era e) { return era_names[static_cast<std::size_t>(e)]; }
 constexpr std::string_view name_of(pagemap t) { return pagemap_names[static_cast<std::size_t>(t)]; }
@@ -133,10 +137,11 @@ constexpr rules preset(era e, pagemap t) {
       break;
     case era::v6_1:
     case era::v6_15:
+    case era::v7_0:
       r.free_refcount = priv_or_coh ? 0 : 1;
       r.memremap_pgmap_refs = !priv_or_coh;
       r.allocated_pgmap_ref = priv_or_coh;
-      if (e == era::v6_15) {
+      if (e >= era::v6_15) {
         // 38607c62b34b, aed877c2b425: FS_DAX and P2PDMA pages are 0-based, a
         // mapping holds a reference (GENERIC stays 1-based, so rests at 2),
         // and the P2PDMA mmap path holds a pgmap ref per page.
@@ -151,7 +156,7 @@ constexpr rules preset(era e, pagemap t) {
 
 // Returns true iff type t existed in era e (MEMORY_DEVICE_COHERENT came in v6.1).
 constexpr bool exists_in(pagemap t, era e) {
-  return t != pagemap::device_coherent || e == era::v6_1 || e == era::v6_15;
+  return t != pagemap::device_coherent || e >= era::v6_1;
 }
 
 std::optional<era> parse_era(std::string_view name);

@@ -18,14 +18,25 @@ namespace pgmapcheck::lang {
 
 namespace {
 // The check macros the compiler expands (include/asm-generic/bug.h,
-// include/linux/mmdebug.h), each with its argument count: a WARN lowers to
-// the WARN_ON primitive, the rest to BUG_ON.
+// include/linux/mmdebug.h), each with its argument count and whether it
+// warns (the WARN_ON primitive) or BUGs (BUG_ON). The VM_ ones are as under
+// CONFIG_DEBUG_VM, which the model assumes (docs/kernel-model.md).
 struct check_macro {
   std::string_view name;
   std::size_t args;
+  bool warns;
 };
-constexpr std::array<check_macro, 7> check_macros{{
-    {"WARN_ON", 1}, {"WARN_ON_ONCE", 1}, {"WARN", 2}, {"WARN_ONCE", 2}, {"BUG_ON", 1}, {"VM_BUG_ON", 1}, {"VM_BUG_ON_PAGE", 2},
+constexpr std::array<check_macro, 10> check_macros{{
+    {"WARN_ON", 1, true},
+    {"WARN_ON_ONCE", 1, true},
+    {"WARN", 2, true},
+    {"WARN_ONCE", 2, true},
+    {"VM_WARN_ON", 1, true},
+    {"VM_WARN_ON_ONCE", 1, true},
+    {"VM_WARN_ON_ONCE_PAGE", 2, true},
+    {"BUG_ON", 1, false},
+    {"VM_BUG_ON", 1, false},
+    {"VM_BUG_ON_PAGE", 2, false},
 }};
 check_macro const* find_check_macro(std::string_view name) {
   for (auto const& c : check_macros)
@@ -663,7 +674,7 @@ class lowerer {
         fail(e.pos, n + " takes " + std::to_string(want) + " argument" + (want == 1 ? "" : "s") + ", not " +
                         std::to_string(e.kids.size()));
       std::uint16_t c = value(e.kids[0]);
-      return local(emit_action(n.rfind("WARN", 0) == 0 ? "WARN_ON" : "BUG_ON", {c}, e.pos, value_type::boolean));
+      return local(emit_action(macro->warns ? "WARN_ON" : "BUG_ON", {c}, e.pos, value_type::boolean));
     }
     if (n == "choose_page") return choose_page(e);
     if (is_wait_macro(n)) return wait_loop(e);

@@ -21,6 +21,7 @@ int release_of(models::era e) {
     case models::era::v5_18: return release(5, 18);
     case models::era::v6_1: return release(6, 1);
     case models::era::v6_15: return release(6, 15);
+    case models::era::v7_0: return release(7, 0);
   }
   return release(5, 10);
 }

@@ -258,6 +258,26 @@ witness::~witness() = default;
 witness::witness(witness&&) noexcept = default;
 witness& witness::operator=(witness&&) noexcept = default;
 
+namespace {
+
+// The model file FILE names in ran(FILE:LINE): the file of that name, or
+// else the one file whose path ends in "/FILE" (a patch or spec as the
+// command line reached it: "../specs/patches/fix.toml" for "fix.toml" or
+// "specs/patches/fix.toml"). -1 if none, -2 if more than one.
+int file_named(std::vector<std::string> const& files, std::string_view want) {
+  if (auto const it = std::find(files.begin(), files.end(), want); it != files.end())
+    return static_cast<int>(it - files.begin());
+  int found = -1;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::string_view const f = files[i];
+    if (f.size() > want.size() && f.ends_with(want) && f[f.size() - want.size() - 1] == '/')
+      found = found == -1 ? static_cast<int>(i) : -2;
+  }
+  return found;
+}
+
+}  // namespace
+
 std::vector<code_setup::requirement> witness::history(std::vector<program> const& threads,
                                                       std::vector<std::string> const& files) const {
   std::vector<code_setup::requirement> out;
@@ -267,8 +287,7 @@ std::vector<code_setup::requirement> witness::history(std::vector<program> const
     r.threads = threads.size() >= 32 ? 0xffffffffu : (1u << threads.size()) - 1;
     if (is_line(n.name)) {
       auto const colon = n.name.rfind(':');
-      auto const file = std::find(files.begin(), files.end(), n.name.substr(0, colon));
-      r.file = file == files.end() ? -1 : static_cast<int>(file - files.begin());
+      r.file = std::max(-1, file_named(files, std::string_view(n.name).substr(0, colon)));
       r.line = std::atoi(n.name.c_str() + colon + 1);
     } else {
       r.function = n.name;
@@ -290,13 +309,19 @@ void witness::bind(code_model const& m) const {
     bool const fn = n.k == node::kind::ran ? !is_line(n.name) : n.k == node::kind::asleep && !n.function.empty();
     if (fn || (n.k == node::kind::ran && is_line(n.name))) {
       std::string const& want = n.k == node::kind::ran ? n.name : n.function;
+      int file = -1;
+      std::uint32_t line = 0;
+      if (!fn) {
+        auto const colon = want.rfind(':');
+        file = file_named(m.files(), std::string_view(want).substr(0, colon));
+        if (file == -2) fail("'" + want.substr(0, colon) + "' ends more than one model file's path: write more of it");
+        line = static_cast<std::uint32_t>(std::atoi(want.c_str() + colon + 1));
+      }
       bool found = false;
       for (auto const& prog : m.threads())
         for (auto const& in : prog.code) {
           auto const& w = prog.sites[in.site];
-          if (fn ? runs_in(w, want)
-                 : fmt::format("{}:{}", m.files()[w.pos.file], w.pos.line) == want)
-            found = true;
+          if (fn ? runs_in(w, want) : static_cast<int>(w.pos.file) == file && w.pos.line == line) found = true;
         }
       if (!found)
         fail(std::string(fn ? "no thread of this scenario runs model function '"

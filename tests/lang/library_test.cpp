@@ -13,7 +13,7 @@
 using namespace pgmapcheck;
 
 TEST_CASE("library: every model file loads and checks for every era and type", "[library]") {
-  for (auto e : {models::era::v5_10, models::era::v5_18, models::era::v6_1, models::era::v6_15})
+  for (auto e : {models::era::v5_10, models::era::v5_18, models::era::v6_1, models::era::v6_15, models::era::v7_0})
     for (int type = 1; type <= 5; ++type) {
       lang::scenario_facts facts;
       facts.kernel = lang::release_of(e);

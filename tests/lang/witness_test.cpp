@@ -95,3 +95,18 @@ TEST_CASE("witness: the search finds a shortest run, or says none exists", "[wit
   CHECK_FALSE(waits.trace.back().blocks.empty());
   CHECK(run_witness(fixed, "asleep(truncate, dax_iomap_pte_fault)", {}).witness_reached == false);
 }
+
+TEST_CASE("witness: ran(FILE:LINE) names a file by its path or the end of it", "[witness]") {
+  // The patch's function comes from wherever the command line reached the
+  // patch file; the end of its path names it from any directory.
+  auto const s = catalog("p2pdma/mmap-reset-fixed-v7.0.toml");
+  std::string const line = ":98";  // set_page_count(page, 0) before gen_pool_free
+  for (std::string file : {"p2pdma-reset-before-free-on-v7.0.toml", "patches/p2pdma-reset-before-free-on-v7.0.toml"}) {
+    INFO(file);
+    auto const w = run_witness(s, "ran(" + file + line + ")", {});
+    CHECK(w.witness_reached);
+  }
+  // A part of a name is not the end of a path; a line no step is on is refused.
+  CHECK(error_of(s, "ran(free-on-v7.0.toml:98)").find("runs model line") != std::string::npos);
+  CHECK(error_of(s, "ran(p2pdma-reset-before-free-on-v7.0.toml:3)").find("runs model line") != std::string::npos);
+}

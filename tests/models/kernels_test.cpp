@@ -42,7 +42,7 @@ TEST_CASE("kernels: memremap's refs and the ref-leak baseline, per era and type"
   CHECK(preset(era::v6_1, p2pdma).mapped_pgmap_ref == 0);
   CHECK(preset(era::v6_15, p2pdma).mapped_pgmap_ref == 1);
   for (auto t : all_types)
-    for (auto e : {era::v5_10, era::rfc_v3, era::v5_18, era::v6_1, era::v6_15}) CHECK(preset(e, t).cached_refcount == 0);
+    for (auto e : {era::v5_10, era::rfc_v3, era::v5_18, era::v6_1, era::v6_15, era::v7_0}) CHECK(preset(e, t).cached_refcount == 0);
 }
 
 TEST_CASE("kernels: device_coherent exists from v6.1", "[kernels]") {
@@ -69,4 +69,14 @@ TEST_CASE("kernels: every rules field is exactly one named, sourced knob", "[ker
   CHECK(fields.size() == knobs.size());
   CHECK(sizeof(rules) == knobs.size());  // rules holds nothing but knobs
   CHECK(find_knob("no_such_knob") == nullptr);
+}
+
+TEST_CASE("kernels: v7.0 changes code only, no era value", "[kernels]") {
+  // The three P2PDMA fixes v7.0 brings are model code (p2pmem_alloc_mmap);
+  // every value of the era table is v6.15's.
+  for (auto t : all_types) {
+    CHECK(preset(era::v7_0, t) == preset(era::v6_15, t));
+    CHECK(exists_in(t, era::v7_0));
+  }
+  CHECK(newest_era == era::v7_0);
 }
