@@ -1,17 +1,18 @@
 // Golden traces: the trace.txt (and for some the trace.dot) of a few catalog
 // specs run on model code, as reviewed. A change to a model, a step or a
-// renderer that changes these is a change to review: regenerate with
-//   build/dev/pgmapcheck check specs/TYPE/NAME.toml --out /tmp/g &&
-//   cp /tmp/g/trace.txt tests/golden/TYPE_NAME.txt && cp /tmp/g/trace.dot tests/golden/TYPE_NAME.dot
+// renderer that changes these is a change to review: the failure prints a
+// line diff, and
+//   BLESS=1 build/dev/tests/pgmapcheck_tests "[golden]"
+// rewrites the files that differ (the run names each), for the review to
+// see in git diff.
 #include "pgmapcheck/dot.hpp"
 #include "pgmapcheck/spec.hpp"
 #include "pgmapcheck/trace.hpp"
+#include "tests/support/golden.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 using namespace pgmapcheck;
 
@@ -26,17 +27,14 @@ TEST_CASE("golden: model-code traces of catalog specs are as reviewed", "[golden
         spec_path = root / "specs" / std::string(type) / (stem.substr(type.size() + 1) + ".toml");
     INFO(e.path().string());
     REQUIRE(std::filesystem::exists(spec_path));
-    std::ifstream in(e.path());
-    std::stringstream want;
-    want << in.rdbuf();
     auto const r = run_check(load_spec(spec_path), {});
-    if (e.path().extension() == ".dot") {
-      CHECK(render_dot(r) == want.str());
-      ++dots;
-    } else {
-      CHECK(render_text(r) == want.str());
-      ++texts;
-    }
+    bool const dot = e.path().extension() == ".dot";
+    bool blessed = false;
+    std::string const differs = golden::check(e.path(), dot ? render_dot(r) : render_text(r), blessed);
+    if (blessed) WARN("blessed " << e.path().string());
+    INFO(differs);
+    CHECK(differs.empty());
+    ++(dot ? dots : texts);
   }
   CHECK(texts >= 3);
   CHECK(dots >= 2);
