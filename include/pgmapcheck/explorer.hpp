@@ -423,6 +423,348 @@ void decide_livelock(M const& m, Store& store, stored_graph const* graph, proper
   }
 }
 
+// One breadth-first search (explore_bfs), in its three parts: expand a
+// level (workers take runs of the frontier in turn, the tables growing
+// between rounds), order the next level as a one-thread queue would have
+// found it, and finish (the figures, livelock, the counterexample).
+template <model M>
+class bfs {
+ public:
+  bfs(M const& m, property_set checked, limits const& lim)
+      : m_(m), checked_(checked), lim_(lim), start_(clock::now()), last_progress_(start_),
+        store_(make_visited(m, lim.max_memory_bytes)), pool_(std::max(1u, lim.threads)), tallies_(pool_.size()),
+        batches_(pool_.size()), width_(state_size(m)) {}
+
+  search_result<M> search() {
+    r_.initial = m_.initial();
+    if (!store_.grow() || store_.insert_growing(bytes_of(r_.initial), 0).status != insert_status::fresh)
+      limit_reached(memory_limit);
+    level_start_ = store_.size();
+    // With livelock checked, the search records the graph it stores as it
+    // goes, so that deciding livelock is one backward pass over it.
+    if constexpr (stuck_model<M>)
+      if (checked_.has(property::livelock)) graph_.emplace(store_.memory());
+    while (stop_ == running) {
+      level_start_ = store_.size();
+      std::vector<run> runs;
+      struct give_back {  // the runs' records, counted as they grew (push_counted), go with the level
+        std::vector<run>& runs;
+        memory_account& memory;
+        ~give_back() {
+          for (auto const& u : runs) memory.give((u.targets.capacity() + u.degree.capacity()) * sizeof(std::uint32_t));
+        }
+      } const release{runs, store_.memory()};
+      if (!expand_level(runs) || !order_level(runs)) break;
+    }
+    return finish();
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  using state = typename M::state;
+  static constexpr std::uint64_t none = ~std::uint64_t{0};
+  enum stop_reason : int { running, state_limit, memory_limit, interrupted };
+
+  // A run of frontier states; one that meets a full table stops where it is
+  // and goes on after the tables grow.
+  struct run {
+    std::uint32_t pos, end;
+    std::uint32_t skip = 0;  // successors of the frontier's state pos already handled
+    bool done = false;
+    // With a graph recorded: the indices its states' successors were
+    // stored at (this level's new ones provisional), and how many each has.
+    std::vector<std::uint32_t> targets, degree;
+    std::uint32_t pending = 0;  // of the state at pos
+  };
+  struct alignas(64) tally {
+    std::uint64_t transitions = 0;
+    unsigned apart = 0;  // the most parts a successor met differs from its parent in
+    bool back = false;   // a successor met was stored at its parent's level or before
+  };
+  // Per worker: the successors of the state it expands, as stored bytes,
+  // with their steps and prepared lookups.
+  struct batch {
+    std::vector<unsigned char> bytes;
+    std::vector<typename M::step> steps;
+    std::vector<typename visited_set<state>::prepared> preps;
+    std::vector<insert_status> ready;  // fresh: its parts are stored; else what stopped them
+  };
+
+  void limit_reached(int why) {  // the first limit met is the one reported
+    int expected = running;
+    stop_.compare_exchange_strong(expected, why);
+  }
+
+  // Expands the level: returns false when the search stops here (a
+  // violation found, a limit, an interruption).
+  bool expand_level(std::vector<run>& runs) {
+    constexpr std::uint32_t run_states = 32;
+    for (std::uint32_t p = 0; p < frontier_; p += run_states) {
+      runs.emplace_back();
+      runs.back().pos = p;
+      runs.back().end = std::min(p + run_states, frontier_);
+    }
+    step_hit_ = none;
+    terminal_hit_ = none;
+    // Runs until every run is done; the tables grow between rounds.
+    std::vector<std::uint32_t> pending(runs.size());
+    for (std::uint32_t k = 0; k < pending.size(); ++k) pending[k] = k;
+    while (!pending.empty()) {
+      std::atomic<std::size_t> next{0};
+      full_ = false;
+      auto work = [&](unsigned w) {
+        for (std::size_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < pending.size();)
+          expand(runs[pending[k]], w);
+      };
+      if (pending.size() == 1)
+        work(0);  // one run: no worker would have anything to do
+      else
+        pool_.run(work);
+      if (stop_ == interrupted) break;
+      if (full_ && !store_.grow_refused()) limit_reached(memory_limit);
+      std::erase_if(pending, [&](std::uint32_t k) { return runs[k].done; });
+    }
+    level_whole_ = stop_ != interrupted;
+
+    if (terminal_hit_ != none) {
+      hit_ = std::pair{static_cast<std::uint32_t>(terminal_hit_.load()), 0u};
+      return false;
+    }
+    if (step_hit_ != none) {
+      hit_ = std::pair{static_cast<std::uint32_t>(step_hit_.load() >> 32), static_cast<std::uint32_t>(step_hit_.load())};
+      return false;
+    }
+    return stop_ == running;
+  }
+
+  // Expands the frontier states of run u on worker w.
+  void expand(run& u, unsigned w) {
+    std::uint64_t& transitions = tallies_[w].transitions;
+    for (; u.pos < u.end; ++u.pos) {
+      if (lim_.cancel && lim_.cancel->load(std::memory_order_relaxed)) stop_ = interrupted;
+      if (stop_.load(std::memory_order_relaxed) == interrupted) return;
+      std::uint32_t const id = level_first_[level_] + u.pos;
+      state const current = store_[id];
+      // The successors are gathered and prepared (their lookups' first
+      // cache lines asked for) before any is inserted, in order.
+      auto& b = batches_[w];
+      b.steps.clear();
+      std::uint32_t seen = 0;
+      m_.for_each_successor(current, [&](typename M::step const& st, state const& next) {
+        if (++seen <= u.skip) return;  // handled before the tables grew
+        if (b.bytes.size() < (b.steps.size() + 1) * width_) b.bytes.resize(2 * (b.steps.size() + 1) * width_);
+        std::memcpy(b.bytes.data() + b.steps.size() * width_, bytes_of(next), width_);
+        b.steps.push_back(st);
+      });
+      if (b.preps.size() < b.steps.size()) b.preps.resize(b.steps.size());
+      auto const parent = store_.row(id);
+      for (std::size_t i = 0; i < b.steps.size(); ++i) {
+        store_.prepare(b.bytes.data() + i * width_, parent, b.preps[i]);
+        tallies_[w].apart = std::max(tallies_[w].apart, store_.parts_changed(b.preps[i]));
+      }
+      // Then their parts are stored (and their rows' slots asked for), up
+      // to a table that refuses; a violating successor is not stored.
+      b.ready.assign(b.steps.size(), insert_status::full);
+      for (std::size_t i = 0; i < b.steps.size(); ++i) {
+        if (!(m_.check(b.steps[i]) & checked_).empty()) continue;
+        b.ready[i] = store_.resolve(b.bytes.data() + i * width_, b.preps[i]);
+        if (b.ready[i] != insert_status::fresh) break;
+      }
+      bool blocked = false;
+      std::uint32_t ordinal = u.skip;
+      for (std::size_t i = 0; i < b.steps.size() && !blocked; ++i) {
+        ++ordinal;
+        ++transitions;
+        std::uint64_t const key = std::uint64_t{u.pos} << 32 | ordinal;
+        if (!(m_.check(b.steps[i]) & checked_).empty()) {
+          lower_to(step_hit_, key);
+          continue;
+        }
+        if (stop_.load(std::memory_order_relaxed) != running) continue;
+        auto const in = b.ready[i] == insert_status::fresh ? store_.insert(b.bytes.data() + i * width_, key, b.preps[i])
+                                                           : inserted{0, b.ready[i]};
+        switch (in.status) {
+          case insert_status::full:
+            blocked = true;
+            --transitions;
+            u.skip = ordinal - 1;
+            break;
+          case insert_status::no_memory: limit_reached(memory_limit); break;
+          case insert_status::fresh:
+            if (lim_.max_states && store_.size() > lim_.max_states) limit_reached(state_limit);
+            break;
+          case insert_status::old:
+            if (in.index >= level_start_)
+              lower_to(std::atomic_ref(store_.link(in.index)), key);
+            else
+              tallies_[w].back = true;  // a step to this level or an earlier one: the graph may have a cycle
+            break;
+        }
+        if (graph_ && (in.status == insert_status::fresh || in.status == insert_status::old)) {
+          if (!push_counted(u.targets, static_cast<std::uint32_t>(in.index), store_.memory())) recording_refused_ = true;
+          ++u.pending;
+        }
+      }
+      if (blocked) {
+        full_.store(true, std::memory_order_relaxed);
+        return;
+      }
+      u.skip = 0;
+      if (graph_) {
+        if (!push_counted(u.degree, u.pending, store_.memory())) recording_refused_ = true;
+        u.pending = 0;
+      }
+      if (ordinal == 0 && !(m_.check_terminal(current) & checked_).empty()) lower_to(terminal_hit_, u.pos);
+      if (w == 0 && lim_.progress && (u.pos & 255) == 0) progress();
+    }
+    u.done = true;
+  }
+
+  void progress() {
+    auto const now = clock::now();
+    if (now - last_progress_ < std::chrono::seconds(1)) return;
+    double const secs = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "progress: %zu states, %.0f states/s, depth %u, %.1f MiB\n", store_.size(),
+                 static_cast<double>(store_.size()) / secs, level_,
+                 static_cast<double>(store_.memory_bytes()) / 1048576.0);
+    last_progress_ = now;
+  }
+
+  // Puts the next level in the order a one-thread queue would have found
+  // it: by parent position (a counting sort), then ordinal; its states are
+  // stored in that order, and their links are spent. Returns false when
+  // there is no next level, or no memory to order it in.
+  bool order_level(std::vector<run>& runs) {
+    // (Arrays as long as a level: counted in the memory limit.)
+    std::size_t const fresh = store_.size() - level_start_;
+    counted_array<std::uint32_t> count(store_.memory(), frontier_ + 1), next(store_.memory(), fresh);
+    if (!count || (fresh && !next)) {
+      limit_reached(memory_limit);
+      return false;
+    }
+    for (std::size_t i = 0; i < fresh; ++i) ++count[(store_.link(static_cast<std::uint32_t>(level_start_ + i)) >> 32) + 1];
+    for (std::size_t p = 1; p < count.size(); ++p) count[p] += count[p - 1];
+    for (std::size_t i = 0; i < fresh; ++i) {
+      auto const index = static_cast<std::uint32_t>(level_start_ + i);
+      next[count[store_.link(index) >> 32]++] = index;
+    }
+    std::uint32_t from = 0;
+    for (std::uint32_t const to : count) {  // each parent's children, by ordinal
+      std::sort(next.begin() + from, next.begin() + to,
+                [&](std::uint32_t a, std::uint32_t b) { return store_.link(a) < store_.link(b); });
+      from = to;
+    }
+    auto in_pieces = [&](std::size_t n, auto&& body) {  // shared by the workers, 64 Ki at a time
+      constexpr std::size_t piece = std::size_t{1} << 16;
+      if (n <= piece) return body(0, n);
+      std::atomic<std::size_t> taken{0};
+      pool_.run([&](unsigned) {
+        for (std::size_t b; (b = taken.fetch_add(piece, std::memory_order_relaxed)) < n;) body(b, std::min(b + piece, n));
+      });
+    };
+    if (!store_.reorder(static_cast<std::uint32_t>(level_start_), next.all(), in_pieces)) {
+      limit_reached(memory_limit);
+      return false;
+    }
+    if (graph_) graph_lost_ |= recording_refused_ || !record_level(*graph_, runs, next, level_start_, store_.memory());
+    recording_refused_ = false;
+    if (graph_lost_) graph_.reset();
+    frontier_ = static_cast<std::uint32_t>(fresh);
+    if (frontier_ == 0) return false;
+    level_first_.push_back(static_cast<std::uint32_t>(level_start_));
+    ++level_;
+    (void)store_.grow();  // room ahead of the level; past the limit, its inserts find the tables full first
+    return true;
+  }
+
+  // The result: figures, livelock when nothing else was found, why the
+  // search stopped, and the counterexample.
+  search_result<M> finish() {
+    unsigned apart = 0;
+    bool back = false;
+    for (auto const& t : tallies_) {
+      r_.transitions += t.transitions;
+      apart = std::max(apart, t.apart);
+      back |= t.back;
+    }
+    r_.depth = level_;
+    (void)store_.settle();
+    r_.states = stop_ != running ? level_start_ : store_.size();
+    // Every step from a level to the next: the graph has no cycle, so every
+    // run ends, and there is no livelock to look for.
+    if (!hit_ && stop_ == running && back) {
+      level_first_.push_back(static_cast<std::uint32_t>(store_.size()));
+      if (graph_) graph_->first.push_back(static_cast<std::uint32_t>(graph_->edges.size()));
+      if (graph_lost_ || (graph_ && graph_->first.refused())) {
+        if (checked_.has(property::livelock)) {
+          r_.result = verdict::incomplete;
+          r_.incomplete_reason = "memory limit reached (deciding livelock)";
+        }
+      } else {
+        decide_livelock(m_, store_, graph_ ? &*graph_ : nullptr, checked_, r_, [&](std::uint32_t at) {
+          return bfs_path(m_, store_, level_first_, checked_, apart, at, 0);
+        });
+      }
+    }
+    r_.memory_bytes = store_.memory_bytes();
+    r_.peak_memory_bytes = store_.peak_bytes();
+    if (stop_ != running) {
+      r_.result = verdict::incomplete;
+      r_.incomplete_reason = stop_ == state_limit    ? "state limit reached"
+                             : stop_ == memory_limit ? "memory limit reached"
+                                                     : "interrupted";
+    }
+    if (hit_) {  // a counterexample is real even when a limit cut the search short
+      r_.shortest = level_whole_;
+      r_.result = verdict::violation;
+      r_.incomplete_reason.clear();
+      std::uint32_t const at = level_first_[level_] + hit_->first;
+      state const s = store_[at];
+      if (hit_->second == 0) {
+        r_.violated = (m_.check_terminal(s) & checked_).first();
+      } else {
+        std::uint32_t k = 0;
+        m_.for_each_successor(s, [&](typename M::step const& st, state const&) {
+          if (++k == hit_->second) r_.violated = (m_.check(st) & checked_).first();
+        });
+      }
+      r_.violation_at_step = hit_->second != 0;
+      level_first_.push_back(level_first_[level_] + frontier_);
+      rebuild(m_, store_, bfs_path(m_, store_, level_first_, checked_, apart, at, hit_->second), r_);
+    }
+    r_.seconds = std::chrono::duration<double>(clock::now() - start_).count();
+    return std::move(r_);
+  }
+
+  M const& m_;
+  property_set const checked_;
+  limits const& lim_;
+  clock::time_point const start_;
+  clock::time_point last_progress_;
+  search_result<M> r_;
+  visited_set<state> store_;
+  worker_pool pool_;
+  std::atomic<int> stop_{running};
+  std::optional<stored_graph> graph_;
+  bool graph_lost_ = false;                     // the memory limit refused the graph
+  std::atomic<bool> recording_refused_{false};  // ... a run's record of its level
+  std::vector<tally> tallies_;
+  std::vector<batch> batches_;
+  std::size_t const width_;
+  // The level being expanded: the states from index level_first_[level_]
+  // on (as many as frontier_), in order.
+  std::vector<std::uint32_t> level_first_{0};
+  std::uint32_t frontier_ = 1;
+  std::uint32_t level_ = 0;
+  std::uint64_t level_start_ = 0;
+  // The level's first violations: (frontier position, ordinal) of a step,
+  // and the frontier position of a terminal state.
+  std::atomic<std::uint64_t> step_hit_{none}, terminal_hit_{none};
+  std::atomic<bool> full_{false};  // a run met a full table this round
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> hit_;  // frontier position, ordinal (0: terminal)
+  bool level_whole_ = true;
+};
+
 }  // namespace detail
 
 // Searches m breadth-first, level by level, for a violation of the
@@ -443,311 +785,7 @@ void decide_livelock(M const& m, Store& store, stored_graph const* graph, proper
 // short: then `states` counts the states within d steps.
 template <model M>
 search_result<M> explore_bfs(M const& m, property_set checked, limits const& lim) {
-  using clock = std::chrono::steady_clock;
-  using state = typename M::state;
-  using detail::insert_status;
-  constexpr std::uint64_t none = ~std::uint64_t{0};
-  auto const start = clock::now();
-  auto last_progress = start;
-  search_result<M> r;
-  r.initial = m.initial();
-  auto store = detail::make_visited(m, lim.max_memory_bytes);
-  detail::worker_pool pool(std::max(1u, lim.threads));
-
-  enum stop_reason : int { running, state_limit, memory_limit, interrupted };
-  std::atomic<int> stop{running};
-  auto limit_reached = [&](int why) {  // the first limit met is the one reported
-    int expected = running;
-    stop.compare_exchange_strong(expected, why);
-  };
-  if (!store.grow() || store.insert_growing(detail::bytes_of(r.initial), 0).status != insert_status::fresh)
-    limit_reached(memory_limit);
-  // With livelock checked, the search records the graph it stores as it
-  // goes, so that deciding livelock is one backward pass over it.
-  std::optional<detail::stored_graph> graph;
-  if constexpr (stuck_model<M>)
-    if (checked.has(property::livelock)) graph.emplace(store.memory());
-  bool graph_lost = false;  // the memory limit refused it
-  std::atomic<bool> recording_refused{false};  // ... a run's record of its level
-
-  // A level is cut into runs of frontier states that workers take in turn;
-  // a run that meets a full table stops where it is and goes on after the
-  // tables grow.
-  struct run {
-    std::uint32_t pos, end;
-    std::uint32_t skip = 0;  // successors of the frontier's state pos already handled
-    bool done = false;
-    // With a graph recorded: the indices its states' successors were
-    // stored at (this level's new ones provisional), and how many each has.
-    std::vector<std::uint32_t> targets, degree;
-    std::uint32_t pending = 0;  // of the state at pos
-  };
-  struct alignas(64) tally {
-    std::uint64_t transitions = 0;
-    unsigned apart = 0;  // the most parts a successor met differs from its parent in
-    bool back = false;   // a successor met was stored at its parent's level or before
-  };
-  std::vector<tally> tallies(pool.size());
-  // Per worker: the successors of the state it expands, as stored bytes,
-  // with their steps and prepared lookups.
-  struct batch {
-    std::vector<unsigned char> bytes;
-    std::vector<typename M::step> steps;
-    std::vector<typename std::remove_reference_t<decltype(store)>::prepared> preps;
-    std::vector<insert_status> ready;  // fresh: its parts are stored; else what stopped them
-  };
-  std::vector<batch> batches(pool.size());
-  std::size_t const width = detail::state_size(m);
-  // The level being expanded: the states from index level_first[level] on
-  // (as many as `frontier`), in order.
-  std::vector<std::uint32_t> level_first{0};
-  std::uint32_t frontier = 1;
-  std::uint32_t level = 0;
-  std::uint64_t level_start = store.size();
-  std::optional<std::pair<std::uint32_t, std::uint32_t>> hit;  // frontier position, ordinal (0: terminal)
-  bool level_whole = true;
-
-  while (stop == running) {
-    level_start = store.size();
-    std::vector<run> runs;
-    struct give_back {  // the runs' records, counted as they grew (push_counted), go with the level
-      std::vector<run>& runs;
-      detail::memory_account& memory;
-      ~give_back() {
-        for (auto const& u : runs) memory.give((u.targets.capacity() + u.degree.capacity()) * sizeof(std::uint32_t));
-      }
-    } const release{runs, store.memory()};
-    constexpr std::uint32_t run_states = 32;
-    for (std::uint32_t p = 0; p < frontier; p += run_states) {
-      runs.emplace_back();
-      runs.back().pos = p;
-      runs.back().end = std::min(p + run_states, frontier);
-    }
-    std::atomic<std::uint64_t> step_hit{none}, terminal_hit{none};
-    std::atomic<bool> full{false};
-
-    auto expand = [&](run& u, unsigned w) {
-      std::uint64_t& transitions = tallies[w].transitions;
-      for (; u.pos < u.end; ++u.pos) {
-        if (lim.cancel && lim.cancel->load(std::memory_order_relaxed)) stop = interrupted;
-        if (stop.load(std::memory_order_relaxed) == interrupted) return;
-        std::uint32_t const id = level_first[level] + u.pos;
-        state const current = store[id];
-        // The successors are gathered and prepared (their lookups' first
-        // cache lines asked for) before any is inserted, in order.
-        auto& b = batches[w];
-        b.steps.clear();
-        std::uint32_t seen = 0;
-        m.for_each_successor(current, [&](typename M::step const& st, state const& next) {
-          if (++seen <= u.skip) return;  // handled before the tables grew
-          if (b.bytes.size() < (b.steps.size() + 1) * width) b.bytes.resize(2 * (b.steps.size() + 1) * width);
-          std::memcpy(b.bytes.data() + b.steps.size() * width, detail::bytes_of(next), width);
-          b.steps.push_back(st);
-        });
-        if (b.preps.size() < b.steps.size()) b.preps.resize(b.steps.size());
-        auto const parent = store.row(id);
-        for (std::size_t i = 0; i < b.steps.size(); ++i) {
-          store.prepare(b.bytes.data() + i * width, parent, b.preps[i]);
-          tallies[w].apart = std::max(tallies[w].apart, store.parts_changed(b.preps[i]));
-        }
-        // Then their parts are stored (and their rows' slots asked for), up
-        // to a table that refuses; a violating successor is not stored.
-        b.ready.assign(b.steps.size(), insert_status::full);
-        for (std::size_t i = 0; i < b.steps.size(); ++i) {
-          if (!(m.check(b.steps[i]) & checked).empty()) continue;
-          b.ready[i] = store.resolve(b.bytes.data() + i * width, b.preps[i]);
-          if (b.ready[i] != insert_status::fresh) break;
-        }
-        bool blocked = false;
-        std::uint32_t ordinal = u.skip;
-        for (std::size_t i = 0; i < b.steps.size() && !blocked; ++i) {
-          ++ordinal;
-          ++transitions;
-          std::uint64_t const key = std::uint64_t{u.pos} << 32 | ordinal;
-          if (!(m.check(b.steps[i]) & checked).empty()) {
-            detail::lower_to(step_hit, key);
-            continue;
-          }
-          if (stop.load(std::memory_order_relaxed) != running) continue;
-          auto const in = b.ready[i] == insert_status::fresh ? store.insert(b.bytes.data() + i * width, key, b.preps[i])
-                                                             : detail::inserted{0, b.ready[i]};
-          switch (in.status) {
-            case insert_status::full:
-              blocked = true;
-              --transitions;
-              u.skip = ordinal - 1;
-              break;
-            case insert_status::no_memory: limit_reached(memory_limit); break;
-            case insert_status::fresh:
-              if (lim.max_states && store.size() > lim.max_states) limit_reached(state_limit);
-              break;
-            case insert_status::old:
-              if (in.index >= level_start)
-                detail::lower_to(std::atomic_ref(store.link(in.index)), key);
-              else
-                tallies[w].back = true;  // a step to this level or an earlier one: the graph may have a cycle
-              break;
-          }
-          if (graph && (in.status == insert_status::fresh || in.status == insert_status::old)) {
-            if (!detail::push_counted(u.targets, static_cast<std::uint32_t>(in.index), store.memory()))
-              recording_refused = true;
-            ++u.pending;
-          }
-        }
-        if (blocked) {
-          full.store(true, std::memory_order_relaxed);
-          return;
-        }
-        u.skip = 0;
-        if (graph) {
-          if (!detail::push_counted(u.degree, u.pending, store.memory())) recording_refused = true;
-          u.pending = 0;
-        }
-        if (ordinal == 0 && !(m.check_terminal(current) & checked).empty()) {
-          detail::lower_to(terminal_hit, u.pos);
-        }
-        if (w == 0 && lim.progress && (u.pos & 255) == 0) {
-          auto const now = clock::now();
-          if (now - last_progress >= std::chrono::seconds(1)) {
-            double const secs = std::chrono::duration<double>(now - start).count();
-            std::fprintf(stderr, "progress: %zu states, %.0f states/s, depth %u, %.1f MiB\n", store.size(),
-                         static_cast<double>(store.size()) / secs, level,
-                         static_cast<double>(store.memory_bytes()) / 1048576.0);
-            last_progress = now;
-          }
-        }
-      }
-      u.done = true;
-    };
-
-    // Runs until every run is done; the tables grow between rounds.
-    std::vector<std::uint32_t> pending(runs.size());
-    for (std::uint32_t k = 0; k < pending.size(); ++k) pending[k] = k;
-    while (!pending.empty()) {
-      std::atomic<std::size_t> next{0};
-      full = false;
-      auto work = [&](unsigned w) {
-        for (std::size_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < pending.size();)
-          expand(runs[pending[k]], w);
-      };
-      if (pending.size() == 1)
-        work(0);  // one run: no worker would have anything to do
-      else
-        pool.run(work);
-      if (stop == interrupted) break;
-      if (full && !store.grow_refused()) limit_reached(memory_limit);
-      std::erase_if(pending, [&](std::uint32_t k) { return runs[k].done; });
-    }
-    level_whole = stop != interrupted;
-
-    if (terminal_hit != none) {
-      hit = std::pair{static_cast<std::uint32_t>(terminal_hit.load()), 0u};
-      break;
-    }
-    if (step_hit != none) {
-      hit = std::pair{static_cast<std::uint32_t>(step_hit.load() >> 32), static_cast<std::uint32_t>(step_hit.load())};
-      break;
-    }
-    if (stop != running) break;
-
-    // The next level in the order a one-thread queue would have found it:
-    // by parent position (a counting sort), then ordinal; its states are
-    // stored in that order, and their links are spent.
-    // (Arrays as long as a level: counted in the memory limit.)
-    std::size_t const fresh = store.size() - level_start;
-    detail::counted_array<std::uint32_t> count(store.memory(), frontier + 1), next(store.memory(), fresh);
-    if (!count || (fresh && !next)) {
-      limit_reached(memory_limit);
-      break;
-    }
-    for (std::size_t i = 0; i < fresh; ++i) ++count[(store.link(static_cast<std::uint32_t>(level_start + i)) >> 32) + 1];
-    for (std::size_t p = 1; p < count.size(); ++p) count[p] += count[p - 1];
-    for (std::size_t i = 0; i < fresh; ++i) {
-      auto const index = static_cast<std::uint32_t>(level_start + i);
-      next[count[store.link(index) >> 32]++] = index;
-    }
-    std::uint32_t from = 0;
-    for (std::uint32_t const to : count) {  // each parent's children, by ordinal
-      std::sort(next.begin() + from, next.begin() + to,
-                [&](std::uint32_t a, std::uint32_t b) { return store.link(a) < store.link(b); });
-      from = to;
-    }
-    auto in_pieces = [&](std::size_t n, auto&& body) {  // shared by the workers, 64 Ki at a time
-      constexpr std::size_t piece = std::size_t{1} << 16;
-      if (n <= piece) return body(0, n);
-      std::atomic<std::size_t> taken{0};
-      pool.run([&](unsigned) {
-        for (std::size_t b; (b = taken.fetch_add(piece, std::memory_order_relaxed)) < n;) body(b, std::min(b + piece, n));
-      });
-    };
-    if (!store.reorder(static_cast<std::uint32_t>(level_start), next.all(), in_pieces)) {
-      limit_reached(memory_limit);
-      break;
-    }
-    if (graph) graph_lost |= recording_refused || !detail::record_level(*graph, runs, next, level_start, store.memory());
-    recording_refused = false;
-    if (graph_lost) graph.reset();
-    frontier = static_cast<std::uint32_t>(fresh);
-    if (frontier == 0) break;
-    level_first.push_back(static_cast<std::uint32_t>(level_start));
-    ++level;
-    (void)store.grow();  // room ahead of the level; past the limit, its inserts find the tables full first
-  }
-
-  unsigned apart = 0;
-  bool back = false;
-  for (auto const& t : tallies) {
-    r.transitions += t.transitions;
-    apart = std::max(apart, t.apart);
-    back |= t.back;
-  }
-  r.depth = level;
-  (void)store.settle();
-  r.states = stop != running ? level_start : store.size();
-  // Every step from a level to the next: the graph has no cycle, so every
-  // run ends, and there is no livelock to look for.
-  if (!hit && stop == running && back) {
-    level_first.push_back(static_cast<std::uint32_t>(store.size()));
-    if (graph) graph->first.push_back(static_cast<std::uint32_t>(graph->edges.size()));
-    if (graph_lost || (graph && graph->first.refused())) {
-      if (checked.has(property::livelock)) {
-        r.result = verdict::incomplete;
-        r.incomplete_reason = "memory limit reached (deciding livelock)";
-      }
-    } else {
-      detail::decide_livelock(m, store, graph ? &*graph : nullptr, checked, r, [&](std::uint32_t at) {
-        return detail::bfs_path(m, store, level_first, checked, apart, at, 0);
-      });
-    }
-  }
-  r.memory_bytes = store.memory_bytes();
-  r.peak_memory_bytes = store.peak_bytes();
-  if (stop != running) {
-    r.result = verdict::incomplete;
-    r.incomplete_reason = stop == state_limit    ? "state limit reached"
-                          : stop == memory_limit ? "memory limit reached"
-                                                 : "interrupted";
-  }
-  if (hit) {  // a counterexample is real even when a limit cut the search short
-    r.shortest = level_whole;
-    r.result = verdict::violation;
-    r.incomplete_reason.clear();
-    std::uint32_t const at = level_first[level] + hit->first;
-    state const s = store[at];
-    if (hit->second == 0) {
-      r.violated = (m.check_terminal(s) & checked).first();
-    } else {
-      std::uint32_t k = 0;
-      m.for_each_successor(s, [&](typename M::step const& st, state const&) {
-        if (++k == hit->second) r.violated = (m.check(st) & checked).first();
-      });
-    }
-    r.violation_at_step = hit->second != 0;
-    level_first.push_back(level_first[level] + frontier);
-    detail::rebuild(m, store, detail::bfs_path(m, store, level_first, checked, apart, at, hit->second), r);
-  }
-  r.seconds = std::chrono::duration<double>(clock::now() - start).count();
-  return r;
+  return detail::bfs<M>(m, checked, lim).search();
 }
 
 
