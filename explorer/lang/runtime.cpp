@@ -3,6 +3,7 @@
 // of one thread, then that thread's invisible instructions up to its next
 // visible one.
 #include "pgmapcheck/lang/runtime.hpp"
+#include "pgmapcheck/lang/primitives.hpp"
 
 #include "models/device_coherent.hpp"
 #include "models/fs_dax.hpp"
@@ -22,116 +23,19 @@ namespace pgmapcheck::lang {
 
 namespace {
 
-using V = value_type;
-using K = prim_kind;
-
-// clang-format off
-// name, kind, result, params, arity, the kernel function it stands for.
-std::vector<primitive> const primitive_table{
-  // Page refcount atomics (include/linux/page_ref.h, include/linux/mm.h).
-  {"page_ref_count",         K::read,     V::integer, {V::page},                       1, "include/linux/page_ref.h:page_ref_count"},
-  {"page_ref_inc",           K::action,   V::void_,   {V::page},                       1, "include/linux/page_ref.h:page_ref_inc"},
-  {"page_ref_dec",           K::action,   V::void_,   {V::page},                       1, "include/linux/page_ref.h:page_ref_dec"},
-  {"page_ref_dec_return",    K::action,   V::integer, {V::page},                       1, "include/linux/page_ref.h:page_ref_dec_return"},
-  {"put_page_testzero",      K::action,   V::boolean, {V::page},                       1, "include/linux/mm.h:put_page_testzero"},
-  {"page_ref_add_unless",    K::action,   V::boolean, {V::page, V::integer, V::integer}, 3, "include/linux/page_ref.h:page_ref_add_unless"},
-  {"set_page_count",         K::action,   V::void_,   {V::page, V::integer},           2, "include/linux/page_ref.h:set_page_count"},
-  {"page_ref_add",           K::action,   V::void_,   {V::page, V::integer},           2, "include/linux/page_ref.h:page_ref_add: references that belong to no thread (a structure's, as the page cache's would)"},
-  {"get_page",               K::action,   V::void_,   {V::page},                       1, "include/linux/mm.h:get_page (VM_BUG_ON_PAGE at 0)"},
-  {"try_get_page",           K::action,   V::boolean, {V::page},                       1, "include/linux/mm.h:try_get_page (WARN_ON_ONCE at <= 0, fails)"},
-  {"page_var",               K::constant, V::object,  {V::page},                       1, "&page->_refcount (a wait_var_event key)"},
-  {"pfn_to_page",            K::constant, V::page,    {V::integer},                    1, "include/asm-generic/memory_model.h:pfn_to_page (pfn i of the pgmap: page i)"},
-  // pgmap->ref (include/linux/percpu-refcount.h, lib/percpu-refcount.c).
-  {"percpu_ref_get",         K::action,   V::void_,   {V::object},                     1, "include/linux/percpu-refcount.h:percpu_ref_get"},
-  {"percpu_ref_get_many",    K::action,   V::void_,   {V::object, V::integer},         2, "include/linux/percpu-refcount.h:percpu_ref_get_many"},
-  {"percpu_ref_put",         K::action,   V::void_,   {V::object},                     1, "include/linux/percpu-refcount.h:percpu_ref_put"},
-  {"percpu_ref_put_many",    K::action,   V::void_,   {V::object, V::integer},         2, "include/linux/percpu-refcount.h:percpu_ref_put_many"},
-  {"percpu_ref_tryget_live", K::action,   V::boolean, {V::object},                     1, "include/linux/percpu-refcount.h:percpu_ref_tryget_live"},
-  {"percpu_ref_kill",        K::action,   V::void_,   {V::object},                     1, "lib/percpu-refcount.c:percpu_ref_kill_and_confirm"},
-  {"percpu_ref_exit",        K::action,   V::void_,   {V::object},                     1, "lib/percpu-refcount.c:percpu_ref_exit"},
-  {"percpu_ref_is_zero",     K::read,     V::boolean, {V::object},                     1, "lib/percpu-refcount.c:percpu_ref_is_zero"},
-  // Completions and wait queues (kernel/sched/completion.c, wait.c, wait_bit.c).
-  {"complete",               K::action,   V::void_,   {V::object},                     1, "kernel/sched/completion.c:complete"},
-  {"wait_for_completion",    K::action,   V::void_,   {V::object},                     1, "kernel/sched/completion.c:wait_for_completion"},
-  {"wake_up_var",            K::action,   V::void_,   {V::object},                     1, "kernel/sched/wait_bit.c:wake_up_var"},
-  {"wake_up",                K::action,   V::void_,   {V::object},                     1, "kernel/sched/wait.c:__wake_up"},
-  {"prepare_to_wait_event",  K::action,   V::void_,   {V::object},                     1, "kernel/sched/wait.c:prepare_to_wait_event"},
-  {"schedule",               K::action,   V::void_,   {},                              0, "kernel/sched/core.c:schedule (returns once woken)"},
-  {"finish_wait",            K::local,    V::void_,   {V::object},                     1, "kernel/sched/wait.c:finish_wait"},
-  // Locks (a lock excludes other holders of that lock only).
-  {"spin_lock",              K::action,   V::void_,   {V::object},                     1, "include/linux/spinlock.h:spin_lock"},
-  {"spin_unlock",            K::action,   V::void_,   {V::object},                     1, "include/linux/spinlock.h:spin_unlock"},
-  {"mutex_lock",             K::action,   V::void_,   {V::object},                     1, "kernel/locking/mutex.c:mutex_lock"},
-  {"mutex_unlock",           K::action,   V::void_,   {V::object},                     1, "kernel/locking/mutex.c:mutex_unlock"},
-  {"down_read",              K::action,   V::void_,   {V::object},                     1, "kernel/locking/rwsem.c:down_read"},
-  {"up_read",                K::action,   V::void_,   {V::object},                     1, "kernel/locking/rwsem.c:up_read"},
-  {"down_write",             K::action,   V::void_,   {V::object},                     1, "kernel/locking/rwsem.c:down_write"},
-  {"up_write",               K::action,   V::void_,   {V::object},                     1, "kernel/locking/rwsem.c:up_write"},
-  // RCU (include/linux/rcupdate.h, kernel/rcu/tree.c).
-  {"rcu_read_lock",          K::action,   V::void_,   {},                              0, "include/linux/rcupdate.h:rcu_read_lock"},
-  {"rcu_read_unlock",        K::action,   V::void_,   {},                              0, "include/linux/rcupdate.h:rcu_read_unlock"},
-  {"synchronize_rcu",        K::action,   V::void_,   {},                              0, "kernel/rcu/tree.c:synchronize_rcu (waits for readers inside a section when it starts)"},
-  // Failures outside the model, within the failure budget.
-  {"should_fail",            K::action,   V::boolean, {},                              0, "an allocation, vm_insert_page, a page-table allocation: fails or not"},
-  // Pointers and objects.
-  {"store_pointer",          K::action,   V::void_,   {V::object, V::any},             2, "a plain or rcu_assign_pointer store to a shared pointer (pdev->p2pdma = NULL)"},
-  {"rcu_dereference",        K::constant, V::object,  {V::object},                     1, "include/linux/rcupdate.h:rcu_dereference"},
-  {"unlikely",               K::constant, V::boolean, {V::integer},                    1, "include/linux/compiler.h:unlikely"},
-  {"likely",                 K::constant, V::boolean, {V::integer},                    1, "include/linux/compiler.h:likely"},
-  {"is_zone_device_page",    K::constant, V::boolean, {V::page},                       1, "include/linux/mm.h:is_zone_device_page"},
-  {"is_device_private_page", K::constant, V::boolean, {V::page},                       1, "include/linux/mm.h:is_device_private_page"},
-  {"pgmap_nr_pages",         K::constant, V::integer, {V::object},                     1, "the pgmap's page count (one range)"},
-  {"kfree",                  K::action,   V::void_,   {V::object},                     1, "mm/slab_common.c:kfree (the struct embedding the pgmap)"},
-  // The pgmap xarray and the memory behind the struct pages (mm/memremap.c).
-  {"xa_load",                K::read,     V::object,  {V::object, V::page},            2, "lib/xarray.c:xa_load (pgmap_array)"},
-  {"xa_store_range",         K::action,   V::void_,   {V::object, V::any},             2, "lib/xarray.c:xa_store_range (pgmap_array_delete stores NULL)"},
-  {"arch_remove_memory",     K::action,   V::void_,   {V::object},                     1, "mm/memory_hotplug.c:arch_remove_memory (the struct pages are freed: memunmap-early is checked here)"},
-  // The p2pdma gen_pool (lib/genalloc.c): one page per allocation.
-  {"gen_pool_alloc_owner",   K::action,   V::page,    {V::object, V::integer, V::any}, 3, "lib/genalloc.c:gen_pool_alloc_owner (the lowest free page; owner: &pgmap->ref)"},
-  {"gen_pool_free_owner",    K::action,   V::void_,   {V::object, V::page, V::integer, V::any}, 4, "lib/genalloc.c:gen_pool_free_owner"},
-  {"gen_pool_free",          K::action,   V::void_,   {V::object, V::page, V::integer}, 3, "lib/genalloc.c:gen_pool_free"},
-  {"gen_pool_destroy",       K::action,   V::void_,   {V::object},                     1, "lib/genalloc.c:gen_pool_destroy"},
-  // Page tables (mm/memory.c). Each takes and drops the PTL itself, as one
-  // step: it runs only while no other thread holds &mm->page_table_lock.
-  {"vmf_insert_mixed",       K::action,   V::integer, {V::page},                       1, "mm/memory.c:vmf_insert_mixed (a devmap PTE: no page reference)"},
-  {"dax_insert_pfn",         K::action,   V::integer, {V::page},                       1, "fs/dax.c:dax_insert_pfn (38607c62b34b, v6.15; device-dax vmf_insert_page_mkwrite, aed877c2b425): a PTE holding a page reference and a mapcount; a free 0-based page gets its first reference here"},
-  {"vm_insert_page",         K::action,   V::integer, {V::page},                       1, "mm/memory.c:vm_insert_page (a PTE holding a page reference and a mapcount; -EINVAL on a page at refcount 0: validate_page_before_insert)"},
-  {"set_pte_device_private", K::action,   V::void_,   {V::page},                       1, "mm/migrate.c:migrate_vma_insert_page's set_pte_at of a device-private entry, under the caller's PTL (the caller's page reference becomes the PTE's)"},
-  {"dmirror_page_data",      K::read,     V::integer, {V::page},                       1, "lib/test_hmm.c:dmirror_devmem_fault's vmf->page->zone_device_data (a use of a page its driver already freed is a use-after-free)"},
-  {"kernfs_remove_alloc_file", K::action, V::void_,   {},                              0, "fs/kernfs/dir.c:kernfs_remove of the p2pmem allocate file (called with its active references drained)"},
-  {"alloc_file_removed",     K::read,     V::boolean, {},                              0, "the p2pmem allocate file is gone (kernfs_get_active would fail)"},
-  {"driver_stop",            K::action,   V::void_,   {},                              0, "harness: the driver's own 'removing' flag is set (lib/test_hmm.c: the device is going: no new allocation)"},
-  {"driver_stopped",         K::read,     V::boolean, {},                              0, "harness: the driver's 'removing' flag"},
-  {"percpu_ref_is_dying",    K::read,     V::boolean, {V::object},                     1, "include/linux/percpu-refcount.h:percpu_ref_is_dying"},
-  {"zap_pte",                K::action,   V::boolean, {V::page},                       1, "mm/memory.c:zap_pte_range (clears the PTE; true iff it held a page reference: vm_normal_page)"},
-  {"mapping_mapped",         K::read,     V::boolean, {V::object},                     1, "include/linux/fs.h:mapping_mapped (a VMA maps the file)"},
-  {"unlink_file_vma",        K::action,   V::void_,   {V::object},                     1, "mm/mmap.c:unlink_file_vma (the VMA goes: mapping_mapped turns false)"},
-  // DAX (fs/dax.c) and the filesystem's blocks.
-  {"fs_block_alloc",         K::action,   V::page,    {},                              0, "the filesystem's block allocator (ext4_iomap_begin): the lowest free block, or NULL"},
-  {"fs_block_free",          K::action,   V::void_,   {V::page},                       1, "the filesystem frees the block (ext4_ext_remove_space): it may be reused at once"},
-  {"dax_associate_entry",    K::action,   V::void_,   {V::page, V::object},            2, "fs/dax.c:dax_associate_entry (page->mapping = mapping; WARN_ON_ONCE if set)"},
-  {"dax_disassociate_entry", K::action,   V::void_,   {V::page, V::object},            2, "fs/dax.c:dax_disassociate_entry (page->mapping = NULL)"},
-  {"page_associated",        K::read,     V::boolean, {V::page},                       1, "page->mapping is set (a file's page cache holds the page)"},
-  {"dax_alive",              K::read,     V::boolean, {},                              0, "drivers/dax/super.c:dax_alive"},
-  {"kill_dax",               K::action,   V::void_,   {},                              0, "drivers/dax/super.c:kill_dax (clears DAXDEV_ALIVE, then synchronize_srcu(&dax_srcu) waits for the readers inside)"},
-  {"dax_read_lock",          K::action,   V::void_,   {},                              0, "drivers/dax/super.c:dax_read_lock (srcu_read_lock(&dax_srcu))"},
-  {"dax_read_unlock",        K::action,   V::void_,   {},                              0, "drivers/dax/super.c:dax_read_unlock"},
-  // Page facts for choose_page predicates and harness code.
-  {"page_allocated",         K::read,     V::boolean, {V::page},                       1, "the page is out of its allocator (lifecycle cache or pinned)"},
-  {"page_mapped",            K::read,     V::boolean, {V::page},                       1, "include/linux/mm.h:page_mapped (a PTE maps it)"},
-  {"page_shared",            K::read,     V::boolean, {V::page},                       1, "harness: an allocation handed the page to its consumers"},
-  {"pgmapcheck_share",       K::local,    V::void_,   {V::page},                       1, "harness: the allocation hands the page to its consumers (with the step before)"},
-  {"pgmapcheck_io_begin",    K::local,    V::void_,   {V::page},                       1, "harness: a consumer's I/O on the page begins (with the step that chose the page)"},
-  {"pgmapcheck_io_end",      K::local,    V::void_,   {V::page},                       1, "harness: that I/O ends (with the step before)"},
-  {"pgmapcheck_io_done",     K::action,   V::void_,   {V::page},                       1, "harness: the I/O an allocation serves completes (waits until no consumer is in I/O or holds the page)"},
-  {"devmem_free_list_add",   K::action,   V::void_,   {V::page},                       1, "a device driver's free list: the page goes back (lib/test_hmm.c:dmirror_devmem_free)"},
-  {"devmem_free_list_pop",   K::action,   V::page,    {},                              0, "a device driver's free list: the lowest free page, or NULL"},
-  // Checks and choices the compiler emits.
-  {"WARN_ON",                K::local,    V::boolean, {V::integer},                    1, "include/asm-generic/bug.h:WARN_ON"},
-  {"BUG_ON",                 K::local,    V::boolean, {V::integer},                    1, "include/asm-generic/bug.h:BUG_ON"},
-  {"choose_page",            K::action,   V::page,    {V::boolean, V::integer},        2, "the search picks a page for which the predicate holds"},
-};
-// clang-format on
+// The primitives' table, in PGMAPCHECK_PRIMITIVES order (lang/primitives.hpp).
+#define PGMAPCHECK_UNPAREN(...) __VA_ARGS__
+#define PGMAPCHECK_PRIMITIVE_ROW(name, kind, result, params, models)                                     \
+  primitive{#name, kind, result, {PGMAPCHECK_UNPAREN params},                                          \
+            static_cast<std::uint8_t>(std::initializer_list<value_type>{PGMAPCHECK_UNPAREN params}.size()), \
+            models},
+std::vector<primitive> const primitive_table = [] {
+  using enum prim_kind;
+  using enum value_type;
+  return std::vector<primitive>{PGMAPCHECK_PRIMITIVES(PGMAPCHECK_PRIMITIVE_ROW)};
+}();
+#undef PGMAPCHECK_PRIMITIVE_ROW
+#undef PGMAPCHECK_UNPAREN
 
 std::map<std::string_view, int> const primitive_index = [] {
   std::map<std::string_view, int> m;

@@ -4,6 +4,7 @@
 #include "models/lifecycle.hpp"
 #include "pgmapcheck/error.hpp"
 #include "pgmapcheck/explorer.hpp"
+#include "pgmapcheck/lang/primitives.hpp"
 #include "pgmapcheck/lang/runtime.hpp"
 
 #include <catch2/catch.hpp>
@@ -588,4 +589,15 @@ void getter(void)
   CHECK(m.page_refcount(r.trace[stuck - 1].after, 0) == 1);
   CHECK(m.page_refcount(before, 0) == 2);
   for (std::size_t i = r.loop_from; i < r.trace.size(); ++i) CHECK(r.trace[i].step.thread == 0);  // the spinner spins
+}
+
+TEST_CASE("primitives: one list, read by the table and the enum alike", "[lang]") {
+  // PGMAPCHECK_PRIMITIVES is expanded into both: an id is its row.
+  REQUIRE(lang::primitives().size() == lang::prim_count);
+#define PGMAPCHECK_PRIMITIVE_NAMED(id, kind, result, params, models)                   \
+  CHECK(lang::primitives()[static_cast<std::size_t>(lang::prim::id)].name == #id); \
+  CHECK(lang::find_primitive(#id) == static_cast<int>(lang::prim::id));
+  PGMAPCHECK_PRIMITIVES(PGMAPCHECK_PRIMITIVE_NAMED)
+#undef PGMAPCHECK_PRIMITIVE_NAMED
+  for (auto const& p : lang::primitives()) CHECK(p.arity <= p.params.size());
 }
