@@ -37,6 +37,21 @@ std::vector<primitive> const primitive_table = [] {
 #undef PGMAPCHECK_PRIMITIVE_ROW
 #undef PGMAPCHECK_UNPAREN
 
+// The percpu_ref_* steps: each oopses on a NULL ref (pgmap->ref after
+// dev_pagemap_cleanup, v5.10).
+constexpr bool is_pgmap_ref_op(prim id) {
+  switch (id) {
+    case prim::percpu_ref_get:
+    case prim::percpu_ref_get_many:
+    case prim::percpu_ref_put:
+    case prim::percpu_ref_put_many:
+    case prim::percpu_ref_tryget_live:
+    case prim::percpu_ref_kill:
+    case prim::percpu_ref_exit: return true;
+    default: return false;
+  }
+}
+
 std::map<std::string_view, int> const primitive_index = [] {
   std::map<std::string_view, int> m;
   for (std::size_t i = 0; i < primitive_table.size(); ++i) m[primitive_table[i].name] = static_cast<int>(i);
@@ -301,41 +316,41 @@ class executor {
   }
 
   int read(cexpr const& e) {
-    auto const& name = primitive_table[e.prim].name;
+    prim const id = static_cast<prim>(e.prim);
     int a0 = e.nargs > 0 ? eval(e.args[0]) : 0;
-    if (name == "page_var") return a0 >= 1 ? page_var(a0 - 1) : 0;
-    if (name == "pfn_to_page") return a0 >= 0 && a0 < m_.setup_.facts.pages ? a0 + 1 : 0;
-    if (name == "page_ref_count") {
+    if (id == prim::page_var) return a0 >= 1 ? page_var(a0 - 1) : 0;
+    if (id == prim::pfn_to_page) return a0 >= 0 && a0 < m_.setup_.facts.pages ? a0 + 1 : 0;
+    if (id == prim::page_ref_count) {
       int p = page_arg(a0);
       if (p < 0) return 0;
       touch_page(p);
       return refcount(p);
     }
-    if (name == "percpu_ref_is_zero") return ref() == 0;
-    if (name == "percpu_ref_is_dying") return b()[w_mode] != 0;
-    if (name == "driver_stopped") return (b()[w_flags2] & wf2_driver_stopped) != 0;
-    if (name == "alloc_file_removed") return (b()[w_flags2] & wf2_file_removed) != 0;
-    if (name == "dmirror_page_data") {
+    if (id == prim::percpu_ref_is_zero) return ref() == 0;
+    if (id == prim::percpu_ref_is_dying) return b()[w_mode] != 0;
+    if (id == prim::driver_stopped) return (b()[w_flags2] & wf2_driver_stopped) != 0;
+    if (id == prim::alloc_file_removed) return (b()[w_flags2] & wf2_file_removed) != 0;
+    if (id == prim::dmirror_page_data) {
       int p = page_arg(a0);
       if (p < 0) return 0;
       touch_page(p);
       if (page(p)[p_state] == ps_free) violate(property::use_after_free, reason::page_freed_by_other);
       return 1;
     }
-    if (name == "rcu_dereference" || name == "unlikely" || name == "likely") return a0;
-    if (name == "is_zone_device_page") return 1;
-    if (name == "is_device_private_page") return m_.setup_.facts.pagemap_type == 1;
-    if (name == "pgmap_nr_pages") return m_.setup_.facts.pages;
-    if (name == "xa_load") return (wflags() & wf_published) ? static_cast<int>(object::pgmap) : 0;
-    if (name == "page_allocated" || name == "page_mapped" || name == "page_shared" || name == "page_associated") {
+    if (id == prim::rcu_dereference || id == prim::unlikely || id == prim::likely) return a0;
+    if (id == prim::is_zone_device_page) return 1;
+    if (id == prim::is_device_private_page) return m_.setup_.facts.pagemap_type == 1;
+    if (id == prim::pgmap_nr_pages) return m_.setup_.facts.pages;
+    if (id == prim::xa_load) return (wflags() & wf_published) ? static_cast<int>(object::pgmap) : 0;
+    if (id == prim::page_allocated || id == prim::page_mapped || id == prim::page_shared || id == prim::page_associated) {
       int p = page_arg(eval(e.args[0]));
       if (p < 0) return 0;
-      if (name == "page_allocated") return page(p)[p_state] != ps_free;
-      std::uint8_t const bit = name == "page_mapped" ? pf_mapped : name == "page_shared" ? pf_shared : pf_associated;
+      if (id == prim::page_allocated) return page(p)[p_state] != ps_free;
+      std::uint8_t const bit = id == prim::page_mapped ? pf_mapped : id == prim::page_shared ? pf_shared : pf_associated;
       return (page(p)[p_flags] & bit) != 0;
     }
-    if (name == "mapping_mapped") return (wflags() & wf_file_mapped) != 0;
-    if (name == "dax_alive") return !(b()[w_flags2] & wf2_dax_dead);
+    if (id == prim::mapping_mapped) return (wflags() & wf_file_mapped) != 0;
+    if (id == prim::dax_alive) return !(b()[w_flags2] & wf2_dax_dead);
     return 0;
   }
 
@@ -448,35 +463,35 @@ class executor {
   // Returns true iff instruction `in` can run now (a lock free, a sleeper woken).
   bool enabled(instr const& in) {
     if (in.k != instr::kind::action) return true;
-    auto const& name = primitive_table[in.prim].name;
-    if (name == "schedule") return !asleep();
-    if (name == "pgmapcheck_io_done") {
+    prim const id = static_cast<prim>(in.prim);
+    if (id == prim::schedule) return !asleep();
+    if (id == prim::pgmapcheck_io_done) {
       int p = eval(in.args[0]) - 1;
       return p < 0 || p >= m_.setup_.facts.pages || (others_pins(p) == 0 && page(p)[p_io] == 0);
     }
-    if (name == "wait_for_completion") return b()[w_done] > 0 || !asleep();
-    if (name == "synchronize_rcu" || name == "kill_dax") {
+    if (id == prim::wait_for_completion) return b()[w_done] > 0 || !asleep();
+    if (id == prim::synchronize_rcu || id == prim::kill_dax) {
       if (!(tflags() & tf_gp_started)) return true;
       std::uint32_t mask;
       std::memcpy(&mask, b() + lay_.gp, 4);
       return mask == 0;
     }
     int lock = -1;
-    if (name == "spin_lock" || name == "mutex_lock" || name == "down_write" || name == "down_read")
+    if (id == prim::spin_lock || id == prim::mutex_lock || id == prim::down_write || id == prim::down_read)
       lock = lock_index(eval(in.args[0]));
-    if (name == "vmf_insert_mixed" || name == "dax_insert_pfn" || name == "vm_insert_page")
+    if (id == prim::vmf_insert_mixed || id == prim::dax_insert_pfn || id == prim::vm_insert_page)
       return b()[w_locks + static_cast<std::size_t>(lock_index(static_cast<int>(object::page_table_lock)))] == 0;
     if (lock < 0) return true;
     std::uint8_t const v = b()[w_locks + static_cast<std::size_t>(lock)];
-    return name == "down_read" ? !(v & 0x80) : v == 0;
+    return id == prim::down_read ? !(v & 0x80) : v == 0;
   }
 
   // How many outcomes instruction `in` has here.
   int outcomes(instr const& in) {
     if (in.k != instr::kind::action) return 1;
-    auto const& name = primitive_table[in.prim].name;
-    if (name == "should_fail" || name == "vm_insert_page") return b()[w_failures] > 0 ? 2 : 1;
-    if (name == "choose_page") {
+    prim const id = static_cast<prim>(in.prim);
+    if (id == prim::should_fail || id == prim::vm_insert_page) return b()[w_failures] > 0 ? 2 : 1;
+    if (id == prim::choose_page) {
       int n = 0;
       for (int p = 0; p < m_.setup_.facts.pages; ++p) n += choose_matches(in, p);
       return std::max(n, 1);
@@ -527,408 +542,559 @@ class executor {
     if (in.dest >= 0) slot(in.dest) = fit(v);
   }
 
+  int arg(instr const& in, int i) { return eval(in.args[static_cast<std::size_t>(i)]); }
+
+  // Runs action primitive in.prim with outcome o: one function per
+  // primitive or family, below. Returns false iff the thread sleeps at it.
   bool action(instr const& in, int o) {
-    auto const& name = primitive_table[in.prim].name;
-    auto arg = [&](int i) { return eval(in.args[static_cast<std::size_t>(i)]); };
-    // Page atomics.
-    if (name == "page_ref_inc" || name == "get_page" || name == "page_ref_dec" || name == "page_ref_dec_return" ||
-        name == "put_page_testzero" || name == "set_page_count" || name == "try_get_page" || name == "page_ref_add" ||
-        name == "page_ref_add_unless") {
-      int p = page_arg(arg(0));
-      if (p < 0) return true;
-      touch_page(p);
-      std::int8_t& c = refcount(p);
-      if (name == "page_ref_inc") {
-        c = fit(c + 1);
-        life<models::events::get_page>(p);
-        hold(p);
-      } else if (name == "get_page") {
-        if (c <= 0) violate(property::get_from_zero, reason::get_from_zero);
-        c = fit(c + 1);
-        life<models::events::get_page>(p);
-        hold(p);
-      } else if (name == "try_get_page") {
-        if (c <= 0) {
-          violate(property::kernel_warn, reason::warn_fired);
-          result(in, 0);
-        } else {
-          c = fit(c + 1);
-          life<models::events::get_page>(p);
-          hold(p);
-          result(in, 1);
-        }
-      } else if (name == "page_ref_add_unless") {
-        int nr = arg(1), u = arg(2);
-        bool ok = c != u;
-        if (ok) {
-          c = fit(std::int64_t{c} + nr);
-          life<models::events::get_page>(p);
-          hold(p);
-        }
-        result(in, ok);
-      } else if (name == "set_page_count") {
-        c = fit(arg(1));
-      } else if (name == "page_ref_add") {
-        c = fit(std::int64_t{c} + arg(1));
+    prim const id = static_cast<prim>(in.prim);
+    switch (id) {
+      case prim::page_ref_inc:
+      case prim::get_page:
+      case prim::page_ref_dec:
+      case prim::page_ref_dec_return:
+      case prim::put_page_testzero:
+      case prim::set_page_count:
+      case prim::try_get_page:
+      case prim::page_ref_add:
+      case prim::page_ref_add_unless: return page_count(id, in);
+      case prim::percpu_ref_get:
+      case prim::percpu_ref_get_many: return ref_get(in);
+      case prim::percpu_ref_put:
+      case prim::percpu_ref_put_many: return ref_put_step(in);
+      case prim::percpu_ref_tryget_live: return ref_tryget_live(in);
+      case prim::percpu_ref_kill: return ref_kill(in);
+      case prim::percpu_ref_exit: return ref_exit(in);
+      case prim::complete: return complete_step(in);
+      case prim::wait_for_completion: return wait_for_completion_step(in);
+      case prim::wake_up_var:
+      case prim::wake_up: return wake_up_step(in);
+      case prim::prepare_to_wait_event: return prepare_to_wait(in);
+      case prim::schedule: return schedule_step();
+      case prim::finish_wait: return finish_wait_step();
+      case prim::spin_lock:
+      case prim::mutex_lock:
+      case prim::down_write:
+      case prim::down_read: return lock(id, in);
+      case prim::spin_unlock:
+      case prim::mutex_unlock:
+      case prim::up_write:
+      case prim::up_read: return unlock(id, in);
+      case prim::rcu_read_lock:
+      case prim::dax_read_lock: return read_lock(id);
+      case prim::rcu_read_unlock:
+      case prim::dax_read_unlock: return read_unlock(id);
+      case prim::synchronize_rcu:
+      case prim::kill_dax: return grace_period(id);
+      case prim::store_pointer: return store_pointer(in);
+      case prim::kfree: return kfree(in);
+      case prim::xa_store_range: return xa_store_range(in);
+      case prim::arch_remove_memory: return arch_remove_memory();
+      case prim::gen_pool_destroy: return pool_destroy(in);
+      case prim::gen_pool_alloc_owner: return pool_alloc(in);
+      case prim::gen_pool_free_owner:
+      case prim::gen_pool_free: return pool_free(id, in);
+      case prim::pgmapcheck_io_done:
+      case prim::pgmapcheck_share:
+      case prim::pgmapcheck_io_begin:
+      case prim::pgmapcheck_io_end: return harness_io(id, in);
+      case prim::devmem_free_list_add: return free_list_add(in);
+      case prim::devmem_free_list_pop: return free_list_pop(in);
+      case prim::vmf_insert_mixed:
+      case prim::dax_insert_pfn:
+      case prim::vm_insert_page:
+      case prim::set_pte_device_private: return insert_pte(id, in, o);
+      case prim::zap_pte: return zap_pte(in);
+      case prim::kernfs_remove_alloc_file: return kernfs_remove_alloc_file();
+      case prim::driver_stop: return driver_stop();
+      case prim::unlink_file_vma: return unlink_file_vma();
+      case prim::fs_block_alloc: return fs_block_alloc(in);
+      case prim::fs_block_free: return fs_block_free(in);
+      case prim::dax_associate_entry:
+      case prim::dax_disassociate_entry: return dax_entry(id, in);
+      case prim::should_fail: return should_fail(in, o);
+      case prim::WARN_ON:
+      case prim::BUG_ON: return check_macro(id, in);
+      case prim::choose_page: return choose_page(in, o);
+      default: break;
+    }
+    throw std::logic_error("model error: primitive '" + std::string(primitive_table[in.prim].name) + "' has no semantics");
+  }
+
+  // The lowest free page, plus one (0: none): what first-fit allocators take.
+  int lowest_free_page() {
+    for (int p = 0; p < m_.setup_.facts.pages; ++p)
+      if (page(p)[p_state] == ps_free) return p + 1;
+    return 0;
+  }
+
+  // pgmap->ref: a NULL ref (pgmap->ref after dev_pagemap_cleanup, v5.10) is an oops.
+  // Returns true iff it was (the step is done).
+  bool null_ref(instr const& in) {
+    if (arg(in, 0) != 0) return false;
+    violate(property::kernel_bug, reason::null_deref);
+    result(in, 0);
+    return true;
+  }
+
+  // Page atomics.
+  bool page_count(prim id, instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    touch_page(p);
+    std::int8_t& c = refcount(p);
+    if (id == prim::page_ref_inc) {
+      c = fit(c + 1);
+      life<models::events::get_page>(p);
+      hold(p);
+    } else if (id == prim::get_page) {
+      if (c <= 0) violate(property::get_from_zero, reason::get_from_zero);
+      c = fit(c + 1);
+      life<models::events::get_page>(p);
+      hold(p);
+    } else if (id == prim::try_get_page) {
+      if (c <= 0) {
+        violate(property::kernel_warn, reason::warn_fired);
+        result(in, 0);
       } else {
-        life_put(p);
-        unhold(p);
-        c = fit(c - 1);
-        if (c < 0) violate(property::refcount_underflow, reason::underflow);
-        if (name == "page_ref_dec_return") result(in, c);
-        if (name == "put_page_testzero") result(in, c == 0);
+        c = fit(c + 1);
+        life<models::events::get_page>(p);
+        hold(p);
+        result(in, 1);
       }
-      return true;
-    }
-    // pgmap->ref: a NULL ref (pgmap->ref after dev_pagemap_cleanup, v5.10) is an oops.
-    if (name.rfind("percpu_ref_", 0) == 0 && arg(0) == 0) {
-      violate(property::kernel_bug, reason::null_deref);
-      result(in, 0);
-      return true;
-    }
-    if (name == "percpu_ref_get" || name == "percpu_ref_get_many") {
-      touch_counters();
-      ref() = fit(std::int64_t{ref()} + (in.nargs > 1 ? arg(1) : 1));
-      return true;
-    }
-    if (name == "percpu_ref_put" || name == "percpu_ref_put_many") {
-      ref_put(in.nargs > 1 ? arg(1) : 1);
-      return true;
-    }
-    if (name == "percpu_ref_tryget_live") {
-      // Fails without touching the counters once killed: it reads only the
-      // DEAD flag (include/linux/percpu-refcount.h); a freed struct is a
-      // use-after-free.
-      if (wflags() & wf_struct_freed) violate(property::use_after_free, reason::pgmap_freed);
-      bool ok = b()[w_mode] == 0;
-      if (ok) ref() = fit(ref() + 1);
+    } else if (id == prim::page_ref_add_unless) {
+      int nr = arg(in, 1), u = arg(in, 2);
+      bool ok = c != u;
+      if (ok) {
+        c = fit(std::int64_t{c} + nr);
+        life<models::events::get_page>(p);
+        hold(p);
+      }
       result(in, ok);
-      return true;
+    } else if (id == prim::set_page_count) {
+      c = fit(arg(in, 1));
+    } else if (id == prim::page_ref_add) {
+      c = fit(std::int64_t{c} + arg(in, 1));
+    } else {
+      life_put(p);
+      unhold(p);
+      c = fit(c - 1);
+      if (c < 0) violate(property::refcount_underflow, reason::underflow);
+      if (id == prim::page_ref_dec_return) result(in, c);
+      if (id == prim::put_page_testzero) result(in, c == 0);
     }
-    if (name == "percpu_ref_kill") {
-      b()[w_mode] = 1;
-      ref_put(1);
-      return true;
-    }
-    if (name == "percpu_ref_exit") {
-      b()[w_mode] = 2;
-      wflags() = static_cast<std::uint8_t>(wflags() | wf_counters_freed);
-      return true;
-    }
-    // Completions and waits.
-    // complete() wakes one waiter in the kernel (swake_up_locked); waking
-    // every thread queued on the completion only adds wake-ups after which
-    // wait_for_completion finds done at 0 and sleeps again, which its loop
-    // allows: no behaviour the kernel lacks.
-    if (name == "complete") {
-      complete_one();
-      wake_all(static_cast<std::uint8_t>(arg(0)));
-      return true;
-    }
-    if (name == "wait_for_completion") {
-      if (b()[w_done] > 0) {
-        b()[w_done] = static_cast<std::uint8_t>(b()[w_done] - 1);
-        twait() = 0;
-        tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
-        return true;
-      }
-      twait() = static_cast<std::uint8_t>(arg(0));
-      tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
-      return false;  // asleep until complete()
-    }
-    if (name == "wake_up_var" || name == "wake_up") {
-      wake_all(static_cast<std::uint8_t>(arg(0)));
-      return true;
-    }
-    if (name == "prepare_to_wait_event") {
-      twait() = static_cast<std::uint8_t>(arg(0));
-      tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
-      return true;
-    }
-    if (name == "schedule") {
-      tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
-      return true;
-    }
-    if (name == "finish_wait") {
+    return true;
+  }
+
+  // percpu_ref_get, percpu_ref_get_many.
+  bool ref_get(instr const& in) {
+    if (null_ref(in)) return true;
+    touch_counters();
+    ref() = fit(std::int64_t{ref()} + (in.nargs > 1 ? arg(in, 1) : 1));
+    return true;
+  }
+
+  // percpu_ref_put, percpu_ref_put_many.
+  bool ref_put_step(instr const& in) {
+    if (null_ref(in)) return true;
+    ref_put(in.nargs > 1 ? arg(in, 1) : 1);
+    return true;
+  }
+
+  // percpu_ref_tryget_live.
+  bool ref_tryget_live(instr const& in) {
+    if (null_ref(in)) return true;
+    // Fails without touching the counters once killed: it reads only the
+    // DEAD flag (include/linux/percpu-refcount.h); a freed struct is a
+    // use-after-free.
+    if (wflags() & wf_struct_freed) violate(property::use_after_free, reason::pgmap_freed);
+    bool ok = b()[w_mode] == 0;
+    if (ok) ref() = fit(ref() + 1);
+    result(in, ok);
+    return true;
+  }
+
+  // percpu_ref_kill.
+  bool ref_kill(instr const& in) {
+    if (null_ref(in)) return true;
+    b()[w_mode] = 1;
+    ref_put(1);
+    return true;
+  }
+
+  // percpu_ref_exit.
+  bool ref_exit(instr const& in) {
+    if (null_ref(in)) return true;
+    b()[w_mode] = 2;
+    wflags() = static_cast<std::uint8_t>(wflags() | wf_counters_freed);
+    return true;
+  }
+
+  // Completions and waits.
+  // complete() wakes one waiter in the kernel (swake_up_locked); waking
+  // every thread queued on the completion only adds wake-ups after which
+  // wait_for_completion finds done at 0 and sleeps again, which its loop
+  // allows: no behaviour the kernel lacks.
+  bool complete_step(instr const& in) {
+    complete_one();
+    wake_all(static_cast<std::uint8_t>(arg(in, 0)));
+    return true;
+  }
+
+  // wait_for_completion.
+  bool wait_for_completion_step(instr const& in) {
+    if (b()[w_done] > 0) {
+      b()[w_done] = static_cast<std::uint8_t>(b()[w_done] - 1);
       twait() = 0;
       tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
       return true;
     }
-    // Locks.
-    if (name == "spin_lock" || name == "mutex_lock" || name == "down_write" || name == "down_read") {
-      int const target = arg(0);
-      int const li = lock_index(target);
-      if (li < 0) {  // a lock through NULL (the member read oopsed already), or no lock at all
-        violate(property::kernel_bug, target == 0 ? reason::null_deref : reason::bug_fired);
-        return true;
+    twait() = static_cast<std::uint8_t>(arg(in, 0));
+    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    return false;  // asleep until complete()
+  }
+
+  // wake_up_var, wake_up.
+  bool wake_up_step(instr const& in) {
+    wake_all(static_cast<std::uint8_t>(arg(in, 0)));
+    return true;
+  }
+
+  // prepare_to_wait_event.
+  bool prepare_to_wait(instr const& in) {
+    twait() = static_cast<std::uint8_t>(arg(in, 0));
+    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    return true;
+  }
+
+  // schedule.
+  bool schedule_step() {
+    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    return true;
+  }
+
+  // finish_wait.
+  bool finish_wait_step() {
+    twait() = 0;
+    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    return true;
+  }
+
+  // Locks.
+  bool lock(prim id, instr const& in) {
+    int const target = arg(in, 0);
+    int const li = lock_index(target);
+    if (li < 0) {  // a lock through NULL (the member read oopsed already), or no lock at all
+      violate(property::kernel_bug, target == 0 ? reason::null_deref : reason::bug_fired);
+      return true;
+    }
+    std::uint8_t& v = b()[w_locks + static_cast<std::size_t>(li)];
+    v = id == prim::down_read ? static_cast<std::uint8_t>(v + 1) : std::uint8_t{0x80};
+    return true;
+  }
+
+  // spin_unlock, mutex_unlock, up_write, up_read.
+  bool unlock(prim id, instr const& in) {
+    int const li = lock_index(arg(in, 0));
+    bool const writer = id != prim::up_read;
+    std::uint8_t const v = li < 0 ? 0 : b()[w_locks + static_cast<std::size_t>(li)];
+    if (li < 0 || (writer ? v != 0x80 : (v == 0 || v == 0x80))) {
+      violate(property::kernel_bug, reason::unlock_unheld);
+      return true;
+    }
+    b()[w_locks + static_cast<std::size_t>(li)] = writer ? 0 : static_cast<std::uint8_t>(v - 1);
+    return true;
+  }
+
+  // RCU, and the dax device's SRCU: each a flavour of its own (a grace
+  // period waits for readers of its flavour). The record's RCU byte holds
+  // the RCU nesting in its low nibble, the dax SRCU nesting in its high.
+  bool read_lock(prim id) {
+    trcu() = static_cast<std::uint8_t>(trcu() + (id == prim::rcu_read_lock ? 0x01 : 0x10));
+    return true;
+  }
+
+  // rcu_read_unlock, dax_read_unlock.
+  bool read_unlock(prim id) {
+    bool const rcu = id == prim::rcu_read_unlock;
+    int const nesting = rcu ? (trcu() & 0x0f) : (trcu() >> 4);
+    if (nesting == 0) {
+      violate(property::kernel_bug, reason::unlock_unheld);
+      return true;
+    }
+    trcu() = static_cast<std::uint8_t>(trcu() - (rcu ? 0x01 : 0x10));
+    if (nesting == 1) {  // this reader leaves: no grace period of its flavour waits for it any more
+      for (std::size_t u = 0; u < m_.layout_.size(); ++u) {
+        auto const& l = m_.layout_[u];
+        if (!l.gp || ((b()[l.base + t_flags] & tf_gp_srcu) != 0) == rcu) continue;
+        std::uint32_t mask;
+        std::memcpy(&mask, b() + l.gp, 4);
+        mask &= ~(1u << t_);
+        std::memcpy(b() + l.gp, &mask, 4);
       }
-      std::uint8_t& v = b()[w_locks + static_cast<std::size_t>(li)];
-      v = name == "down_read" ? static_cast<std::uint8_t>(v + 1) : std::uint8_t{0x80};
+    }
+    return true;
+  }
+
+  // synchronize_rcu, kill_dax.
+  bool grace_period(prim id) {
+    bool const rcu = id == prim::synchronize_rcu;
+    if (tflags() & tf_gp_started) {  // enabled: every reader it waited for has left
+      tflags() = static_cast<std::uint8_t>(tflags() & ~(tf_gp_started | tf_gp_srcu));
       return true;
     }
-    if (name == "spin_unlock" || name == "mutex_unlock" || name == "up_write" || name == "up_read") {
-      int const li = lock_index(arg(0));
-      bool const writer = name != "up_read";
-      std::uint8_t const v = li < 0 ? 0 : b()[w_locks + static_cast<std::size_t>(li)];
-      if (li < 0 || (writer ? v != 0x80 : (v == 0 || v == 0x80))) {
-        violate(property::kernel_bug, reason::unlock_unheld);
-        return true;
-      }
-      b()[w_locks + static_cast<std::size_t>(li)] = writer ? 0 : static_cast<std::uint8_t>(v - 1);
+    // kill_dax: clear DAXDEV_ALIVE, then synchronize_srcu(&dax_srcu).
+    if (!rcu) b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_dax_dead);
+    // The grace period starts: it waits for the readers inside a section now.
+    std::uint32_t mask = 0;
+    for (std::size_t u = 0; u < m_.threads_.size(); ++u) {
+      std::uint8_t const n = b()[m_.layout_[u].base + t_rcu];
+      if (u != static_cast<std::size_t>(t_) && (rcu ? (n & 0x0f) : (n >> 4)) > 0) mask |= 1u << u;
+    }
+    if (mask == 0) return true;
+    std::memcpy(b() + lay_.gp, &mask, 4);
+    tflags() = static_cast<std::uint8_t>(tflags() | tf_gp_started | (rcu ? 0 : tf_gp_srcu));
+    return false;
+  }
+
+  // store_pointer.
+  bool store_pointer(instr const& in) {
+    auto const target = static_cast<object>(arg(in, 0));
+    bool const null = arg(in, 1) == 0;
+    std::uint8_t const bit = target == object::p2pdma ? wf_p2pdma : target == object::pgmap_ref ? wf_ref_null : 0;
+    bool const set = target == object::pgmap_ref ? null : !null;
+    wflags() = static_cast<std::uint8_t>(set ? (wflags() | bit) : (wflags() & ~bit));
+    return true;
+  }
+
+  // kfree.
+  bool kfree(instr const& in) {
+    if (static_cast<object>(arg(in, 0)) == object::p2p_pgmap) wflags() = static_cast<std::uint8_t>(wflags() | wf_struct_freed);
+    return true;
+  }
+
+  // xa_store_range.
+  bool xa_store_range(instr const& in) {
+    wflags() = static_cast<std::uint8_t>(arg(in, 1) ? (wflags() | wf_published) : (wflags() & ~wf_published));
+    return true;
+  }
+
+  // arch_remove_memory.
+  bool arch_remove_memory() {
+    // The memory and its struct pages go: memunmap_pages is done with them,
+    // so pgmap->ref must be 0 and no page still in use: mapped, in a file's
+    // page cache, held by a thread, handed to consumers, or a driver's
+    // allocated page. A claimed pool chunk is not in use: its tryget fails
+    // on the killed ref and gives it back.
+    if (ref() > 0) violate(property::memunmap_early, reason::ref_not_zero);
+    for (int p = 0; p < m_.setup_.facts.pages; ++p)
+      if ((page(p)[p_flags] & (pf_mapped | pf_associated | pf_shared)) || page(p)[p_pins] > 0 ||
+          page(p)[p_state] == ps_allocated)
+        violate(property::memunmap_early, reason::still_used);
+    wflags() = static_cast<std::uint8_t>(wflags() | wf_pages_freed);
+    return true;
+  }
+
+  // The gen_pool primitives read their pool argument like any other: in
+  // v5.10 pci_alloc_p2pmem that is pdev->p2pdma->pool, read again after
+  // the NULL check, and pci_p2pdma_release may have set pdev->p2pdma to
+  // NULL in between (kernel-bug, a NULL dereference).
+  bool pool_destroy(instr const& in) {
+    (void)arg(in, 0);  // the pool argument is read like any other (pdev->p2pdma->pool: NULL is an oops)
+    // lib/genalloc.c:gen_pool_destroy: "BUG_ON(bit < end_bit)" for a chunk
+    // still allocated: an allocation that was never given back.
+    for (int p = 0; p < m_.setup_.facts.pages; ++p)
+      if (page(p)[p_state] != ps_free) violate(property::kernel_bug, reason::bug_fired);
+    wflags() = static_cast<std::uint8_t>(wflags() | wf_pool_gone);
+    return true;
+  }
+
+  // gen_pool_alloc_owner.
+  bool pool_alloc(instr const& in) {
+    (void)arg(in, 0);  // the pool argument is read like any other (pdev->p2pdma->pool: NULL is an oops)
+    if (wflags() & wf_pool_gone) violate(property::use_after_free, reason::pool_gone);
+    int const chosen = lowest_free_page();
+    if (chosen) {
+      st_.page = static_cast<std::int8_t>(chosen - 1);
+      page(chosen - 1)[p_state] = ps_claimed;
+      life<models::events::alloc>(chosen - 1);
+    }
+    slot(prog_.exprs[in.args[2]].value) = chosen ? static_cast<std::int8_t>(object::pgmap_ref) : 0;
+    result(in, chosen);
+    return true;
+  }
+
+  // gen_pool_free_owner, gen_pool_free.
+  bool pool_free(prim id, instr const& in) {
+    (void)arg(in, 0);  // the pool argument is read like any other (pdev->p2pdma->pool: NULL is an oops)
+    if (wflags() & wf_pool_gone) violate(property::use_after_free, reason::pool_gone);
+    int p = page_arg(arg(in, 1));
+    if (p >= 0) release_page(p, false);  // the pool frees an address: no struct page is touched
+    if (id == prim::gen_pool_free_owner) slot(prog_.exprs[in.args[3]].value) = static_cast<std::int8_t>(object::pgmap_ref);
+    return true;
+  }
+
+  // pgmapcheck_io_done, pgmapcheck_share, pgmapcheck_io_begin, pgmapcheck_io_end.
+  bool harness_io(prim id, instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    if (id == prim::pgmapcheck_share) page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_shared);
+    if (id == prim::pgmapcheck_io_done) page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~pf_shared);
+    if (id == prim::pgmapcheck_io_begin) ++page(p)[p_io];
+    if (id == prim::pgmapcheck_io_end) --page(p)[p_io];
+    return true;
+  }
+
+  // devmem_free_list_add.
+  bool free_list_add(instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p >= 0) release_page(p);
+    return true;
+  }
+
+  // devmem_free_list_pop.
+  bool free_list_pop(instr const& in) {
+    int const chosen = lowest_free_page();
+    if (chosen) {
+      touch_page(chosen - 1);
+      page(chosen - 1)[p_state] = ps_allocated;
+      life<models::events::alloc>(chosen - 1);
+    }
+    result(in, chosen);
+    return true;
+  }
+
+  // vmf_insert_mixed, dax_insert_pfn, vm_insert_page, set_pte_device_private.
+  bool insert_pte(prim id, instr const& in, int o) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    touch_page(p);
+    if (id == prim::vm_insert_page && o == 1) {  // a page-table allocation fails: -ENOMEM
+      b()[w_failures] = static_cast<std::uint8_t>(b()[w_failures] - 1);
+      result(in, -12);
       return true;
     }
-    // RCU, and the dax device's SRCU: each a flavour of its own (a grace
-    // period waits for readers of its flavour). The record's RCU byte holds
-    // the RCU nesting in its low nibble, the dax SRCU nesting in its high.
-    if (name == "rcu_read_lock" || name == "dax_read_lock") {
-      trcu() = static_cast<std::uint8_t>(trcu() + (name == "rcu_read_lock" ? 0x01 : 0x10));
+    if (id == prim::vm_insert_page && refcount(p) <= 0) {
+      result(in, -22);  // -EINVAL: validate_page_before_insert
       return true;
     }
-    if (name == "rcu_read_unlock" || name == "dax_read_unlock") {
-      bool const rcu = name == "rcu_read_unlock";
-      int const nesting = rcu ? (trcu() & 0x0f) : (trcu() >> 4);
-      if (nesting == 0) {
-        violate(property::kernel_bug, reason::unlock_unheld);
-        return true;
-      }
-      trcu() = static_cast<std::uint8_t>(trcu() - (rcu ? 0x01 : 0x10));
-      if (nesting == 1) {  // this reader leaves: no grace period of its flavour waits for it any more
-        for (std::size_t u = 0; u < m_.layout_.size(); ++u) {
-          auto const& l = m_.layout_[u];
-          if (!l.gp || ((b()[l.base + t_flags] & tf_gp_srcu) != 0) == rcu) continue;
-          std::uint32_t mask;
-          std::memcpy(&mask, b() + l.gp, 4);
-          mask &= ~(1u << t_);
-          std::memcpy(b() + l.gp, &mask, 4);
-        }
-      }
+    life<models::events::map>(p);
+    page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_mapped);
+    if (id == prim::dax_insert_pfn || id == prim::vm_insert_page) {
+      page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
+      refcount(p) = fit(refcount(p) + 1);
+      page(p)[p_mapcount] = static_cast<std::uint8_t>(fit(static_cast<std::int8_t>(page(p)[p_mapcount]) + 1));
+    }
+    if (id == prim::vm_insert_page) {
+      result(in, 0);
       return true;
     }
-    if (name == "synchronize_rcu" || name == "kill_dax") {
-      bool const rcu = name == "synchronize_rcu";
-      if (tflags() & tf_gp_started) {  // enabled: every reader it waited for has left
-        tflags() = static_cast<std::uint8_t>(tflags() & ~(tf_gp_started | tf_gp_srcu));
-        return true;
-      }
-      // kill_dax: clear DAXDEV_ALIVE, then synchronize_srcu(&dax_srcu).
-      if (!rcu) b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_dax_dead);
-      // The grace period starts: it waits for the readers inside a section now.
-      std::uint32_t mask = 0;
-      for (std::size_t u = 0; u < m_.threads_.size(); ++u) {
-        std::uint8_t const n = b()[m_.layout_[u].base + t_rcu];
-        if (u != static_cast<std::size_t>(t_) && (rcu ? (n & 0x0f) : (n >> 4)) > 0) mask |= 1u << u;
-      }
-      if (mask == 0) return true;
-      std::memcpy(b() + lay_.gp, &mask, 4);
-      tflags() = static_cast<std::uint8_t>(tflags() | tf_gp_started | (rcu ? 0 : tf_gp_srcu));
-      return false;
+    if (id == prim::set_pte_device_private) {
+      page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
+      if (held_on(p) > 0) life<models::events::put_page>(p);  // the thread's reference becomes the PTE's
+      unhold(p);
     }
-    if (name == "store_pointer") {
-      auto const target = static_cast<object>(arg(0));
-      bool const null = arg(1) == 0;
-      std::uint8_t const bit = target == object::p2pdma ? wf_p2pdma : target == object::pgmap_ref ? wf_ref_null : 0;
-      bool const set = target == object::pgmap_ref ? null : !null;
-      wflags() = static_cast<std::uint8_t>(set ? (wflags() | bit) : (wflags() & ~bit));
-      return true;
+    result(in, 64);  // VM_FAULT_NOPAGE
+    return true;
+  }
+
+  // zap_pte.
+  bool zap_pte(instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    bool const had_ref = page(p)[p_flags] & pf_pte_ref;
+    if (page(p)[p_flags] & pf_mapped) life<models::events::unmap>(p);
+    page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~(pf_mapped | pf_pte_ref));
+    if (had_ref && page(p)[p_mapcount] > 0) --page(p)[p_mapcount];
+    if (had_ref) {  // the PTE's reference passes to the zapping thread, which puts it
+      life<models::events::get_page>(p);
+      hold(p);
     }
-    if (name == "kfree") {
-      if (static_cast<object>(arg(0)) == object::p2p_pgmap) wflags() = static_cast<std::uint8_t>(wflags() | wf_struct_freed);
-      return true;
+    result(in, had_ref);
+    return true;
+  }
+
+  // kernfs_remove_alloc_file.
+  bool kernfs_remove_alloc_file() {
+    b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_file_removed);
+    return true;
+  }
+
+  // driver_stop.
+  bool driver_stop() {
+    b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_driver_stopped);
+    return true;
+  }
+
+  // unlink_file_vma.
+  bool unlink_file_vma() {
+    wflags() = static_cast<std::uint8_t>(wflags() & ~wf_file_mapped);
+    return true;
+  }
+
+  // fs_block_alloc.
+  bool fs_block_alloc(instr const& in) {
+    int const chosen = lowest_free_page();
+    if (chosen) {
+      st_.page = static_cast<std::int8_t>(chosen - 1);
+      page(chosen - 1)[p_state] = ps_claimed;
+      life<models::events::alloc>(chosen - 1);
     }
-    if (name == "xa_store_range") {
-      wflags() = static_cast<std::uint8_t>(arg(1) ? (wflags() | wf_published) : (wflags() & ~wf_published));
-      return true;
-    }
-    if (name == "arch_remove_memory") {
-      // The memory and its struct pages go: memunmap_pages is done with them,
-      // so pgmap->ref must be 0 and no page still in use: mapped, in a file's
-      // page cache, held by a thread, handed to consumers, or a driver's
-      // allocated page. A claimed pool chunk is not in use: its tryget fails
-      // on the killed ref and gives it back.
-      if (ref() > 0) violate(property::memunmap_early, reason::ref_not_zero);
-      for (int p = 0; p < m_.setup_.facts.pages; ++p)
-        if ((page(p)[p_flags] & (pf_mapped | pf_associated | pf_shared)) || page(p)[p_pins] > 0 ||
-            page(p)[p_state] == ps_allocated)
-          violate(property::memunmap_early, reason::still_used);
-      wflags() = static_cast<std::uint8_t>(wflags() | wf_pages_freed);
-      return true;
-    }
-    // The gen_pool primitives read their pool argument like any other: in
-    // v5.10 pci_alloc_p2pmem that is pdev->p2pdma->pool, read again after
-    // the NULL check, and pci_p2pdma_release may have set pdev->p2pdma to
-    // NULL in between (kernel-bug, a NULL dereference).
-    if (name.rfind("gen_pool_", 0) == 0) (void)arg(0);
-    if (name == "gen_pool_destroy") {
-      // lib/genalloc.c:gen_pool_destroy: "BUG_ON(bit < end_bit)" for a chunk
-      // still allocated: an allocation that was never given back.
-      for (int p = 0; p < m_.setup_.facts.pages; ++p)
-        if (page(p)[p_state] != ps_free) violate(property::kernel_bug, reason::bug_fired);
-      wflags() = static_cast<std::uint8_t>(wflags() | wf_pool_gone);
-      return true;
-    }
-    if (name == "gen_pool_alloc_owner") {
-      if (wflags() & wf_pool_gone) violate(property::use_after_free, reason::pool_gone);
-      int chosen = 0;
-      for (int p = 0; p < m_.setup_.facts.pages && !chosen; ++p)
-        if (page(p)[p_state] == ps_free) chosen = p + 1;
-      if (chosen) {
-        st_.page = static_cast<std::int8_t>(chosen - 1);
-        page(chosen - 1)[p_state] = ps_claimed;
-        life<models::events::alloc>(chosen - 1);
-      }
-      slot(prog_.exprs[in.args[2]].value) = chosen ? static_cast<std::int8_t>(object::pgmap_ref) : 0;
-      result(in, chosen);
-      return true;
-    }
-    if (name == "gen_pool_free_owner" || name == "gen_pool_free") {
-      if (wflags() & wf_pool_gone) violate(property::use_after_free, reason::pool_gone);
-      int p = page_arg(arg(1));
-      if (p >= 0) release_page(p, false);  // the pool frees an address: no struct page is touched
-      if (name == "gen_pool_free_owner") slot(prog_.exprs[in.args[3]].value) = static_cast<std::int8_t>(object::pgmap_ref);
-      return true;
-    }
-    if (name == "pgmapcheck_io_done" || name == "pgmapcheck_share" || name == "pgmapcheck_io_begin" ||
-        name == "pgmapcheck_io_end") {
-      int p = page_arg(arg(0));
-      if (p < 0) return true;
-      if (name == "pgmapcheck_share") page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_shared);
-      if (name == "pgmapcheck_io_done") page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~pf_shared);
-      if (name == "pgmapcheck_io_begin") ++page(p)[p_io];
-      if (name == "pgmapcheck_io_end") --page(p)[p_io];
-      return true;
-    }
-    if (name == "devmem_free_list_add") {
-      int p = page_arg(arg(0));
-      if (p >= 0) release_page(p);
-      return true;
-    }
-    if (name == "devmem_free_list_pop") {
-      int chosen = 0;
-      for (int p = 0; p < m_.setup_.facts.pages && !chosen; ++p)
-        if (page(p)[p_state] == ps_free) chosen = p + 1;
-      if (chosen) {
-        touch_page(chosen - 1);
-        page(chosen - 1)[p_state] = ps_allocated;
-        life<models::events::alloc>(chosen - 1);
-      }
-      result(in, chosen);
-      return true;
-    }
-    if (name == "vmf_insert_mixed" || name == "dax_insert_pfn" || name == "vm_insert_page" ||
-        name == "set_pte_device_private") {
-      int p = page_arg(arg(0));
-      if (p < 0) return true;
-      touch_page(p);
-      if (name == "vm_insert_page" && o == 1) {  // a page-table allocation fails: -ENOMEM
-        b()[w_failures] = static_cast<std::uint8_t>(b()[w_failures] - 1);
-        result(in, -12);
-        return true;
-      }
-      if (name == "vm_insert_page" && refcount(p) <= 0) {
-        result(in, -22);  // -EINVAL: validate_page_before_insert
-        return true;
-      }
-      life<models::events::map>(p);
-      page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_mapped);
-      if (name == "dax_insert_pfn" || name == "vm_insert_page") {
-        page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
-        refcount(p) = fit(refcount(p) + 1);
-        page(p)[p_mapcount] = static_cast<std::uint8_t>(fit(static_cast<std::int8_t>(page(p)[p_mapcount]) + 1));
-      }
-      if (name == "vm_insert_page") {
-        result(in, 0);
-        return true;
-      }
-      if (name == "set_pte_device_private") {
-        page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
-        if (held_on(p) > 0) life<models::events::put_page>(p);  // the thread's reference becomes the PTE's
-        unhold(p);
-      }
-      result(in, 64);  // VM_FAULT_NOPAGE
-      return true;
-    }
-    if (name == "zap_pte") {
-      int p = page_arg(arg(0));
-      if (p < 0) return true;
-      bool const had_ref = page(p)[p_flags] & pf_pte_ref;
-      if (page(p)[p_flags] & pf_mapped) life<models::events::unmap>(p);
-      page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~(pf_mapped | pf_pte_ref));
-      if (had_ref && page(p)[p_mapcount] > 0) --page(p)[p_mapcount];
-      if (had_ref) {  // the PTE's reference passes to the zapping thread, which puts it
-        life<models::events::get_page>(p);
-        hold(p);
-      }
-      result(in, had_ref);
-      return true;
-    }
-    if (name == "kernfs_remove_alloc_file") {
-      b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_file_removed);
-      return true;
-    }
-    if (name == "driver_stop") {
-      b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_driver_stopped);
-      return true;
-    }
-    if (name == "unlink_file_vma") {
-      wflags() = static_cast<std::uint8_t>(wflags() & ~wf_file_mapped);
-      return true;
-    }
-    if (name == "fs_block_alloc") {
-      int chosen = 0;
-      for (int p = 0; p < m_.setup_.facts.pages && !chosen; ++p)
-        if (page(p)[p_state] == ps_free) chosen = p + 1;
-      if (chosen) {
-        st_.page = static_cast<std::int8_t>(chosen - 1);
-        page(chosen - 1)[p_state] = ps_claimed;
-        life<models::events::alloc>(chosen - 1);
-      }
-      result(in, chosen);
-      return true;
-    }
-    if (name == "fs_block_free") {
-      int p = page_arg(arg(0));
-      if (p < 0) return true;
-      if (page(p)[p_pins] > 0) violate(property::dax_truncate_busy, reason::still_used);
-      st_.page = static_cast<std::int8_t>(p);
-      if (page(p)[p_state] == ps_free)
-        violate(property::free_while_used, reason::double_free);
-      else
-        life<models::events::release>(p);
-      page(p)[p_state] = ps_free;
-      return true;
-    }
-    if (name == "dax_associate_entry" || name == "dax_disassociate_entry") {
-      int p = page_arg(arg(0));
-      if (p < 0) return true;
-      touch_page(p);
-      bool const assoc = name == "dax_associate_entry";
-      if (assoc && (page(p)[p_flags] & pf_associated)) violate(property::kernel_warn, reason::warn_fired);
-      page(p)[p_flags] = static_cast<std::uint8_t>(assoc ? (page(p)[p_flags] | pf_associated)
-                                                         : (page(p)[p_flags] & ~pf_associated));
-      return true;
-    }
-    if (name == "should_fail") {
-      if (o == 1) b()[w_failures] = static_cast<std::uint8_t>(b()[w_failures] - 1);
-      result(in, o == 1);
-      return true;
-    }
-    if (name == "WARN_ON" || name == "BUG_ON") {
-      int c = arg(0);
-      if (c) violate(name == "WARN_ON" ? property::kernel_warn : property::kernel_bug,
-                     name == "WARN_ON" ? reason::warn_fired : reason::bug_fired);
-      result(in, c != 0);
-      return true;
-    }
-    if (name == "choose_page") {
-      int k = 0;
-      int chosen = 0;
-      for (int p = 0; p < m_.setup_.facts.pages && !chosen; ++p)
-        if (choose_matches(in, p) && k++ == o) chosen = p + 1;
-      result(in, chosen);
-      if (chosen) st_.page = static_cast<std::int8_t>(chosen - 1);
-      return true;
-    }
-    throw std::logic_error("model error: primitive '" + std::string(name) + "' has no semantics");
+    result(in, chosen);
+    return true;
+  }
+
+  // fs_block_free.
+  bool fs_block_free(instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    if (page(p)[p_pins] > 0) violate(property::dax_truncate_busy, reason::still_used);
+    st_.page = static_cast<std::int8_t>(p);
+    if (page(p)[p_state] == ps_free)
+      violate(property::free_while_used, reason::double_free);
+    else
+      life<models::events::release>(p);
+    page(p)[p_state] = ps_free;
+    return true;
+  }
+
+  // dax_associate_entry, dax_disassociate_entry.
+  bool dax_entry(prim id, instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    touch_page(p);
+    bool const assoc = id == prim::dax_associate_entry;
+    if (assoc && (page(p)[p_flags] & pf_associated)) violate(property::kernel_warn, reason::warn_fired);
+    page(p)[p_flags] = static_cast<std::uint8_t>(assoc ? (page(p)[p_flags] | pf_associated)
+                                                       : (page(p)[p_flags] & ~pf_associated));
+    return true;
+  }
+
+  // should_fail.
+  bool should_fail(instr const& in, int o) {
+    if (o == 1) b()[w_failures] = static_cast<std::uint8_t>(b()[w_failures] - 1);
+    result(in, o == 1);
+    return true;
+  }
+
+  // WARN_ON, BUG_ON.
+  bool check_macro(prim id, instr const& in) {
+    int c = arg(in, 0);
+    if (c) violate(id == prim::WARN_ON ? property::kernel_warn : property::kernel_bug,
+                   id == prim::WARN_ON ? reason::warn_fired : reason::bug_fired);
+    result(in, c != 0);
+    return true;
+  }
+
+  // choose_page.
+  bool choose_page(instr const& in, int o) {
+    int k = 0;
+    int chosen = 0;
+    for (int p = 0; p < m_.setup_.facts.pages && !chosen; ++p)
+      if (choose_matches(in, p) && k++ == o) chosen = p + 1;
+    result(in, chosen);
+    if (chosen) st_.page = static_cast<std::int8_t>(chosen - 1);
+    return true;
   }
 
   // Runs the visible instruction at pc with outcome o, then the invisible
@@ -1269,13 +1435,14 @@ std::string code_model::blocked_on(state const& s, int thread) const {
   executor ex(*this, probe, dummy, thread);
   instr const& in = threads_[static_cast<std::size_t>(thread)].code[ex.pc()];
   if (ex.enabled(in)) return "";
-  auto const& name = primitives()[in.prim].name;
+  prim const id = static_cast<prim>(in.prim);
+  std::string const name(primitives()[in.prim].name);
   std::uint8_t w = s.bytes[layout_[static_cast<std::size_t>(thread)].base + t_wait];
   std::string on = w == 0 ? "" : w < object_count ? std::string(object_names[w])
                                                   : "&page" + std::to_string(w - object_count) + "->_refcount";
-  if (name == "schedule" || name == "wait_for_completion") return "asleep in " + std::string(name) + " on " + on;
-  if (name == "synchronize_rcu" || name == "kill_dax") return "in " + std::string(name) + ", waiting for readers";
-  return "blocked in " + std::string(name);
+  if (id == prim::schedule || id == prim::wait_for_completion) return "asleep in " + name + " on " + on;
+  if (id == prim::synchronize_rcu || id == prim::kill_dax) return "in " + name + ", waiting for readers";
+  return "blocked in " + name;
 }
 
 }  // namespace pgmapcheck::lang
