@@ -37,21 +37,6 @@ std::vector<primitive> const primitive_table = [] {
 #undef PGMAPCHECK_PRIMITIVE_ROW
 #undef PGMAPCHECK_UNPAREN
 
-// The percpu_ref_* steps: each oopses on a NULL ref (pgmap->ref after
-// dev_pagemap_cleanup, v5.10).
-constexpr bool is_pgmap_ref_op(prim id) {
-  switch (id) {
-    case prim::percpu_ref_get:
-    case prim::percpu_ref_get_many:
-    case prim::percpu_ref_put:
-    case prim::percpu_ref_put_many:
-    case prim::percpu_ref_tryget_live:
-    case prim::percpu_ref_kill:
-    case prim::percpu_ref_exit: return true;
-    default: return false;
-  }
-}
-
 std::map<std::string_view, int> const primitive_index = [] {
   std::map<std::string_view, int> m;
   for (std::size_t i = 0; i < primitive_table.size(); ++i) m[primitive_table[i].name] = static_cast<int>(i);
@@ -315,42 +300,120 @@ class executor {
       violate(property::use_after_free, reason::counters_freed);
   }
 
+  // The value of read or constant primitive e.prim.
   int read(cexpr const& e) {
     prim const id = static_cast<prim>(e.prim);
     int a0 = e.nargs > 0 ? eval(e.args[0]) : 0;
-    if (id == prim::page_var) return a0 >= 1 ? page_var(a0 - 1) : 0;
-    if (id == prim::pfn_to_page) return a0 >= 0 && a0 < m_.setup_.facts.pages ? a0 + 1 : 0;
-    if (id == prim::page_ref_count) {
-      int p = page_arg(a0);
-      if (p < 0) return 0;
-      touch_page(p);
-      return refcount(p);
+    switch (id) {
+      case prim::page_var: return a0 >= 1 ? page_var(a0 - 1) : 0;
+      case prim::pfn_to_page: return a0 >= 0 && a0 < m_.setup_.facts.pages ? a0 + 1 : 0;
+      case prim::page_ref_count: {
+        int p = page_arg(a0);
+        if (p < 0) return 0;
+        touch_page(p);
+        return refcount(p);
+      }
+      case prim::percpu_ref_is_zero: return ref() == 0;
+      case prim::percpu_ref_is_dying: return b()[w_mode] != 0;
+      case prim::driver_stopped: return (b()[w_flags2] & wf2_driver_stopped) != 0;
+      case prim::alloc_file_removed: return (b()[w_flags2] & wf2_file_removed) != 0;
+      case prim::dmirror_page_data: {
+        int p = page_arg(a0);
+        if (p < 0) return 0;
+        touch_page(p);
+        if (page(p)[p_state] == ps_free) violate(property::use_after_free, reason::page_freed_by_other);
+        return 1;
+      }
+      case prim::rcu_dereference:
+      case prim::unlikely:
+      case prim::likely: return a0;
+      case prim::is_zone_device_page: return 1;
+      case prim::is_device_private_page: return m_.setup_.facts.pagemap_type == 1;
+      case prim::pgmap_nr_pages: return m_.setup_.facts.pages;
+      case prim::xa_load: return (wflags() & wf_published) ? static_cast<int>(object::pgmap) : 0;
+      case prim::page_allocated:
+      case prim::page_mapped:
+      case prim::page_shared:
+      case prim::page_associated: {
+        int p = page_arg(eval(e.args[0]));
+        if (p < 0) return 0;
+        if (id == prim::page_allocated) return page(p)[p_state] != ps_free;
+        std::uint8_t const bit = id == prim::page_mapped ? pf_mapped : id == prim::page_shared ? pf_shared : pf_associated;
+        return (page(p)[p_flags] & bit) != 0;
+      }
+      case prim::mapping_mapped: return (wflags() & wf_file_mapped) != 0;
+      case prim::dax_alive: return !(b()[w_flags2] & wf2_dax_dead);
+      // Steps, not values: executor::action. Every primitive has a case in
+      // one switch or the other (-Wswitch: the build fails without it).
+      case prim::page_ref_inc:
+      case prim::page_ref_dec:
+      case prim::page_ref_dec_return:
+      case prim::put_page_testzero:
+      case prim::page_ref_add_unless:
+      case prim::set_page_count:
+      case prim::page_ref_add:
+      case prim::get_page:
+      case prim::try_get_page:
+      case prim::percpu_ref_get:
+      case prim::percpu_ref_get_many:
+      case prim::percpu_ref_put:
+      case prim::percpu_ref_put_many:
+      case prim::percpu_ref_tryget_live:
+      case prim::percpu_ref_kill:
+      case prim::percpu_ref_exit:
+      case prim::complete:
+      case prim::wait_for_completion:
+      case prim::wake_up_var:
+      case prim::wake_up:
+      case prim::prepare_to_wait_event:
+      case prim::schedule:
+      case prim::finish_wait:
+      case prim::spin_lock:
+      case prim::spin_unlock:
+      case prim::mutex_lock:
+      case prim::mutex_unlock:
+      case prim::down_read:
+      case prim::up_read:
+      case prim::down_write:
+      case prim::up_write:
+      case prim::rcu_read_lock:
+      case prim::rcu_read_unlock:
+      case prim::synchronize_rcu:
+      case prim::should_fail:
+      case prim::store_pointer:
+      case prim::kfree:
+      case prim::xa_store_range:
+      case prim::arch_remove_memory:
+      case prim::gen_pool_alloc_owner:
+      case prim::gen_pool_free_owner:
+      case prim::gen_pool_free:
+      case prim::gen_pool_destroy:
+      case prim::vmf_insert_mixed:
+      case prim::dax_insert_pfn:
+      case prim::vm_insert_page:
+      case prim::set_pte_device_private:
+      case prim::kernfs_remove_alloc_file:
+      case prim::driver_stop:
+      case prim::zap_pte:
+      case prim::unlink_file_vma:
+      case prim::fs_block_alloc:
+      case prim::fs_block_free:
+      case prim::dax_associate_entry:
+      case prim::dax_disassociate_entry:
+      case prim::kill_dax:
+      case prim::dax_read_lock:
+      case prim::dax_read_unlock:
+      case prim::pgmapcheck_share:
+      case prim::pgmapcheck_io_begin:
+      case prim::pgmapcheck_io_end:
+      case prim::pgmapcheck_io_done:
+      case prim::devmem_free_list_add:
+      case prim::devmem_free_list_pop:
+      case prim::WARN_ON:
+      case prim::BUG_ON:
+      case prim::choose_page:
+        break;
     }
-    if (id == prim::percpu_ref_is_zero) return ref() == 0;
-    if (id == prim::percpu_ref_is_dying) return b()[w_mode] != 0;
-    if (id == prim::driver_stopped) return (b()[w_flags2] & wf2_driver_stopped) != 0;
-    if (id == prim::alloc_file_removed) return (b()[w_flags2] & wf2_file_removed) != 0;
-    if (id == prim::dmirror_page_data) {
-      int p = page_arg(a0);
-      if (p < 0) return 0;
-      touch_page(p);
-      if (page(p)[p_state] == ps_free) violate(property::use_after_free, reason::page_freed_by_other);
-      return 1;
-    }
-    if (id == prim::rcu_dereference || id == prim::unlikely || id == prim::likely) return a0;
-    if (id == prim::is_zone_device_page) return 1;
-    if (id == prim::is_device_private_page) return m_.setup_.facts.pagemap_type == 1;
-    if (id == prim::pgmap_nr_pages) return m_.setup_.facts.pages;
-    if (id == prim::xa_load) return (wflags() & wf_published) ? static_cast<int>(object::pgmap) : 0;
-    if (id == prim::page_allocated || id == prim::page_mapped || id == prim::page_shared || id == prim::page_associated) {
-      int p = page_arg(eval(e.args[0]));
-      if (p < 0) return 0;
-      if (id == prim::page_allocated) return page(p)[p_state] != ps_free;
-      std::uint8_t const bit = id == prim::page_mapped ? pf_mapped : id == prim::page_shared ? pf_shared : pf_associated;
-      return (page(p)[p_flags] & bit) != 0;
-    }
-    if (id == prim::mapping_mapped) return (wflags() & wf_file_mapped) != 0;
-    if (id == prim::dax_alive) return !(b()[w_flags2] & wf2_dax_dead);
     return 0;
   }
 
@@ -616,7 +679,30 @@ class executor {
       case prim::WARN_ON:
       case prim::BUG_ON: return check_macro(id, in);
       case prim::choose_page: return choose_page(in, o);
-      default: break;
+      // Values, not steps: executor::read. Every primitive has a case in
+      // one switch or the other (-Wswitch: the build fails without it).
+      case prim::page_ref_count:
+      case prim::page_var:
+      case prim::pfn_to_page:
+      case prim::percpu_ref_is_zero:
+      case prim::rcu_dereference:
+      case prim::unlikely:
+      case prim::likely:
+      case prim::is_zone_device_page:
+      case prim::is_device_private_page:
+      case prim::pgmap_nr_pages:
+      case prim::xa_load:
+      case prim::dmirror_page_data:
+      case prim::alloc_file_removed:
+      case prim::driver_stopped:
+      case prim::percpu_ref_is_dying:
+      case prim::mapping_mapped:
+      case prim::page_associated:
+      case prim::dax_alive:
+      case prim::page_allocated:
+      case prim::page_mapped:
+      case prim::page_shared:
+        break;
     }
     throw std::logic_error("model error: primitive '" + std::string(primitive_table[in.prim].name) + "' has no semantics");
   }

@@ -11,6 +11,14 @@
 
 namespace pgmapcheck::lang {
 
+// A row that only tests/CMakeLists.txt's compile-fail test defines: a
+// primitive no switch handles must not build.
+#ifdef PGMAPCHECK_TEST_UNHANDLED_PRIMITIVE
+#define PGMAPCHECK_TEST_ROW(X) X(unhandled_in_test, action, void_, (), "a row with no semantics")
+#else
+#define PGMAPCHECK_TEST_ROW(X)
+#endif
+
 // clang-format off
 #define PGMAPCHECK_PRIMITIVES(X) \
   /* Page refcount atomics (include/linux/page_ref.h, include/linux/mm.h). */ \
@@ -114,7 +122,8 @@ namespace pgmapcheck::lang {
   /* Checks and choices the compiler emits. */ \
   X(WARN_ON, local, boolean, (integer), "include/asm-generic/bug.h:WARN_ON") \
   X(BUG_ON, local, boolean, (integer), "include/asm-generic/bug.h:BUG_ON") \
-  X(choose_page, action, page, (boolean, integer), "the search picks a page for which the predicate holds")
+  X(choose_page, action, page, (boolean, integer), "the search picks a page for which the predicate holds") \
+  PGMAPCHECK_TEST_ROW(X)
 // clang-format on
 
 // A primitive's id: its row in PGMAPCHECK_PRIMITIVES (instr::prim,
