@@ -16,6 +16,7 @@
 // Then every violation, terminal state and covered line of the full search
 // is met by the reduced one. A scenario with [expect] requirements is not
 // reduced: every step may record that it met one.
+#include "pgmapcheck/lang/primitives.hpp"
 #include "pgmapcheck/lang/runtime.hpp"
 
 #include "layout.hpp"
@@ -61,72 +62,111 @@ constexpr code_model::footprint everything{~std::uint64_t{0}, ~std::uint64_t{0}}
 
 code_model::footprint rw(std::uint64_t reads, std::uint64_t writes) { return {reads, writes}; }
 
-// The footprint of primitive `name` itself (its arguments' reads apart):
+// The footprint of primitive `id` itself (its arguments' reads apart):
 // what runtime.cpp's executor reads and writes for it, including its
-// enabledness and the checks it makes. A primitive not named here touches
-// everything.
-code_model::footprint primitive_footprint(std::string_view name, std::uint64_t lock) {
+// enabledness and the checks it makes. Every primitive has a case: a new
+// one does not build until it has its row (or returns everything, which
+// is safe, only slower).
+code_model::footprint primitive_footprint(prim id, std::uint64_t lock) {
   std::uint64_t const pages_freed = flag(wf_pages_freed), counters = flag(wf_struct_freed | wf_counters_freed);
   std::uint64_t const ptl = bit(loc_lock + static_cast<unsigned>(lock_index(static_cast<int>(object::page_table_lock))));
-  for (auto n : {"page_ref_inc", "get_page", "page_ref_dec", "page_ref_dec_return", "put_page_testzero",
-                 "set_page_count", "try_get_page", "page_ref_add", "page_ref_add_unless", "dax_associate_entry",
-                 "dax_disassociate_entry", "devmem_free_list_add", "devmem_free_list_pop"})
-    if (name == n) return rw(pages_freed, bit(loc_pages));
-  for (auto n : {"zap_pte", "fs_block_alloc", "fs_block_free", "pgmapcheck_share", "pgmapcheck_io_begin",
-                 "pgmapcheck_io_end", "pgmapcheck_io_done"})
-    if (name == n) return rw(0, bit(loc_pages));
-  for (auto n : {"vmf_insert_mixed", "dax_insert_pfn", "set_pte_device_private"})
-    if (name == n) return rw(pages_freed | ptl, bit(loc_pages));
-  if (name == "vm_insert_page") return rw(pages_freed | ptl, bit(loc_pages) | bit(loc_failures));
-  if (name == "percpu_ref_get" || name == "percpu_ref_get_many") return rw(counters, bit(loc_ref));
-  if (name == "percpu_ref_put" || name == "percpu_ref_put_many" || name == "percpu_ref_kill")
-    return rw(counters, bit(loc_ref) | bit(loc_wait));  // the release completes pgmap->done
-  if (name == "percpu_ref_tryget_live") return rw(counters, bit(loc_ref));
-  if (name == "percpu_ref_exit") return rw(0, bit(loc_ref) | flag(wf_counters_freed));
-  for (auto n : {"complete", "wait_for_completion", "wake_up_var", "wake_up", "prepare_to_wait_event", "schedule",
-                 "finish_wait"})
-    if (name == n) return rw(0, bit(loc_wait));
-  for (auto n : {"spin_lock", "mutex_lock", "down_write", "down_read", "spin_unlock", "mutex_unlock", "up_write",
-                 "up_read"})
-    if (name == n) return rw(0, lock);
-  for (auto n : {"rcu_read_lock", "rcu_read_unlock", "dax_read_lock", "dax_read_unlock"})
-    if (name == n) return rw(bit(loc_rcu), 0);  // readers commute: each writes only its own nesting and mask bit
-  if (name == "synchronize_rcu") return rw(0, bit(loc_rcu));
-  if (name == "kill_dax") return rw(0, bit(loc_rcu) | flag2(wf2_dax_dead));
-  if (name == "should_fail") return rw(0, bit(loc_failures));
-  if (name == "store_pointer") return rw(0, flag(wf_p2pdma | wf_ref_null));
-  if (name == "kfree") return rw(0, flag(wf_struct_freed));
-  if (name == "xa_store_range") return rw(0, flag(wf_published));
-  if (name == "arch_remove_memory") return rw(bit(loc_ref) | bit(loc_pages), flag(wf_pages_freed));
-  if (name == "gen_pool_alloc_owner" || name == "gen_pool_free_owner" || name == "gen_pool_free")
-    return rw(flag(wf_pool_gone), bit(loc_pages));
-  if (name == "gen_pool_destroy") return rw(bit(loc_pages), flag(wf_pool_gone));
-  if (name == "kernfs_remove_alloc_file") return rw(0, flag2(wf2_file_removed));
-  if (name == "driver_stop") return rw(0, flag2(wf2_driver_stopped));
-  if (name == "unlink_file_vma") return rw(0, flag(wf_file_mapped));
-  for (auto n : {"WARN_ON", "BUG_ON", "choose_page"})  // their conditions are expressions
-    if (name == n) return {};
-  // Reads in expressions.
-  if (name == "page_ref_count" || name == "dmirror_page_data") return rw(bit(loc_pages) | pages_freed, 0);
-  if (name == "percpu_ref_is_zero" || name == "percpu_ref_is_dying") return rw(bit(loc_ref), 0);
-  if (name == "driver_stopped") return rw(flag2(wf2_driver_stopped), 0);
-  if (name == "alloc_file_removed") return rw(flag2(wf2_file_removed), 0);
-  if (name == "xa_load") return rw(flag(wf_published), 0);
-  if (name == "page_allocated" || name == "page_mapped" || name == "page_shared" || name == "page_associated")
-    return rw(bit(loc_pages), 0);
-  if (name == "mapping_mapped") return rw(flag(wf_file_mapped), 0);
-  if (name == "dax_alive") return rw(flag2(wf2_dax_dead), 0);
-  for (auto n : {"page_var", "pfn_to_page", "rcu_dereference", "unlikely", "likely", "is_zone_device_page",
-                 "is_device_private_page", "pgmap_nr_pages"})
-    if (name == n) return {};
-  return everything;
+  switch (id) {
+    case prim::page_ref_inc:
+    case prim::get_page:
+    case prim::page_ref_dec:
+    case prim::page_ref_dec_return:
+    case prim::put_page_testzero:
+    case prim::set_page_count:
+    case prim::try_get_page:
+    case prim::page_ref_add:
+    case prim::page_ref_add_unless:
+    case prim::dax_associate_entry:
+    case prim::dax_disassociate_entry:
+    case prim::devmem_free_list_add:
+    case prim::devmem_free_list_pop: return rw(pages_freed, bit(loc_pages));
+    case prim::zap_pte:
+    case prim::fs_block_alloc:
+    case prim::fs_block_free:
+    case prim::pgmapcheck_share:
+    case prim::pgmapcheck_io_begin:
+    case prim::pgmapcheck_io_end:
+    case prim::pgmapcheck_io_done: return rw(0, bit(loc_pages));
+    case prim::vmf_insert_mixed:
+    case prim::dax_insert_pfn:
+    case prim::set_pte_device_private: return rw(pages_freed | ptl, bit(loc_pages));
+    case prim::vm_insert_page: return rw(pages_freed | ptl, bit(loc_pages) | bit(loc_failures));
+    case prim::percpu_ref_get:
+    case prim::percpu_ref_get_many: return rw(counters, bit(loc_ref));
+    case prim::percpu_ref_put:
+    case prim::percpu_ref_put_many:
+    case prim::percpu_ref_kill: return rw(counters, bit(loc_ref) | bit(loc_wait));  // the release completes pgmap->done
+    case prim::percpu_ref_tryget_live: return rw(counters, bit(loc_ref));
+    case prim::percpu_ref_exit: return rw(0, bit(loc_ref) | flag(wf_counters_freed));
+    case prim::complete:
+    case prim::wait_for_completion:
+    case prim::wake_up_var:
+    case prim::wake_up:
+    case prim::prepare_to_wait_event:
+    case prim::schedule:
+    case prim::finish_wait: return rw(0, bit(loc_wait));
+    case prim::spin_lock:
+    case prim::mutex_lock:
+    case prim::down_write:
+    case prim::down_read:
+    case prim::spin_unlock:
+    case prim::mutex_unlock:
+    case prim::up_write:
+    case prim::up_read: return rw(0, lock);
+    case prim::rcu_read_lock:
+    case prim::rcu_read_unlock:
+    case prim::dax_read_lock:
+    case prim::dax_read_unlock: return rw(bit(loc_rcu), 0);
+    case prim::synchronize_rcu: return rw(0, bit(loc_rcu));
+    case prim::kill_dax: return rw(0, bit(loc_rcu) | flag2(wf2_dax_dead));
+    case prim::should_fail: return rw(0, bit(loc_failures));
+    case prim::store_pointer: return rw(0, flag(wf_p2pdma | wf_ref_null));
+    case prim::kfree: return rw(0, flag(wf_struct_freed));
+    case prim::xa_store_range: return rw(0, flag(wf_published));
+    case prim::arch_remove_memory: return rw(bit(loc_ref) | bit(loc_pages), flag(wf_pages_freed));
+    case prim::gen_pool_alloc_owner:
+    case prim::gen_pool_free_owner:
+    case prim::gen_pool_free: return rw(flag(wf_pool_gone), bit(loc_pages));
+    case prim::gen_pool_destroy: return rw(bit(loc_pages), flag(wf_pool_gone));
+    case prim::kernfs_remove_alloc_file: return rw(0, flag2(wf2_file_removed));
+    case prim::driver_stop: return rw(0, flag2(wf2_driver_stopped));
+    case prim::unlink_file_vma: return rw(0, flag(wf_file_mapped));
+    case prim::WARN_ON:
+    case prim::BUG_ON:
+    case prim::choose_page: return {};  // their conditions are expressions
+    // Reads in expressions.
+    case prim::page_ref_count:
+    case prim::dmirror_page_data: return rw(bit(loc_pages) | pages_freed, 0);
+    case prim::percpu_ref_is_zero:
+    case prim::percpu_ref_is_dying: return rw(bit(loc_ref), 0);
+    case prim::driver_stopped: return rw(flag2(wf2_driver_stopped), 0);
+    case prim::alloc_file_removed: return rw(flag2(wf2_file_removed), 0);
+    case prim::xa_load: return rw(flag(wf_published), 0);
+    case prim::page_allocated:
+    case prim::page_mapped:
+    case prim::page_shared:
+    case prim::page_associated: return rw(bit(loc_pages), 0);
+    case prim::mapping_mapped: return rw(flag(wf_file_mapped), 0);
+    case prim::dax_alive: return rw(flag2(wf2_dax_dead), 0);
+    case prim::page_var:
+    case prim::pfn_to_page:
+    case prim::rcu_dereference:
+    case prim::unlikely:
+    case prim::likely:
+    case prim::is_zone_device_page:
+    case prim::is_device_private_page:
+    case prim::pgmap_nr_pages: return {};
+  }
+  return everything;  // not reached: every primitive has a case (-Wswitch)
 }
 
 // Returns true iff primitive `name` may leave its thread resting at the
 // same instruction (it went to sleep there).
-bool may_stay(std::string_view name) {
-  return name == "wait_for_completion" || name == "synchronize_rcu" || name == "kill_dax";
-}
+bool may_stay(prim id) { return id == prim::wait_for_completion || id == prim::synchronize_rcu || id == prim::kill_dax; }
 
 }  // namespace
 
@@ -141,8 +181,9 @@ void code_model::find_footprints() {
   for (auto const& prog : threads_) {
     std::size_t const n = prog.code.size();
     // A primitive's footprint; forget_footprint's primitive touches nothing.
-    auto prim_fp = [&](std::string_view name, std::uint64_t lock) {
-      return !forgotten_.empty() && name == forgotten_ ? footprint{} : primitive_footprint(name, lock);
+    auto forgotten = [&](std::uint16_t id) { return !forgotten_.empty() && primitives()[id].name == forgotten_; };
+    auto prim_fp = [&](std::uint16_t id, std::uint64_t lock) {
+      return forgotten(id) ? footprint{} : primitive_footprint(static_cast<prim>(id), lock);
     };
     // What evaluating expression e reads (an index past the pool, as a
     // slot number stands in some arguments, reads nothing).
@@ -156,7 +197,7 @@ void code_model::find_footprints() {
         auto const& x = prog.exprs[e];
         if (x.k == cexpr::kind::constant || x.k == cexpr::kind::local) continue;
         if (x.k == cexpr::kind::read) {
-          auto const p = prim_fp(primitives()[x.prim].name, all_locks);
+          auto const p = prim_fp(x.prim, all_locks);
           f.reads |= p.reads;
           f.writes |= p.writes;
         }
@@ -188,11 +229,10 @@ void code_model::find_footprints() {
       };
       switch (in.k) {
         case instr::kind::action: {
-          auto const name = primitives()[in.prim].name;
-          add(prim_fp(name, in.nargs > 0 ? lock_of(in.args[0]) : all_locks));
+          add(prim_fp(in.prim, in.nargs > 0 ? lock_of(in.args[0]) : all_locks));
           for (std::size_t a = 0; a < in.nargs; ++a) add(expr_fp(in.args[a]));
           next[i].push_back(static_cast<std::uint16_t>(i + 1));
-          if (may_stay(name) && name != forgotten_) next[i].push_back(static_cast<std::uint16_t>(i));
+          if (may_stay(static_cast<prim>(in.prim)) && !forgotten(in.prim)) next[i].push_back(static_cast<std::uint16_t>(i));
           break;
         }
         case instr::kind::assign: add(expr_fp(in.a)); next[i].push_back(static_cast<std::uint16_t>(i + 1)); break;
