@@ -4,6 +4,7 @@
 
 #include "models/lifecycle.hpp"
 #include "pgmapcheck/lang/budget.hpp"
+#include "pgmapcheck/lang/primitives.hpp"
 #include "pgmapcheck/lang/scenario.hpp"
 #include "pgmapcheck/lang/witness.hpp"
 
@@ -160,11 +161,9 @@ void coverage(code_model const& m, check_result& out) {
       bool const ran = m.ran(static_cast<int>(t), pc);
       lines[key] = lines[key] || ran;
       if (in.k != lang::instr::kind::action) continue;
-      auto const name = lang::primitives()[in.prim].name;
-      if (name == "should_fail" || name == "vm_insert_page")
-        (m.failed(static_cast<int>(t), pc) ? fail_hit : fail_missed).insert(key);
-      if (name == "wake_up_var" || name == "wake_up" || name == "complete")
-        (ran ? wake_hit : wake_missed).insert(key);
+      auto const id = static_cast<lang::prim>(in.prim);
+      if (has(id, lang::prim_trait::fails)) (m.failed(static_cast<int>(t), pc) ? fail_hit : fail_missed).insert(key);
+      if (has(id, lang::prim_trait::wakes)) (ran ? wake_hit : wake_missed).insert(key);
     }
   }
   for (auto const& [key, ran] : lines) {
@@ -280,10 +279,10 @@ void fill_trace(code_model const& m, spec const& s, R const& r, check_result& ou
     row.blocks = m.blocked_on(e.after, e.step.thread);
     auto const& in = m.threads()[e.step.thread].code[e.step.pc];
     if (in.k == lang::instr::kind::action) {
-      auto const name = lang::primitives()[in.prim].name;
-      if ((name == "should_fail" || name == "vm_insert_page") && e.step.outcome == 1)
+      auto const id = static_cast<lang::prim>(in.prim);
+      if (has(id, lang::prim_trait::fails) && e.step.outcome == 1)
         row.notes.push_back("fails here (the failure budget: an operation that fails for reasons outside the model)");
-      if (name == "choose_page")
+      if (id == lang::prim::choose_page)
         row.notes.push_back(e.step.page >= 0 ? fmt::format("chooses page{}", e.step.page) : "finds no page: NULL");
     }
     counters(m, e.after, s.sc.pages, row.page_refs, row.pgmap_ref);
@@ -291,7 +290,7 @@ void fill_trace(code_model const& m, spec const& s, R const& r, check_result& ou
   }
   // A thread that chose no page, acted on none and returned did nothing the
   // others could see but hold locks for a while: its steps are idle.
-  static int const choose = lang::find_primitive("choose_page");
+  static int const choose = static_cast<int>(lang::prim::choose_page);
   for (std::size_t t = 0; t < m.threads().size(); ++t) {
     bool gave_up = false, acted = false;
     for (std::size_t i = 0; i < r.trace.size(); ++i) {

@@ -4,6 +4,7 @@
 
 #include "pgmapcheck/error.hpp"
 #include "pgmapcheck/lang/budget.hpp"
+#include "pgmapcheck/lang/primitives.hpp"
 #include "pgmapcheck/lang/parse.hpp"
 
 #include <algorithm>
@@ -510,7 +511,7 @@ class lowerer {
           // &page->_refcount: the wait-variable of that page.
           cexpr r;
           r.k = cexpr::kind::read;
-          r.prim = static_cast<std::uint16_t>(find_primitive("page_var"));
+          r.prim = static_cast<std::uint16_t>(prim::page_var);
           r.args[0] = value(e.kids[0].kids[0]);
           r.nargs = 1;
           r.type = value_type::object;
@@ -1054,7 +1055,7 @@ class lowerer {
           auto kind = primitives()[in.prim].kind;
           bool reads = false;
           for (std::uint8_t i = 0; i < in.nargs; ++i)
-            if (!(in.prim == find_primitive("choose_page") && i == 1)) reads = reads || reads_shared(in.args[i]);
+            if (!(in.prim == static_cast<std::uint16_t>(prim::choose_page) && i == 1)) reads = reads || reads_shared(in.args[i]);
           in.visible = kind == prim_kind::action || reads;
           break;
         }

@@ -166,7 +166,7 @@ code_model::footprint primitive_footprint(prim id, std::uint64_t lock) {
 
 // Returns true iff primitive `name` may leave its thread resting at the
 // same instruction (it went to sleep there).
-bool may_stay(prim id) { return id == prim::wait_for_completion || id == prim::synchronize_rcu || id == prim::kill_dax; }
+bool may_stay(prim id) { return has(id, prim_trait::sleeps); }
 
 }  // namespace
 

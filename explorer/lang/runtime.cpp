@@ -25,7 +25,7 @@ namespace {
 
 // The primitives' table, in PGMAPCHECK_PRIMITIVES order (lang/primitives.hpp).
 #define PGMAPCHECK_UNPAREN(...) __VA_ARGS__
-#define PGMAPCHECK_PRIMITIVE_ROW(name, kind, result, params, models)                                     \
+#define PGMAPCHECK_PRIMITIVE_ROW(name, kind, result, params, traits, models)                                   \
   primitive{#name, kind, result, {PGMAPCHECK_UNPAREN params},                                          \
             static_cast<std::uint8_t>(std::initializer_list<value_type>{PGMAPCHECK_UNPAREN params}.size()), \
             models},
@@ -131,7 +131,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
   if (setup_.required.size() > 8)
     throw spec_error(setup_.path, 1, 1,
                      "at most 8 requirements: [expect] involves and passes names, or a witness's ran(...) atoms");
-  static int const choose = find_primitive("choose_page");
+  static int const choose = static_cast<int>(prim::choose_page);
   for (auto const& r : setup_.required) {
     auto& per_thread = meets_.emplace_back();
     for (std::size_t t = 0; t < threads_.size(); ++t) {
@@ -553,7 +553,7 @@ class executor {
   int outcomes(instr const& in) {
     if (in.k != instr::kind::action) return 1;
     prim const id = static_cast<prim>(in.prim);
-    if (id == prim::should_fail || id == prim::vm_insert_page) return b()[w_failures] > 0 ? 2 : 1;
+    if (has(id, prim_trait::fails)) return b()[w_failures] > 0 ? 2 : 1;
     if (id == prim::choose_page) {
       int n = 0;
       for (int p = 0; p < m_.setup_.facts.pages; ++p) n += choose_matches(in, p);
@@ -1527,7 +1527,7 @@ std::string code_model::blocked_on(state const& s, int thread) const {
   std::string on = w == 0 ? "" : w < object_count ? std::string(object_names[w])
                                                   : "&page" + std::to_string(w - object_count) + "->_refcount";
   if (id == prim::schedule || id == prim::wait_for_completion) return "asleep in " + name + " on " + on;
-  if (id == prim::synchronize_rcu || id == prim::kill_dax) return "in " + name + ", waiting for readers";
+  if (has(id, prim_trait::grace_period)) return "in " + name + ", waiting for readers";
   return "blocked in " + name;
 }
 

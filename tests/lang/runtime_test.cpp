@@ -594,7 +594,7 @@ void getter(void)
 TEST_CASE("primitives: one list, read by the table and the enum alike", "[lang]") {
   // PGMAPCHECK_PRIMITIVES is expanded into both: an id is its row.
   REQUIRE(lang::primitives().size() == lang::prim_count);
-#define PGMAPCHECK_PRIMITIVE_NAMED(id, kind, result, params, models)                   \
+#define PGMAPCHECK_PRIMITIVE_NAMED(id, kind, result, params, traits, models)                   \
   CHECK(lang::primitives()[static_cast<std::size_t>(lang::prim::id)].name == #id); \
   CHECK(lang::find_primitive(#id) == static_cast<int>(lang::prim::id));
   PGMAPCHECK_PRIMITIVES(PGMAPCHECK_PRIMITIVE_NAMED)
