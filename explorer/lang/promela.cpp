@@ -14,6 +14,7 @@
 #include "explorer/lang/layout.hpp"
 #include "models/lifecycle.hpp"
 #include "pgmapcheck/error.hpp"
+#include "pgmapcheck/lang/primitives.hpp"
 
 #include <fmt/format.h>
 
@@ -286,7 +287,7 @@ class promela_writer {
   }
 
   std::string read(ctx const& c, cexpr const& e, std::string& pre) const {
-    auto const name = primitives()[e.prim].name;
+    prim const id = static_cast<prim>(e.prim);
     std::string a0 = e.nargs > 0 ? ex(c, e.args[0], pre) : "0";
     auto page_read = [&](std::string const& value, bool touches) {
       pre += check(property::kernel_bug, "!(" + page_ok(a0) + ")");
@@ -294,30 +295,30 @@ class promela_writer {
       return fmt::format("({} -> {} : 0)", page_ok(a0), value);
     };
     std::string const p = "[(" + a0 + ") - 1]";
-    if (name == "page_var") return fmt::format("(({0}) >= 1 -> {1} + ({0}) - 1 : 0)", a0, object_count);
-    if (name == "pfn_to_page") return fmt::format("(({0}) >= 0 && ({0}) < P -> ({0}) + 1 : 0)", a0);
-    if (name == "page_ref_count") return page_read("refcount" + p, true);
-    if (name == "percpu_ref_is_zero") return "(pgmap_ref == 0)";
-    if (name == "percpu_ref_is_dying") return "(ref_mode != 0)";
-    if (name == "driver_stopped") return fmt::format("((wflags2 & {}) != 0)", int{wf2_driver_stopped});
-    if (name == "alloc_file_removed") return fmt::format("((wflags2 & {}) != 0)", int{wf2_file_removed});
-    if (name == "dmirror_page_data") {
+    if (id == prim::page_var) return fmt::format("(({0}) >= 1 -> {1} + ({0}) - 1 : 0)", a0, object_count);
+    if (id == prim::pfn_to_page) return fmt::format("(({0}) >= 0 && ({0}) < P -> ({0}) + 1 : 0)", a0);
+    if (id == prim::page_ref_count) return page_read("refcount" + p, true);
+    if (id == prim::percpu_ref_is_zero) return "(pgmap_ref == 0)";
+    if (id == prim::percpu_ref_is_dying) return "(ref_mode != 0)";
+    if (id == prim::driver_stopped) return fmt::format("((wflags2 & {}) != 0)", int{wf2_driver_stopped});
+    if (id == prim::alloc_file_removed) return fmt::format("((wflags2 & {}) != 0)", int{wf2_file_removed});
+    if (id == prim::dmirror_page_data) {
       auto v = page_read("1", true);
       pre += fmt::format("if :: {} -> {} :: else fi;\n", page_ok(a0),
                          or_skip(check(property::use_after_free, "pstate" + p + " == 0")));
       return v;
     }
-    if (name == "rcu_dereference" || name == "unlikely" || name == "likely") return a0;
-    if (name == "is_zone_device_page") return "1";
-    if (name == "is_device_private_page") return m_.setup_.facts.pagemap_type == 1 ? "1" : "0";
-    if (name == "pgmap_nr_pages") return "P";
-    if (name == "xa_load") return fmt::format("((wflags & {}) != 0 -> {} : 0)", int{wf_published}, static_cast<int>(object::pgmap));
-    if (name == "page_allocated") return page_read("(pstate" + p + " != 0)", false);
-    if (name == "page_mapped") return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_mapped}), false);
-    if (name == "page_shared") return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_shared}), false);
-    if (name == "page_associated") return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_associated}), false);
-    if (name == "mapping_mapped") return fmt::format("((wflags & {}) != 0)", int{wf_file_mapped});
-    if (name == "dax_alive") return fmt::format("((wflags2 & {}) == 0)", int{wf2_dax_dead});
+    if (id == prim::rcu_dereference || id == prim::unlikely || id == prim::likely) return a0;
+    if (id == prim::is_zone_device_page) return "1";
+    if (id == prim::is_device_private_page) return m_.setup_.facts.pagemap_type == 1 ? "1" : "0";
+    if (id == prim::pgmap_nr_pages) return "P";
+    if (id == prim::xa_load) return fmt::format("((wflags & {}) != 0 -> {} : 0)", int{wf_published}, static_cast<int>(object::pgmap));
+    if (id == prim::page_allocated) return page_read("(pstate" + p + " != 0)", false);
+    if (id == prim::page_mapped) return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_mapped}), false);
+    if (id == prim::page_shared) return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_shared}), false);
+    if (id == prim::page_associated) return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_associated}), false);
+    if (id == prim::mapping_mapped) return fmt::format("((wflags & {}) != 0)", int{wf_file_mapped});
+    if (id == prim::dax_alive) return fmt::format("((wflags2 & {}) == 0)", int{wf2_dax_dead});
     return "0";
   }
 
@@ -337,23 +338,24 @@ class promela_writer {
   std::string enabled(ctx const& c, instr const& in) const {
     if (in.k != instr::kind::action) return "";
     auto const name = name_of_prim(in);
+    prim const id = static_cast<prim>(in.prim);
     std::string const t = std::to_string(c.t);
     std::string const asleep = fmt::format("(twait[{0}] != 0 && (tflags[{0}] & {1}) == 0)", t, int{tf_woken});
-    if (name == "schedule") return "!" + asleep;
-    if (name == "pgmapcheck_io_done") {
+    if (id == prim::schedule) return "!" + asleep;
+    if (id == prim::pgmapcheck_io_done) {
       auto v = pure(c, in.args[0]);
       return fmt::format("(!({0}) || (pins[({1}) - 1] - held[{2} * P + ({1}) - 1] == 0 && io[({1}) - 1] == 0))",
                          page_ok(v), v, t);
     }
-    if (name == "wait_for_completion") return "(completion_done > 0 || !" + asleep + ")";
-    if (name == "synchronize_rcu" || name == "kill_dax")
+    if (id == prim::wait_for_completion) return "(completion_done > 0 || !" + asleep + ")";
+    if (id == prim::synchronize_rcu || id == prim::kill_dax)
       return fmt::format("((tflags[{}] & {}) == 0 || gp[{}] == 0)", t, int{tf_gp_started}, t);
-    if (name == "vmf_insert_mixed" || name == "dax_insert_pfn" || name == "vm_insert_page")
+    if (id == prim::vmf_insert_mixed || id == prim::dax_insert_pfn || id == prim::vm_insert_page)
       return fmt::format("locks[{}] == 0", lock_index(static_cast<int>(object::page_table_lock)));
-    if (name == "spin_lock" || name == "mutex_lock" || name == "down_write" || name == "down_read") {
+    if (id == prim::spin_lock || id == prim::mutex_lock || id == prim::down_write || id == prim::down_read) {
       int const li = lock_of(c, in);
       if (li < 0) return "";
-      return name == "down_read" ? fmt::format("(locks[{}] & 128) == 0", li) : fmt::format("locks[{}] == 0", li);
+      return id == prim::down_read ? fmt::format("(locks[{}] & 128) == 0", li) : fmt::format("locks[{}] == 0", li);
     }
     return "";
   }
@@ -434,58 +436,61 @@ class promela_writer {
   void action(ctx const& c, instr const& in, int o, std::string& out, std::function<void(std::string&)> const& next,
               bool first) {
     auto const name = name_of_prim(in);
+    prim const id = static_cast<prim>(in.prim);
     std::string const t = std::to_string(c.t);
     auto a = [&](int i) { return arg(c, in, i, out); };
     auto dest_slot = [&](int i) { return slot_name(c.prog.exprs[in.args[static_cast<std::size_t>(i)]].value); };
     std::string b;  // a body under a page check
     // Page atomics.
-    if (name == "page_ref_inc" || name == "get_page" || name == "page_ref_dec" || name == "page_ref_dec_return" ||
-        name == "put_page_testzero" || name == "set_page_count" || name == "try_get_page" || name == "page_ref_add" ||
-        name == "page_ref_add_unless") {
+    if (id == prim::page_ref_inc || id == prim::get_page || id == prim::page_ref_dec || id == prim::page_ref_dec_return ||
+        id == prim::put_page_testzero || id == prim::set_page_count || id == prim::try_get_page || id == prim::page_ref_add ||
+        id == prim::page_ref_add_unless) {
       auto v = a(0);
       std::string a1 = in.nargs > 1 ? a(1) : "", a2 = in.nargs > 2 ? a(2) : "";
       b += "touch_page(hp);\n";
       auto get = [&] { return "refcount[hp] = refcount[hp] + 1;\n" + range("refcount[hp]") + "life_get_page(hp);\nhold(" + t + ", hp);\n"; };
-      if (name == "page_ref_inc") b += get();
-      else if (name == "get_page") b += check(property::get_from_zero, "refcount[hp] <= 0") + get();
-      else if (name == "try_get_page") {
+      if (id == prim::page_ref_inc) b += get();
+      else if (id == prim::get_page) b += check(property::get_from_zero, "refcount[hp] <= 0") + get();
+      else if (id == prim::try_get_page) {
         std::string r0, r1;
         result(in, "0", r0);
         result(in, "1", r1);
         b += "if\n:: refcount[hp] <= 0 ->\n" + or_skip(check(property::kernel_warn, "true") + r0) + ":: else ->\n" + get() +
              r1 + "fi;\n";
-      } else if (name == "page_ref_add_unless") {
+      } else if (id == prim::page_ref_add_unless) {
         std::string r;
         result(in, "hv", r);
         b += "hv = (refcount[hp] != (" + a2 + "));\nif\n:: hv ->\nrefcount[hp] = refcount[hp] + (" + a1 + ");\n" +
              range("refcount[hp]") + "life_get_page(hp);\nhold(" + t + ", hp)\n:: else\nfi;\n" + r;
-      } else if (name == "set_page_count") b += "refcount[hp] = " + a1 + ";\n" + range("refcount[hp]");
-      else if (name == "page_ref_add") b += "refcount[hp] = refcount[hp] + (" + a1 + ");\n" + range("refcount[hp]");
+      } else if (id == prim::set_page_count) b += "refcount[hp] = " + a1 + ";\n" + range("refcount[hp]");
+      else if (id == prim::page_ref_add) b += "refcount[hp] = refcount[hp] + (" + a1 + ");\n" + range("refcount[hp]");
       else {
         b += "life_put(" + t + ", hp);\nunhold(" + t + ", hp);\nrefcount[hp] = refcount[hp] - 1;\n" +
              check(property::refcount_underflow, "refcount[hp] < 0") + range("refcount[hp]");
-        if (name == "page_ref_dec_return") result(in, "refcount[hp]", b);
-        if (name == "put_page_testzero") result(in, "(refcount[hp] == 0)", b);
+        if (id == prim::page_ref_dec_return) result(in, "refcount[hp]", b);
+        if (id == prim::put_page_testzero) result(in, "(refcount[hp] == 0)", b);
       }
       with_page(v, out, b);
       next(out);
       return;
     }
-    if (name.rfind("percpu_ref_", 0) == 0) {
+    if (id == prim::percpu_ref_get || id == prim::percpu_ref_get_many || id == prim::percpu_ref_put ||
+        id == prim::percpu_ref_put_many || id == prim::percpu_ref_tryget_live || id == prim::percpu_ref_kill ||
+        id == prim::percpu_ref_exit) {
       auto r = a(0);
       std::string n = in.nargs > 1 ? a(1) : "1";
       std::string body;
-      if (name == "percpu_ref_get" || name == "percpu_ref_get_many")
+      if (id == prim::percpu_ref_get || id == prim::percpu_ref_get_many)
         body = "touch_counters();\npgmap_ref = pgmap_ref + (" + n + ");\n" + range("pgmap_ref");
-      else if (name == "percpu_ref_put" || name == "percpu_ref_put_many")
+      else if (id == prim::percpu_ref_put || id == prim::percpu_ref_put_many)
         body = "ref_put(" + n + ");\n";
-      else if (name == "percpu_ref_tryget_live") {
+      else if (id == prim::percpu_ref_tryget_live) {
         body = check(property::use_after_free, fmt::format("wflags & {}", int{wf_struct_freed})) +
                "hv = (ref_mode == 0);\nif :: hv -> pgmap_ref = pgmap_ref + 1 :: else fi;\n" + range("pgmap_ref");
         result(in, "hv", body);
-      } else if (name == "percpu_ref_kill")
+      } else if (id == prim::percpu_ref_kill)
         body = "ref_mode = 1;\nref_put(1);\n";
-      else if (name == "percpu_ref_exit")
+      else if (id == prim::percpu_ref_exit)
         body = fmt::format("ref_mode = 2;\nwflags = wflags | {};\n", int{wf_counters_freed});
       else
         fail("no Promela for primitive " + name);
@@ -500,13 +505,13 @@ class promela_writer {
       next(out);
       return;
     }
-    if (name == "complete") {
+    if (id == prim::complete) {
       auto v = a(0);
       out += "complete_one();\n_w = " + v + ";\nwake_all(hw);\n";
       next(out);
       return;
     }
-    if (name == "wait_for_completion") {
+    if (id == prim::wait_for_completion) {
       auto v = a(0);
       std::string go = fmt::format("completion_done--;\ntwait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
       next(go);
@@ -516,36 +521,36 @@ class promela_writer {
       if (!first) fail(c.prog.name + ": wait_for_completion in a step's invisible code");
       return;
     }
-    if (name == "wake_up_var" || name == "wake_up") {
+    if (id == prim::wake_up_var || id == prim::wake_up) {
       out += "hw = " + a(0) + ";\nwake_all(hw);\n";
       next(out);
       return;
     }
-    if (name == "prepare_to_wait_event") {
+    if (id == prim::prepare_to_wait_event) {
       out += fmt::format("twait[{0}] = {2};\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken}, a(0));
       next(out);
       return;
     }
-    if (name == "schedule") {
+    if (id == prim::schedule) {
       out += fmt::format("tflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
       next(out);
       return;
     }
-    if (name == "finish_wait") {
+    if (id == prim::finish_wait) {
       out += fmt::format("twait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
       next(out);
       return;
     }
-    if (name == "spin_lock" || name == "mutex_lock" || name == "down_write" || name == "down_read") {
+    if (id == prim::spin_lock || id == prim::mutex_lock || id == prim::down_write || id == prim::down_read) {
       int const li = lock_of(c, in, &out);
       if (li < 0) fail(c.prog.name + ": " + name + " on an object that is not a lock");
-      out += name == "down_read" ? fmt::format("locks[{0}] = locks[{0}] + 1;\n", li) : fmt::format("locks[{}] = 128;\n", li);
+      out += id == prim::down_read ? fmt::format("locks[{0}] = locks[{0}] + 1;\n", li) : fmt::format("locks[{}] = 128;\n", li);
       next(out);
       return;
     }
-    if (name == "spin_unlock" || name == "mutex_unlock" || name == "up_write" || name == "up_read") {
+    if (id == prim::spin_unlock || id == prim::mutex_unlock || id == prim::up_write || id == prim::up_read) {
       int const li = lock_of(c, in, &out);
-      bool const writer = name != "up_read";
+      bool const writer = id != prim::up_read;
       if (li < 0) {
         out += check(property::kernel_bug, "true");
       } else {
@@ -557,13 +562,13 @@ class promela_writer {
       next(out);
       return;
     }
-    if (name == "rcu_read_lock" || name == "dax_read_lock") {
-      out += fmt::format("trcu[{0}] = trcu[{0}] + {1};\n", t, name == "rcu_read_lock" ? 1 : 16);
+    if (id == prim::rcu_read_lock || id == prim::dax_read_lock) {
+      out += fmt::format("trcu[{0}] = trcu[{0}] + {1};\n", t, id == prim::rcu_read_lock ? 1 : 16);
       next(out);
       return;
     }
-    if (name == "rcu_read_unlock" || name == "dax_read_unlock") {
-      bool const rcu = name == "rcu_read_unlock";
+    if (id == prim::rcu_read_unlock || id == prim::dax_read_unlock) {
+      bool const rcu = id == prim::rcu_read_unlock;
       std::string const nesting = rcu ? fmt::format("(trcu[{}] & 15)", t) : fmt::format("(trcu[{}] >> 4)", t);
       std::string leave;
       for (int u = 0; u < threads_; ++u) {
@@ -577,8 +582,8 @@ class promela_writer {
       next(out);
       return;
     }
-    if (name == "synchronize_rcu" || name == "kill_dax") {
-      bool const rcu = name == "synchronize_rcu";
+    if (id == prim::synchronize_rcu || id == prim::kill_dax) {
+      bool const rcu = id == prim::synchronize_rcu;
       if (!first) fail(c.prog.name + ": " + name + " in a step's invisible code");
       std::string done = fmt::format("tflags[{0}] = tflags[{0}] & ~{1};\n", t, tf_gp_started | tf_gp_srcu);
       next(done);
@@ -596,7 +601,7 @@ class promela_writer {
       out += fmt::format("if\n:: (tflags[{}] & {}) != 0 ->\n", t, int{tf_gp_started}) + done + ":: else ->\n" + start + "fi;\n";
       return;
     }
-    if (name == "store_pointer") {
+    if (id == prim::store_pointer) {
       auto target = a(0), value = a(1);
       if (!is_number(target)) fail(c.prog.name + ": store_pointer to a computed target");
       auto const obj = static_cast<object>(std::stoi(target));
@@ -606,19 +611,19 @@ class promela_writer {
       next(out);
       return;
     }
-    if (name == "kfree") {
+    if (id == prim::kfree) {
       out += fmt::format("if :: ({}) == {} -> wflags = wflags | {} :: else fi;\n", a(0),
                          static_cast<int>(object::p2p_pgmap), int{wf_struct_freed});
       next(out);
       return;
     }
-    if (name == "xa_store_range") {
+    if (id == prim::xa_store_range) {
       out += fmt::format("if\n:: ({0}) != 0 -> wflags = wflags | {1}\n:: else -> wflags = wflags & ~{1}\nfi;\n", a(1),
                          int{wf_published});
       next(out);
       return;
     }
-    if (name == "arch_remove_memory") {
+    if (id == prim::arch_remove_memory) {
       out += check(property::memunmap_early, "pgmap_ref > 0");
       for (int p = 0; p < pages_; ++p)
         out += check(property::memunmap_early,
@@ -628,63 +633,65 @@ class promela_writer {
       next(out);
       return;
     }
-    if (name.rfind("gen_pool_", 0) == 0) (void)a(0);  // the pool: pdev->p2pdma->pool may read a NULL pdev->p2pdma
-    if (name == "gen_pool_destroy") {
+    if (id == prim::gen_pool_destroy || id == prim::gen_pool_alloc_owner || id == prim::gen_pool_free_owner ||
+        id == prim::gen_pool_free)
+      (void)a(0);  // the pool: pdev->p2pdma->pool may read a NULL pdev->p2pdma
+    if (id == prim::gen_pool_destroy) {
       for (int p = 0; p < pages_; ++p) out += check(property::kernel_bug, fmt::format("pstate[{}] != 0", p));
       out += fmt::format("wflags = wflags | {};\n", int{wf_pool_gone});
       next(out);
       return;
     }
-    if (name == "gen_pool_alloc_owner" || name == "fs_block_alloc" || name == "devmem_free_list_pop") {
-      if (name == "gen_pool_alloc_owner") {
+    if (id == prim::gen_pool_alloc_owner || id == prim::fs_block_alloc || id == prim::devmem_free_list_pop) {
+      if (id == prim::gen_pool_alloc_owner) {
         out += check(property::use_after_free, fmt::format("wflags & {}", int{wf_pool_gone}));
       }
-      bool const driver = name == "devmem_free_list_pop";
+      bool const driver = id == prim::devmem_free_list_pop;
       out += "lowest_free();\nif\n:: hc > 0 ->\n" + mark_page() + std::string(driver ? "touch_page(hc - 1);\n" : "") +
              fmt::format("pstate[hc - 1] = {};\nlife_alloc(hc - 1)\n:: else\nfi;\n", int{driver ? ps_allocated : ps_claimed});
-      if (name == "gen_pool_alloc_owner")
+      if (id == prim::gen_pool_alloc_owner)
         out += fmt::format("{} = (hc > 0 -> {} : 0);\n", dest_slot(2), static_cast<int>(object::pgmap_ref));
       result(in, "hc", out);
       next(out);
       return;
     }
-    if (name == "gen_pool_free_owner" || name == "gen_pool_free") {
+    if (id == prim::gen_pool_free_owner || id == prim::gen_pool_free) {
       auto v = a(1);
       out += check(property::use_after_free, fmt::format("wflags & {}", int{wf_pool_gone}));
       with_page(v, out, "release_page(" + t + ", hp);\n");
-      if (name == "gen_pool_free_owner") out += fmt::format("{} = {};\n", dest_slot(3), static_cast<int>(object::pgmap_ref));
+      if (id == prim::gen_pool_free_owner) out += fmt::format("{} = {};\n", dest_slot(3), static_cast<int>(object::pgmap_ref));
       next(out);
       return;
     }
-    if (name == "pgmapcheck_io_done" || name == "pgmapcheck_share" || name == "pgmapcheck_io_begin" ||
-        name == "pgmapcheck_io_end") {
+    if (id == prim::pgmapcheck_io_done || id == prim::pgmapcheck_share || id == prim::pgmapcheck_io_begin ||
+        id == prim::pgmapcheck_io_end) {
       auto v = a(0);
-      std::string body = name == "pgmapcheck_share"      ? fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_shared})
-                         : name == "pgmapcheck_io_done"  ? fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_shared})
-                         : name == "pgmapcheck_io_begin" ? "io[hp] = io[hp] + 1;\n"
+      std::string body = id == prim::pgmapcheck_share      ? fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_shared})
+                         : id == prim::pgmapcheck_io_done  ? fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_shared})
+                         : id == prim::pgmapcheck_io_begin ? "io[hp] = io[hp] + 1;\n"
                                                          : "io[hp] = io[hp] - 1;\n";
       with_page(v, out, body);
       next(out);
       return;
     }
-    if (name == "devmem_free_list_add") {
+    if (id == prim::devmem_free_list_add) {
       with_page(a(0), out, "touch_page(hp);\nrelease_page(" + t + ", hp);\n");
       next(out);
       return;
     }
-    if (name == "vmf_insert_mixed" || name == "dax_insert_pfn" || name == "vm_insert_page" ||
-        name == "set_pte_device_private") {
+    if (id == prim::vmf_insert_mixed || id == prim::dax_insert_pfn || id == prim::vm_insert_page ||
+        id == prim::set_pte_device_private) {
       auto v = a(0);
       std::string body = "touch_page(hp);\n";
       std::string rest = "life_map(hp);\n" + fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_mapped});
-      if (name == "dax_insert_pfn" || name == "vm_insert_page")
+      if (id == prim::dax_insert_pfn || id == prim::vm_insert_page)
         rest += fmt::format("pflags[hp] = pflags[hp] | {};\nrefcount[hp] = refcount[hp] + 1;\nmapcount[hp] = mapcount[hp] + 1;\n",
                             int{pf_pte_ref}) + range("refcount[hp]") + range("mapcount[hp]");
-      if (name == "set_pte_device_private")
+      if (id == prim::set_pte_device_private)
         rest += fmt::format("pflags[hp] = pflags[hp] | {};\nif :: held[{} * P + hp] > 0 -> life_put_page(hp) :: else fi;\nunhold({}, hp);\n",
                             int{pf_pte_ref}, t, t);
-      result(in, name == "vm_insert_page" ? "0" : "64", rest);
-      if (name == "vm_insert_page") {
+      result(in, id == prim::vm_insert_page ? "0" : "64", rest);
+      if (id == prim::vm_insert_page) {
         if (o == 1) {
           body += "failures = failures - 1;\n";
           result(in, "-12", body);
@@ -700,7 +707,7 @@ class promela_writer {
       next(out);
       return;
     }
-    if (name == "zap_pte") {
+    if (id == prim::zap_pte) {
       auto v = a(0);
       std::string body = fmt::format("hv = ((pflags[hp] & {}) != 0);\n", int{pf_pte_ref});
       body += fmt::format("if :: (pflags[hp] & {}) != 0 -> life_unmap(hp) :: else fi;\n", int{pf_mapped});
@@ -712,26 +719,26 @@ class promela_writer {
       next(out);
       return;
     }
-    if (name == "kernfs_remove_alloc_file" || name == "driver_stop") {
-      out += fmt::format("wflags2 = wflags2 | {};\n", int{name == "driver_stop" ? wf2_driver_stopped : wf2_file_removed});
+    if (id == prim::kernfs_remove_alloc_file || id == prim::driver_stop) {
+      out += fmt::format("wflags2 = wflags2 | {};\n", int{id == prim::driver_stop ? wf2_driver_stopped : wf2_file_removed});
       next(out);
       return;
     }
-    if (name == "unlink_file_vma") {
+    if (id == prim::unlink_file_vma) {
       out += fmt::format("wflags = wflags & ~{};\n", int{wf_file_mapped});
       next(out);
       return;
     }
-    if (name == "fs_block_free") {
+    if (id == prim::fs_block_free) {
       with_page(a(0), out,
                 mark_page() + check(property::dax_truncate_busy, "pins[hp] > 0") + "if\n:: pstate[hp] == 0 ->\n" +
                     or_skip(check(property::free_while_used, "true")) + ":: else ->\nlife_release(hp)\nfi;\npstate[hp] = 0;\n");
       next(out);
       return;
     }
-    if (name == "dax_associate_entry" || name == "dax_disassociate_entry") {
+    if (id == prim::dax_associate_entry || id == prim::dax_disassociate_entry) {
       auto v = a(0);
-      bool const assoc = name == "dax_associate_entry";
+      bool const assoc = id == prim::dax_associate_entry;
       std::string body = "touch_page(hp);\n";
       if (assoc) body += check(property::kernel_warn, fmt::format("(pflags[hp] & {}) != 0", int{pf_associated}));
       body += assoc ? fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_associated})
@@ -740,20 +747,20 @@ class promela_writer {
       next(out);
       return;
     }
-    if (name == "should_fail") {
+    if (id == prim::should_fail) {
       if (o == 1) out += "failures = failures - 1;\n";
       result(in, o == 1 ? "1" : "0", out);
       next(out);
       return;
     }
-    if (name == "WARN_ON" || name == "BUG_ON") {
+    if (id == prim::WARN_ON || id == prim::BUG_ON) {
       auto v = a(0);
-      out += check(name == "WARN_ON" ? property::kernel_warn : property::kernel_bug, "(" + v + ") != 0");
+      out += check(id == prim::WARN_ON ? property::kernel_warn : property::kernel_bug, "(" + v + ") != 0");
       result(in, "((" + v + ") != 0)", out);
       next(out);
       return;
     }
-    if (name == "choose_page") {
+    if (id == prim::choose_page) {
       result(in, std::to_string(o + 1), out);  // o: the page chosen, -1 for none
       next(out);
       return;
@@ -803,8 +810,7 @@ class promela_writer {
       }
       option(guard, 0);
       if (in.k == instr::kind::action) {
-        auto const name = name_of_prim(in);
-        if (name == "should_fail" || name == "vm_insert_page") option(guard + " && failures > 0", 1);
+        if (has(static_cast<prim>(in.prim), prim_trait::fails)) option(guard + " && failures > 0", 1);
       }
     }
     o += "  od\n}\n\n";
