@@ -152,16 +152,6 @@ void write_outputs(check_result const& r, std::filesystem::path const& dir, rend
   }
 }
 
-// The kernels a --kernel or --base may name: "v5.10, rfc-v3, ... or v7.0".
-std::string known_kernels() {
-  std::string s;
-  for (std::size_t i = 0; i < models::era_names.size(); ++i) {
-    if (i) s += i + 1 == models::era_names.size() ? " or " : ", ";
-    s += models::era_names[i];
-  }
-  return s;
-}
-
 // The most states --state-graph draws: past it the picture says nothing.
 constexpr std::size_t state_graph_limit = 300;
 
@@ -199,7 +189,7 @@ int run_check_command(check_options const& o) {
   for (auto const& k : o.kernels) {
     auto e = models::parse_era(k);
     if (!e) {
-      std::cerr << fmt::format("error: unknown kernel '{}': expected {}\n", k, known_kernels());
+      std::cerr << fmt::format("error: unknown kernel '{}': expected {}\n", k, one_of(models::era_names));
       return bad_input;
     }
     eras.push_back(*e);
@@ -477,7 +467,7 @@ int run_promela_command(std::string const& path, std::string const& out) {
 
 int run_show_command(std::string const& name, std::string const& kernel) {
   auto e = models::parse_era(kernel);
-  if (!e) throw usage_error("unknown kernel '" + kernel + "': expected " + known_kernels());
+  if (!e) throw usage_error("unknown kernel '" + kernel + "': expected " + one_of(models::era_names));
   lang::scenario_facts facts;
   facts.kernel = lang::release_of(*e);
   auto lib = lang::load_library(facts);
@@ -521,7 +511,7 @@ int run_diff_command(diff_options const& o) {
   auto base_era = models::parse_era(o.base.front());
   if (!base_era) {
     std::cerr << fmt::format("error: --base '{}': expected a kernel first ({}), then any patches stacked on it\n",
-                             o.base.front(), known_kernels());
+                             o.base.front(), one_of(models::era_names));
     return bad_input;
   }
   semantics base = on_era(*base_era);
@@ -625,7 +615,7 @@ struct draw_options {
 // One side of a drawing: an era and the patches on it.
 semantics draw_side(std::string const& kernel, std::vector<std::string> const& patches) {
   auto era = models::parse_era(kernel);
-  if (!era) throw usage_error("unknown kernel '" + kernel + "': expected " + known_kernels());
+  if (!era) throw usage_error("unknown kernel '" + kernel + "': expected " + one_of(models::era_names));
   semantics sem = on_era(*era);
   for (auto const& p : patches) sem.patches.push_back(load_patch(p));
   return sem;
@@ -682,7 +672,7 @@ std::pair<lang::program, std::vector<std::string>> thread_running(models::pagema
 int run_draw_command(draw_options const& o) {
   auto type = models::parse_pagemap(o.type);
   if (!type) {
-    std::cerr << fmt::format("error: unknown pagemap '{}': expected device_private, device_coherent, fs_dax, generic or p2pdma\n", o.type);
+    std::cerr << fmt::format("error: unknown pagemap '{}': expected {}\n", o.type, one_of(models::pagemap_names));
     return bad_input;
   }
   std::string dot, name = o.type;

@@ -50,18 +50,6 @@ std::vector<function_patch> era_functions(models::era e) {
   return out;
 }
 
-template <std::size_t N>
-std::string one_of(std::array<std::string_view, N> const& names) {
-  std::string s;
-  for (std::size_t i = 0; i < N; ++i) {
-    if (i) s += i + 1 == N ? " or " : ", ";
-    s += '\'';
-    s += names[i];
-    s += '\'';
-  }
-  return s;
-}
-
 // Stacks patch p on s, whose kernel is p's base: its functions and the knobs
 // that concern s's type. `own`: the spec names the patch, so its
 // knobs join the spec's own [patch] (another era re-applies them).

@@ -290,7 +290,7 @@ void fill_trace(code_model const& m, spec const& s, R const& r, check_result& ou
   }
   // A thread that chose no page, acted on none and returned did nothing the
   // others could see but hold locks for a while: its steps are idle.
-  static int const choose = static_cast<int>(lang::prim::choose_page);
+  constexpr int choose = static_cast<int>(lang::prim::choose_page);
   for (std::size_t t = 0; t < m.threads().size(); ++t) {
     bool gave_up = false, acted = false;
     for (std::size_t i = 0; i < r.trace.size(); ++i) {

@@ -295,9 +295,8 @@ using selector = pt::selector<
 // A parse tree node that charges the load budget for itself while it
 // lives: the node, its slot in its parent's children (a vector that may be
 // twice as long as it is full) and a malloc header. The charge is a call
-// of its own: inlined into the parser's recursion, its locals would grow
-// every level's stack frame (under ASan, past the nesting max_parse_depth
-// allows).
+// of its own, so its locals stay out of the parser's recursive frames;
+// what keeps the recursion inside the stack is max_parse_stack.
 struct node : pt::basic_node<node> {
   node() = default;
   node(node const&) = delete;

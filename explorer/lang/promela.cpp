@@ -779,7 +779,7 @@ class promela_writer {
       o += fmt::format("  {} {} = {};  /* {} */\n", prog.slot_types[i] == value_type::integer ? "short" : "byte",
                        slot_name(static_cast<int>(i)), static_cast<std::int8_t>(b[l.locals + i]), prog.slot_names[i]);
     o += "end:\n  do\n";
-    static int const choose = find_primitive("choose_page");
+    constexpr int choose = static_cast<int>(prim::choose_page);
     for (std::size_t pc = 0; pc < prog.code.size(); ++pc) {
       auto const& in = prog.code[pc];
       if (!in.visible) continue;

@@ -131,7 +131,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
   if (setup_.required.size() > 8)
     throw spec_error(setup_.path, 1, 1,
                      "at most 8 requirements: [expect] involves and passes names, or a witness's ran(...) atoms");
-  static int const choose = static_cast<int>(prim::choose_page);
+  constexpr int choose = static_cast<int>(prim::choose_page);
   for (auto const& r : setup_.required) {
     auto& per_thread = meets_.emplace_back();
     for (std::size_t t = 0; t < threads_.size(); ++t) {

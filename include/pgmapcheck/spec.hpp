@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,20 @@ struct expectation {
   };
   std::vector<function_ref> passes;
 };
+
+// "'a', 'b' or 'c'": the names a key or an option may take, for the error
+// that names what was expected.
+template <std::size_t N>
+std::string one_of(std::array<std::string_view, N> const& names) {
+  std::string s;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (i) s += i + 1 == N ? " or " : ", ";
+    s += '\'';
+    s += names[i];
+    s += '\'';
+  }
+  return s;
+}
 
 // [witness]: a state the user expects the model to reach (or not).
 struct witness_entry {

@@ -599,5 +599,4 @@ TEST_CASE("primitives: one list, read by the table and the enum alike", "[lang]"
   CHECK(lang::find_primitive(#id) == static_cast<int>(lang::prim::id));
   PGMAPCHECK_PRIMITIVES(PGMAPCHECK_PRIMITIVE_NAMED)
 #undef PGMAPCHECK_PRIMITIVE_NAMED
-  for (auto const& p : lang::primitives()) CHECK(p.arity <= p.params.size());
 }
