@@ -411,7 +411,7 @@ int run_list_command(bool json) {
                                   : p.kind == lang::prim_kind::action ? "step"
                                   : p.kind == lang::prim_kind::local  ? "no step"
                                                                       : "constant";
-    prims.push_back({{"name", p.name}, {"kind", kind}, {"models", p.models}});
+    prims.push_back({{"name", p.name}, {"kind", kind}, {"kernel_call", p.call}, {"models", p.models}});
   }
   j["primitives"] = prims;
   // The functions a thread can run (no parameters), from the newest era's library.
@@ -438,9 +438,12 @@ int run_list_command(bool json) {
     std::cout << fmt::format("  {:<24} {:<12} {}\n  {:<24} source: {}\n", k.name, values, k.meaning, "", k.source);
   }
   std::cout << "primitives (model code's atomic kernel operations; docs/language.md):\n";
-  for (auto const& p : j["primitives"])
+  for (auto const& p : j["primitives"]) {
     std::cout << fmt::format("  {:<28} {:<9} {}\n", p["name"].get<std::string>(), p["kind"].get<std::string>(),
                              p["models"].get<std::string>());
+    if (auto const call = p["kernel_call"].get<std::string>(); !call.empty())
+      std::cout << fmt::format("  {:<38} kernel call: {}\n", "", call);
+  }
   std::cout << "thread functions (the harness and any function with no parameters; pgmapcheck show NAME):\n";
   for (auto const& f : j["thread_functions"])
     std::cout << fmt::format("  {:<28} {}:{}\n", f["name"].get<std::string>(), f["file"].get<std::string>(),

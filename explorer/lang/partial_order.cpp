@@ -62,106 +62,36 @@ constexpr code_model::footprint everything{~std::uint64_t{0}, ~std::uint64_t{0}}
 
 code_model::footprint rw(std::uint64_t reads, std::uint64_t writes) { return {reads, writes}; }
 
-// The footprint of primitive `id` itself (its arguments' reads apart):
-// what runtime.cpp's executor reads and writes for it, including its
-// enabledness and the checks it makes. Every primitive has a case: a new
-// one does not build until it has its row (or returns everything, which
-// is safe, only slower).
+// The footprint of primitive `id` itself (its arguments' reads apart): its
+// row's reads and writes (lang/primitives.hpp) as this layout's locations;
+// `lock` stands for the lock its first argument names.
 code_model::footprint primitive_footprint(prim id, std::uint64_t lock) {
-  std::uint64_t const pages_freed = flag(wf_pages_freed), counters = flag(wf_struct_freed | wf_counters_freed);
-  std::uint64_t const ptl = bit(loc_lock + static_cast<unsigned>(lock_index(static_cast<int>(object::page_table_lock))));
-  switch (id) {
-    case prim::page_ref_inc:
-    case prim::get_page:
-    case prim::page_ref_dec:
-    case prim::page_ref_dec_return:
-    case prim::put_page_testzero:
-    case prim::set_page_count:
-    case prim::try_get_page:
-    case prim::page_ref_add:
-    case prim::page_ref_add_unless:
-    case prim::dax_associate_entry:
-    case prim::dax_disassociate_entry:
-    case prim::devmem_free_list_add:
-    case prim::devmem_free_list_pop: return rw(pages_freed, bit(loc_pages));
-    case prim::zap_pte:
-    case prim::fs_block_alloc:
-    case prim::fs_block_free:
-    case prim::pgmapcheck_share:
-    case prim::pgmapcheck_io_begin:
-    case prim::pgmapcheck_io_end:
-    case prim::pgmapcheck_io_done: return rw(0, bit(loc_pages));
-    case prim::vmf_insert_mixed:
-    case prim::dax_insert_pfn:
-    case prim::set_pte_device_private: return rw(pages_freed | ptl, bit(loc_pages));
-    case prim::vm_insert_page: return rw(pages_freed | ptl, bit(loc_pages) | bit(loc_failures));
-    case prim::percpu_ref_get:
-    case prim::percpu_ref_get_many: return rw(counters, bit(loc_ref));
-    case prim::percpu_ref_put:
-    case prim::percpu_ref_put_many:
-    case prim::percpu_ref_kill: return rw(counters, bit(loc_ref) | bit(loc_wait));  // the release completes pgmap->done
-    case prim::percpu_ref_tryget_live: return rw(counters, bit(loc_ref));
-    case prim::percpu_ref_exit: return rw(0, bit(loc_ref) | flag(wf_counters_freed));
-    case prim::complete:
-    case prim::wait_for_completion:
-    case prim::wake_up_var:
-    case prim::wake_up:
-    case prim::prepare_to_wait_event:
-    case prim::schedule:
-    case prim::finish_wait: return rw(0, bit(loc_wait));
-    case prim::spin_lock:
-    case prim::mutex_lock:
-    case prim::down_write:
-    case prim::down_read:
-    case prim::spin_unlock:
-    case prim::mutex_unlock:
-    case prim::up_write:
-    case prim::up_read: return rw(0, lock);
-    case prim::rcu_read_lock:
-    case prim::rcu_read_unlock:
-    case prim::dax_read_lock:
-    case prim::dax_read_unlock: return rw(bit(loc_rcu), 0);
-    case prim::synchronize_rcu: return rw(0, bit(loc_rcu));
-    case prim::kill_dax: return rw(0, bit(loc_rcu) | flag2(wf2_dax_dead));
-    case prim::should_fail: return rw(0, bit(loc_failures));
-    case prim::store_pointer: return rw(0, flag(wf_p2pdma | wf_ref_null));
-    case prim::kfree: return rw(0, flag(wf_struct_freed));
-    case prim::xa_store_range: return rw(0, flag(wf_published));
-    case prim::arch_remove_memory: return rw(bit(loc_ref) | bit(loc_pages), flag(wf_pages_freed));
-    case prim::gen_pool_alloc_owner:
-    case prim::gen_pool_free_owner:
-    case prim::gen_pool_free: return rw(flag(wf_pool_gone), bit(loc_pages));
-    case prim::gen_pool_destroy: return rw(bit(loc_pages), flag(wf_pool_gone));
-    case prim::kernfs_remove_alloc_file: return rw(0, flag2(wf2_file_removed));
-    case prim::driver_stop: return rw(0, flag2(wf2_driver_stopped));
-    case prim::unlink_file_vma: return rw(0, flag(wf_file_mapped));
-    case prim::WARN_ON:
-    case prim::BUG_ON:
-    case prim::choose_page: return {};  // their conditions are expressions
-    // Reads in expressions.
-    case prim::page_ref_count:
-    case prim::dmirror_page_data: return rw(bit(loc_pages) | pages_freed, 0);
-    case prim::percpu_ref_is_zero:
-    case prim::percpu_ref_is_dying: return rw(bit(loc_ref), 0);
-    case prim::driver_stopped: return rw(flag2(wf2_driver_stopped), 0);
-    case prim::alloc_file_removed: return rw(flag2(wf2_file_removed), 0);
-    case prim::xa_load: return rw(flag(wf_published), 0);
-    case prim::page_allocated:
-    case prim::page_mapped:
-    case prim::page_shared:
-    case prim::page_associated: return rw(bit(loc_pages), 0);
-    case prim::mapping_mapped: return rw(flag(wf_file_mapped), 0);
-    case prim::dax_alive: return rw(flag2(wf2_dax_dead), 0);
-    case prim::page_var:
-    case prim::pfn_to_page:
-    case prim::rcu_dereference:
-    case prim::unlikely:
-    case prim::likely:
-    case prim::is_zone_device_page:
-    case prim::is_device_private_page:
-    case prim::pgmap_nr_pages: return {};
-  }
-  return everything;  // not reached: every primitive has a case (-Wswitch)
+  auto bits = [&](std::uint32_t l) {
+    std::uint64_t m = 0;
+    auto on = [&](loc x) { return (l & static_cast<std::uint32_t>(x)) != 0; };
+    if (on(loc::pages)) m |= bit(loc_pages);
+    if (on(loc::ref)) m |= bit(loc_ref);
+    if (on(loc::wait)) m |= bit(loc_wait);
+    if (on(loc::rcu)) m |= bit(loc_rcu);
+    if (on(loc::failures)) m |= bit(loc_failures);
+    if (on(loc::lock_arg)) m |= lock;
+    if (on(loc::page_table_lock))
+      m |= bit(loc_lock + static_cast<unsigned>(lock_index(static_cast<int>(object::page_table_lock))));
+    if (on(loc::flag_pages_freed)) m |= flag(wf_pages_freed);
+    if (on(loc::flag_struct_freed)) m |= flag(wf_struct_freed);
+    if (on(loc::flag_counters_freed)) m |= flag(wf_counters_freed);
+    if (on(loc::flag_published)) m |= flag(wf_published);
+    if (on(loc::flag_pool_gone)) m |= flag(wf_pool_gone);
+    if (on(loc::flag_file_removed)) m |= flag2(wf2_file_removed);
+    if (on(loc::flag_driver_stopped)) m |= flag2(wf2_driver_stopped);
+    if (on(loc::flag_file_mapped)) m |= flag(wf_file_mapped);
+    if (on(loc::flag_dax_dead)) m |= flag2(wf2_dax_dead);
+    if (on(loc::ptr_p2pdma)) m |= flag(wf_p2pdma);
+    if (on(loc::ptr_ref)) m |= flag(wf_ref_null);
+    return m;
+  };
+  auto const f = footprint_of(id);
+  return rw(bits(f.reads), bits(f.writes));
 }
 
 // Returns true iff primitive `name` may leave its thread resting at the

@@ -295,31 +295,39 @@ class promela_writer {
       return fmt::format("({} -> {} : 0)", page_ok(a0), value);
     };
     std::string const p = "[(" + a0 + ") - 1]";
-    if (id == prim::page_var) return fmt::format("(({0}) >= 1 -> {1} + ({0}) - 1 : 0)", a0, object_count);
-    if (id == prim::pfn_to_page) return fmt::format("(({0}) >= 0 && ({0}) < P -> ({0}) + 1 : 0)", a0);
-    if (id == prim::page_ref_count) return page_read("refcount" + p, true);
-    if (id == prim::percpu_ref_is_zero) return "(pgmap_ref == 0)";
-    if (id == prim::percpu_ref_is_dying) return "(ref_mode != 0)";
-    if (id == prim::driver_stopped) return fmt::format("((wflags2 & {}) != 0)", int{wf2_driver_stopped});
-    if (id == prim::alloc_file_removed) return fmt::format("((wflags2 & {}) != 0)", int{wf2_file_removed});
-    if (id == prim::dmirror_page_data) {
-      auto v = page_read("1", true);
-      pre += fmt::format("if :: {} -> {} :: else fi;\n", page_ok(a0),
-                         or_skip(check(property::use_after_free, "pstate" + p + " == 0")));
-      return v;
+    switch (id) {
+      case prim::page_var: return fmt::format("(({0}) >= 1 -> {1} + ({0}) - 1 : 0)", a0, object_count);
+      case prim::pfn_to_page: return fmt::format("(({0}) >= 0 && ({0}) < P -> ({0}) + 1 : 0)", a0);
+      case prim::page_ref_count: return page_read("refcount" + p, true);
+      case prim::percpu_ref_is_zero: return "(pgmap_ref == 0)";
+      case prim::percpu_ref_is_dying: return "(ref_mode != 0)";
+      case prim::driver_stopped: return fmt::format("((wflags2 & {}) != 0)", int{wf2_driver_stopped});
+      case prim::alloc_file_removed: return fmt::format("((wflags2 & {}) != 0)", int{wf2_file_removed});
+      case prim::dmirror_page_data: {
+        auto v = page_read("1", true);
+        pre += fmt::format("if :: {} -> {} :: else fi;\n", page_ok(a0),
+                           or_skip(check(property::use_after_free, "pstate" + p + " == 0")));
+        return v;
+      }
+      case prim::rcu_dereference:
+      case prim::unlikely:
+      case prim::likely: return a0;
+      case prim::is_zone_device_page: return "1";
+      case prim::is_device_private_page: return m_.setup_.facts.pagemap_type == 1 ? "1" : "0";
+      case prim::pgmap_nr_pages: return "P";
+      case prim::xa_load: return fmt::format("((wflags & {}) != 0 -> {} : 0)", int{wf_published}, static_cast<int>(object::pgmap));
+      case prim::page_allocated: return page_read("(pstate" + p + " != 0)", false);
+      case prim::page_mapped: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_mapped}), false);
+      case prim::page_shared: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_shared}), false);
+      case prim::page_associated: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_associated}), false);
+      case prim::mapping_mapped: return fmt::format("((wflags & {}) != 0)", int{wf_file_mapped});
+      case prim::dax_alive: return fmt::format("((wflags2 & {}) == 0)", int{wf2_dax_dead});
+      // Steps, not values: action() (-Wswitch: a value row with no case
+      // above does not build).
+      PGMAPCHECK_STEP_CASES
+        break;
     }
-    if (id == prim::rcu_dereference || id == prim::unlikely || id == prim::likely) return a0;
-    if (id == prim::is_zone_device_page) return "1";
-    if (id == prim::is_device_private_page) return m_.setup_.facts.pagemap_type == 1 ? "1" : "0";
-    if (id == prim::pgmap_nr_pages) return "P";
-    if (id == prim::xa_load) return fmt::format("((wflags & {}) != 0 -> {} : 0)", int{wf_published}, static_cast<int>(object::pgmap));
-    if (id == prim::page_allocated) return page_read("(pstate" + p + " != 0)", false);
-    if (id == prim::page_mapped) return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_mapped}), false);
-    if (id == prim::page_shared) return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_shared}), false);
-    if (id == prim::page_associated) return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_associated}), false);
-    if (id == prim::mapping_mapped) return fmt::format("((wflags & {}) != 0)", int{wf_file_mapped});
-    if (id == prim::dax_alive) return fmt::format("((wflags2 & {}) == 0)", int{wf2_dax_dead});
-    return "0";
+    fail("no Promela for the value of primitive " + std::string(primitives()[e.prim].name));
   }
 
   // A pure expression: for guards (the checks run when the step does).
@@ -431,342 +439,460 @@ class promela_writer {
            ":: else ->\n" + or_skip(body) + "fi;\n";
   }
 
-  // A primitive's effect; an argument the C++ primitive does not evaluate
-  // (arch_remove_memory's pgmap) is not evaluated here either.
+  // One step's emission, as each primitive's function below gets it: the
+  // thread, the instruction and its outcome, the code so far, the rest of
+  // the step (the invisible code after it), whether it is the step's first
+  // instruction, and the thread's number as text.
+  struct step_args {
+    promela_writer const& w;
+    ctx const& c;
+    instr const& in;
+    int o;
+    std::string& out;
+    std::function<void(std::string&)> const& next;
+    bool first;
+    std::string t;
+    // Argument i's value (its checks go to out first); the slot argument i names.
+    std::string a(int i) const { return w.arg(c, in, i, out); }
+    std::string dest_slot(int i) const {
+      return slot_name(c.prog.exprs[in.args[static_cast<std::size_t>(i)]].value);
+    }
+  };
+
+  // A primitive's effect: one function per primitive or family, below. An
+  // argument the C++ primitive does not evaluate (arch_remove_memory's
+  // pgmap) is not evaluated here either.
   void action(ctx const& c, instr const& in, int o, std::string& out, std::function<void(std::string&)> const& next,
               bool first) {
-    auto const name = name_of_prim(in);
     prim const id = static_cast<prim>(in.prim);
-    std::string const t = std::to_string(c.t);
-    auto a = [&](int i) { return arg(c, in, i, out); };
-    auto dest_slot = [&](int i) { return slot_name(c.prog.exprs[in.args[static_cast<std::size_t>(i)]].value); };
-    std::string b;  // a body under a page check
-    // Page atomics.
-    if (id == prim::page_ref_inc || id == prim::get_page || id == prim::page_ref_dec || id == prim::page_ref_dec_return ||
-        id == prim::put_page_testzero || id == prim::set_page_count || id == prim::try_get_page || id == prim::page_ref_add ||
-        id == prim::page_ref_add_unless) {
-      auto v = a(0);
-      std::string a1 = in.nargs > 1 ? a(1) : "", a2 = in.nargs > 2 ? a(2) : "";
-      b += "touch_page(hp);\n";
-      auto get = [&] { return "refcount[hp] = refcount[hp] + 1;\n" + range("refcount[hp]") + "life_get_page(hp);\nhold(" + t + ", hp);\n"; };
-      if (id == prim::page_ref_inc) b += get();
-      else if (id == prim::get_page) b += check(property::get_from_zero, "refcount[hp] <= 0") + get();
-      else if (id == prim::try_get_page) {
-        std::string r0, r1;
-        result(in, "0", r0);
-        result(in, "1", r1);
-        b += "if\n:: refcount[hp] <= 0 ->\n" + or_skip(check(property::kernel_warn, "true") + r0) + ":: else ->\n" + get() +
-             r1 + "fi;\n";
-      } else if (id == prim::page_ref_add_unless) {
-        std::string r;
-        result(in, "hv", r);
-        b += "hv = (refcount[hp] != (" + a2 + "));\nif\n:: hv ->\nrefcount[hp] = refcount[hp] + (" + a1 + ");\n" +
-             range("refcount[hp]") + "life_get_page(hp);\nhold(" + t + ", hp)\n:: else\nfi;\n" + r;
-      } else if (id == prim::set_page_count) b += "refcount[hp] = " + a1 + ";\n" + range("refcount[hp]");
-      else if (id == prim::page_ref_add) b += "refcount[hp] = refcount[hp] + (" + a1 + ");\n" + range("refcount[hp]");
-      else {
-        b += "life_put(" + t + ", hp);\nunhold(" + t + ", hp);\nrefcount[hp] = refcount[hp] - 1;\n" +
-             check(property::refcount_underflow, "refcount[hp] < 0") + range("refcount[hp]");
-        if (id == prim::page_ref_dec_return) result(in, "refcount[hp]", b);
-        if (id == prim::put_page_testzero) result(in, "(refcount[hp] == 0)", b);
-      }
-      with_page(v, out, b);
-      next(out);
-      return;
+    step_args const s{*this, c, in, o, out, next, first, std::to_string(c.t)};
+    switch (id) {
+      case prim::page_ref_inc:
+      case prim::get_page:
+      case prim::page_ref_dec:
+      case prim::page_ref_dec_return:
+      case prim::put_page_testzero:
+      case prim::set_page_count:
+      case prim::try_get_page:
+      case prim::page_ref_add:
+      case prim::page_ref_add_unless: return emit_page_count(id, s);
+      case prim::percpu_ref_get:
+      case prim::percpu_ref_get_many:
+      case prim::percpu_ref_put:
+      case prim::percpu_ref_put_many:
+      case prim::percpu_ref_tryget_live:
+      case prim::percpu_ref_kill:
+      case prim::percpu_ref_exit: return emit_ref_op(id, s);
+      case prim::complete: return emit_complete(s);
+      case prim::wait_for_completion: return emit_wait_for_completion(s);
+      case prim::wake_up_var:
+      case prim::wake_up: return emit_wake_up(s);
+      case prim::prepare_to_wait_event: return emit_prepare_to_wait(s);
+      case prim::schedule: return emit_schedule(s);
+      case prim::finish_wait: return emit_finish_wait(s);
+      case prim::spin_lock:
+      case prim::mutex_lock:
+      case prim::down_write:
+      case prim::down_read: return emit_lock(id, s);
+      case prim::spin_unlock:
+      case prim::mutex_unlock:
+      case prim::up_write:
+      case prim::up_read: return emit_unlock(id, s);
+      case prim::rcu_read_lock:
+      case prim::dax_read_lock: return emit_read_lock(id, s);
+      case prim::rcu_read_unlock:
+      case prim::dax_read_unlock: return emit_read_unlock(id, s);
+      case prim::synchronize_rcu:
+      case prim::kill_dax: return emit_grace_period(id, s);
+      case prim::store_pointer: return emit_store_pointer(s);
+      case prim::kfree: return emit_kfree(s);
+      case prim::xa_store_range: return emit_xa_store_range(s);
+      case prim::arch_remove_memory: return emit_arch_remove_memory(s);
+      case prim::gen_pool_destroy: return emit_pool_destroy(s);
+      case prim::gen_pool_alloc_owner:
+      case prim::fs_block_alloc:
+      case prim::devmem_free_list_pop: return emit_alloc_page(id, s);
+      case prim::gen_pool_free_owner:
+      case prim::gen_pool_free: return emit_pool_free(id, s);
+      case prim::pgmapcheck_io_done:
+      case prim::pgmapcheck_share:
+      case prim::pgmapcheck_io_begin:
+      case prim::pgmapcheck_io_end: return emit_harness_io(id, s);
+      case prim::devmem_free_list_add: return emit_free_list_add(s);
+      case prim::vmf_insert_mixed:
+      case prim::dax_insert_pfn:
+      case prim::vm_insert_page:
+      case prim::set_pte_device_private: return emit_insert_pte(id, s);
+      case prim::zap_pte: return emit_zap_pte(s);
+      case prim::kernfs_remove_alloc_file:
+      case prim::driver_stop: return emit_harness_flag(id, s);
+      case prim::unlink_file_vma: return emit_unlink_file_vma(s);
+      case prim::fs_block_free: return emit_fs_block_free(s);
+      case prim::dax_associate_entry:
+      case prim::dax_disassociate_entry: return emit_dax_entry(id, s);
+      case prim::should_fail: return emit_should_fail(s);
+      case prim::WARN_ON:
+      case prim::BUG_ON: return emit_check_macro(id, s);
+      case prim::choose_page: return emit_choose_page(s);
+      // Values, not steps: read() (-Wswitch: a step row with no case above
+      // does not build).
+      PGMAPCHECK_VALUE_CASES
+        break;
     }
-    if (id == prim::percpu_ref_get || id == prim::percpu_ref_get_many || id == prim::percpu_ref_put ||
-        id == prim::percpu_ref_put_many || id == prim::percpu_ref_tryget_live || id == prim::percpu_ref_kill ||
-        id == prim::percpu_ref_exit) {
-      auto r = a(0);
-      std::string n = in.nargs > 1 ? a(1) : "1";
-      std::string body;
-      if (id == prim::percpu_ref_get || id == prim::percpu_ref_get_many)
-        body = "touch_counters();\npgmap_ref = pgmap_ref + (" + n + ");\n" + range("pgmap_ref");
-      else if (id == prim::percpu_ref_put || id == prim::percpu_ref_put_many)
-        body = "ref_put(" + n + ");\n";
-      else if (id == prim::percpu_ref_tryget_live) {
-        body = check(property::use_after_free, fmt::format("wflags & {}", int{wf_struct_freed})) +
-               "hv = (ref_mode == 0);\nif :: hv -> pgmap_ref = pgmap_ref + 1 :: else fi;\n" + range("pgmap_ref");
-        result(in, "hv", body);
-      } else if (id == prim::percpu_ref_kill)
-        body = "ref_mode = 1;\nref_put(1);\n";
-      else if (id == prim::percpu_ref_exit)
-        body = fmt::format("ref_mode = 2;\nwflags = wflags | {};\n", int{wf_counters_freed});
-      else
-        fail("no Promela for primitive " + name);
-      if (is_number(r) && r != "0") {
-        out += body;
-      } else {
-        std::string r0;
-        result(in, "0", r0);
-        out += "if\n:: (" + r + ") == 0 ->\n" + or_skip(check(property::kernel_bug, "true") + r0) + ":: else ->\n" + body +
-               "fi;\n";
-      }
-      next(out);
-      return;
-    }
-    if (id == prim::complete) {
-      auto v = a(0);
-      out += "complete_one();\n_w = " + v + ";\nwake_all(hw);\n";
-      next(out);
-      return;
-    }
-    if (id == prim::wait_for_completion) {
-      auto v = a(0);
-      std::string go = fmt::format("completion_done--;\ntwait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
-      next(go);
-      out += "if\n:: completion_done > 0 ->\n" + go +
-             fmt::format(":: else ->\ntwait[{0}] = {2};\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken}, v) +
-             "fi;\n";
-      if (!first) fail(c.prog.name + ": wait_for_completion in a step's invisible code");
-      return;
-    }
-    if (id == prim::wake_up_var || id == prim::wake_up) {
-      out += "hw = " + a(0) + ";\nwake_all(hw);\n";
-      next(out);
-      return;
-    }
-    if (id == prim::prepare_to_wait_event) {
-      out += fmt::format("twait[{0}] = {2};\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken}, a(0));
-      next(out);
-      return;
-    }
-    if (id == prim::schedule) {
-      out += fmt::format("tflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
-      next(out);
-      return;
-    }
-    if (id == prim::finish_wait) {
-      out += fmt::format("twait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
-      next(out);
-      return;
-    }
-    if (id == prim::spin_lock || id == prim::mutex_lock || id == prim::down_write || id == prim::down_read) {
-      int const li = lock_of(c, in, &out);
-      if (li < 0) fail(c.prog.name + ": " + name + " on an object that is not a lock");
-      out += id == prim::down_read ? fmt::format("locks[{0}] = locks[{0}] + 1;\n", li) : fmt::format("locks[{}] = 128;\n", li);
-      next(out);
-      return;
-    }
-    if (id == prim::spin_unlock || id == prim::mutex_unlock || id == prim::up_write || id == prim::up_read) {
-      int const li = lock_of(c, in, &out);
-      bool const writer = id != prim::up_read;
-      if (li < 0) {
-        out += check(property::kernel_bug, "true");
-      } else {
-        std::string const v = fmt::format("locks[{}]", li);
-        out += "if\n:: " + (writer ? v + " != 128" : "(" + v + " == 0 || " + v + " == 128)") + " ->\n" +
-               or_skip(check(property::kernel_bug, "true")) + ":: else ->\n" +
-               (writer ? v + " = 0;\n" : v + " = " + v + " - 1;\n") + "fi;\n";
-      }
-      next(out);
-      return;
-    }
-    if (id == prim::rcu_read_lock || id == prim::dax_read_lock) {
-      out += fmt::format("trcu[{0}] = trcu[{0}] + {1};\n", t, id == prim::rcu_read_lock ? 1 : 16);
-      next(out);
-      return;
-    }
-    if (id == prim::rcu_read_unlock || id == prim::dax_read_unlock) {
-      bool const rcu = id == prim::rcu_read_unlock;
-      std::string const nesting = rcu ? fmt::format("(trcu[{}] & 15)", t) : fmt::format("(trcu[{}] >> 4)", t);
-      std::string leave;
-      for (int u = 0; u < threads_; ++u) {
-        if (!m_.layout_[static_cast<std::size_t>(u)].gp) continue;
-        leave += fmt::format("if :: ((tflags[{0}] & {1}) != 0) != {2} -> gp[{0}] = gp[{0}] & ~(1 << {3}) :: else fi;\n", u,
-                             int{tf_gp_srcu}, rcu ? 1 : 0, t);
-      }
-      out += "hv = " + nesting + ";\nif\n:: hv == 0 ->\n" + or_skip(check(property::kernel_bug, "true")) + ":: else ->\n" +
-             fmt::format("trcu[{0}] = trcu[{0}] - {1};\n", t, rcu ? 1 : 16) +
-             (leave.empty() ? "" : "if\n:: hv == 1 ->\n" + leave + ":: else\nfi;\n") + "fi;\n";
-      next(out);
-      return;
-    }
-    if (id == prim::synchronize_rcu || id == prim::kill_dax) {
-      bool const rcu = id == prim::synchronize_rcu;
-      if (!first) fail(c.prog.name + ": " + name + " in a step's invisible code");
-      std::string done = fmt::format("tflags[{0}] = tflags[{0}] & ~{1};\n", t, tf_gp_started | tf_gp_srcu);
-      next(done);
-      std::string start = rcu ? "" : fmt::format("wflags2 = wflags2 | {};\n", int{wf2_dax_dead});
-      start += "hm = 0;\n";
-      for (int u = 0; u < threads_; ++u)
-        if (u != c.t)
-          start += fmt::format("if :: {} > 0 -> hm = hm | (1 << {}) :: else fi;\n",
-                               rcu ? fmt::format("(trcu[{}] & 15)", u) : fmt::format("(trcu[{}] >> 4)", u), u);
-      std::string go;
-      next(go);
-      start += "if\n:: hm == 0 ->\n" + go + ":: else ->\n" +
-               fmt::format("gp[{0}] = hm;\ntflags[{0}] = tflags[{0}] | {1};\n", t, tf_gp_started | (rcu ? 0 : tf_gp_srcu)) +
-               "fi;\n";
-      out += fmt::format("if\n:: (tflags[{}] & {}) != 0 ->\n", t, int{tf_gp_started}) + done + ":: else ->\n" + start + "fi;\n";
-      return;
-    }
-    if (id == prim::store_pointer) {
-      auto target = a(0), value = a(1);
-      if (!is_number(target)) fail(c.prog.name + ": store_pointer to a computed target");
-      auto const obj = static_cast<object>(std::stoi(target));
-      int const bit = obj == object::p2pdma ? wf_p2pdma : obj == object::pgmap_ref ? wf_ref_null : 0;
-      std::string const set = obj == object::pgmap_ref ? "(" + value + ") == 0" : "(" + value + ") != 0";
-      if (bit) out += fmt::format("if\n:: {0} -> wflags = wflags | {1}\n:: else -> wflags = wflags & ~{1}\nfi;\n", set, bit);
-      next(out);
-      return;
-    }
-    if (id == prim::kfree) {
-      out += fmt::format("if :: ({}) == {} -> wflags = wflags | {} :: else fi;\n", a(0),
-                         static_cast<int>(object::p2p_pgmap), int{wf_struct_freed});
-      next(out);
-      return;
-    }
-    if (id == prim::xa_store_range) {
-      out += fmt::format("if\n:: ({0}) != 0 -> wflags = wflags | {1}\n:: else -> wflags = wflags & ~{1}\nfi;\n", a(1),
-                         int{wf_published});
-      next(out);
-      return;
-    }
-    if (id == prim::arch_remove_memory) {
-      out += check(property::memunmap_early, "pgmap_ref > 0");
-      for (int p = 0; p < pages_; ++p)
-        out += check(property::memunmap_early,
-                     fmt::format("(pflags[{0}] & {1}) != 0 || pins[{0}] > 0 || pstate[{0}] == {2}", p,
-                                 pf_mapped | pf_associated | pf_shared, int{ps_allocated}));
-      out += fmt::format("wflags = wflags | {};\n", int{wf_pages_freed});
-      next(out);
-      return;
-    }
-    if (id == prim::gen_pool_destroy || id == prim::gen_pool_alloc_owner || id == prim::gen_pool_free_owner ||
-        id == prim::gen_pool_free)
-      (void)a(0);  // the pool: pdev->p2pdma->pool may read a NULL pdev->p2pdma
-    if (id == prim::gen_pool_destroy) {
-      for (int p = 0; p < pages_; ++p) out += check(property::kernel_bug, fmt::format("pstate[{}] != 0", p));
-      out += fmt::format("wflags = wflags | {};\n", int{wf_pool_gone});
-      next(out);
-      return;
-    }
-    if (id == prim::gen_pool_alloc_owner || id == prim::fs_block_alloc || id == prim::devmem_free_list_pop) {
-      if (id == prim::gen_pool_alloc_owner) {
-        out += check(property::use_after_free, fmt::format("wflags & {}", int{wf_pool_gone}));
-      }
-      bool const driver = id == prim::devmem_free_list_pop;
-      out += "lowest_free();\nif\n:: hc > 0 ->\n" + mark_page() + std::string(driver ? "touch_page(hc - 1);\n" : "") +
-             fmt::format("pstate[hc - 1] = {};\nlife_alloc(hc - 1)\n:: else\nfi;\n", int{driver ? ps_allocated : ps_claimed});
-      if (id == prim::gen_pool_alloc_owner)
-        out += fmt::format("{} = (hc > 0 -> {} : 0);\n", dest_slot(2), static_cast<int>(object::pgmap_ref));
-      result(in, "hc", out);
-      next(out);
-      return;
-    }
-    if (id == prim::gen_pool_free_owner || id == prim::gen_pool_free) {
-      auto v = a(1);
-      out += check(property::use_after_free, fmt::format("wflags & {}", int{wf_pool_gone}));
-      with_page(v, out, "release_page(" + t + ", hp);\n");
-      if (id == prim::gen_pool_free_owner) out += fmt::format("{} = {};\n", dest_slot(3), static_cast<int>(object::pgmap_ref));
-      next(out);
-      return;
-    }
-    if (id == prim::pgmapcheck_io_done || id == prim::pgmapcheck_share || id == prim::pgmapcheck_io_begin ||
-        id == prim::pgmapcheck_io_end) {
-      auto v = a(0);
-      std::string body = id == prim::pgmapcheck_share      ? fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_shared})
-                         : id == prim::pgmapcheck_io_done  ? fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_shared})
-                         : id == prim::pgmapcheck_io_begin ? "io[hp] = io[hp] + 1;\n"
-                                                         : "io[hp] = io[hp] - 1;\n";
-      with_page(v, out, body);
-      next(out);
-      return;
-    }
-    if (id == prim::devmem_free_list_add) {
-      with_page(a(0), out, "touch_page(hp);\nrelease_page(" + t + ", hp);\n");
-      next(out);
-      return;
-    }
-    if (id == prim::vmf_insert_mixed || id == prim::dax_insert_pfn || id == prim::vm_insert_page ||
-        id == prim::set_pte_device_private) {
-      auto v = a(0);
-      std::string body = "touch_page(hp);\n";
-      std::string rest = "life_map(hp);\n" + fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_mapped});
-      if (id == prim::dax_insert_pfn || id == prim::vm_insert_page)
-        rest += fmt::format("pflags[hp] = pflags[hp] | {};\nrefcount[hp] = refcount[hp] + 1;\nmapcount[hp] = mapcount[hp] + 1;\n",
-                            int{pf_pte_ref}) + range("refcount[hp]") + range("mapcount[hp]");
-      if (id == prim::set_pte_device_private)
-        rest += fmt::format("pflags[hp] = pflags[hp] | {};\nif :: held[{} * P + hp] > 0 -> life_put_page(hp) :: else fi;\nunhold({}, hp);\n",
-                            int{pf_pte_ref}, t, t);
-      result(in, id == prim::vm_insert_page ? "0" : "64", rest);
-      if (id == prim::vm_insert_page) {
-        if (o == 1) {
-          body += "failures = failures - 1;\n";
-          result(in, "-12", body);
-        } else {
-          std::string inval;
-          result(in, "-22", inval);
-          body += "if\n:: refcount[hp] <= 0 ->\n" + or_skip(inval) + ":: else ->\n" + rest + "fi;\n";
-        }
-      } else {
-        body += rest;
-      }
-      with_page(v, out, body);
-      next(out);
-      return;
-    }
-    if (id == prim::zap_pte) {
-      auto v = a(0);
-      std::string body = fmt::format("hv = ((pflags[hp] & {}) != 0);\n", int{pf_pte_ref});
-      body += fmt::format("if :: (pflags[hp] & {}) != 0 -> life_unmap(hp) :: else fi;\n", int{pf_mapped});
-      body += fmt::format("pflags[hp] = pflags[hp] & ~{};\n", pf_mapped | pf_pte_ref);
-      body += "if :: hv && mapcount[hp] > 0 -> mapcount[hp] = mapcount[hp] - 1 :: else fi;\n";
-      body += "if :: hv -> life_get_page(hp); hold(" + t + ", hp) :: else fi;\n";
-      result(in, "hv", body);
-      with_page(v, out, body);
-      next(out);
-      return;
-    }
-    if (id == prim::kernfs_remove_alloc_file || id == prim::driver_stop) {
-      out += fmt::format("wflags2 = wflags2 | {};\n", int{id == prim::driver_stop ? wf2_driver_stopped : wf2_file_removed});
-      next(out);
-      return;
-    }
-    if (id == prim::unlink_file_vma) {
-      out += fmt::format("wflags = wflags & ~{};\n", int{wf_file_mapped});
-      next(out);
-      return;
-    }
-    if (id == prim::fs_block_free) {
-      with_page(a(0), out,
-                mark_page() + check(property::dax_truncate_busy, "pins[hp] > 0") + "if\n:: pstate[hp] == 0 ->\n" +
-                    or_skip(check(property::free_while_used, "true")) + ":: else ->\nlife_release(hp)\nfi;\npstate[hp] = 0;\n");
-      next(out);
-      return;
-    }
-    if (id == prim::dax_associate_entry || id == prim::dax_disassociate_entry) {
-      auto v = a(0);
-      bool const assoc = id == prim::dax_associate_entry;
-      std::string body = "touch_page(hp);\n";
-      if (assoc) body += check(property::kernel_warn, fmt::format("(pflags[hp] & {}) != 0", int{pf_associated}));
-      body += assoc ? fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_associated})
-                    : fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_associated});
-      with_page(v, out, body);
-      next(out);
-      return;
-    }
-    if (id == prim::should_fail) {
-      if (o == 1) out += "failures = failures - 1;\n";
-      result(in, o == 1 ? "1" : "0", out);
-      next(out);
-      return;
-    }
-    if (id == prim::WARN_ON || id == prim::BUG_ON) {
-      auto v = a(0);
-      out += check(id == prim::WARN_ON ? property::kernel_warn : property::kernel_bug, "(" + v + ") != 0");
-      result(in, "((" + v + ") != 0)", out);
-      next(out);
-      return;
-    }
-    if (id == prim::choose_page) {
-      result(in, std::to_string(o + 1), out);  // o: the page chosen, -1 for none
-      next(out);
-      return;
-    }
-    fail("no Promela for primitive " + name);
+    fail("no Promela for primitive " + name_of_prim(in));
   }
+
+  void emit_page_count(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    std::string b;  // a body under a page check
+    auto v = s.a(0);
+    std::string a1 = in.nargs > 1 ? s.a(1) : "", a2 = in.nargs > 2 ? s.a(2) : "";
+    b += "touch_page(hp);\n";
+    auto get = [&] { return "refcount[hp] = refcount[hp] + 1;\n" + range("refcount[hp]") + "life_get_page(hp);\nhold(" + t + ", hp);\n"; };
+    if (id == prim::page_ref_inc) b += get();
+    else if (id == prim::get_page) b += check(property::get_from_zero, "refcount[hp] <= 0") + get();
+    else if (id == prim::try_get_page) {
+      std::string r0, r1;
+      result(in, "0", r0);
+      result(in, "1", r1);
+      b += "if\n:: refcount[hp] <= 0 ->\n" + or_skip(check(property::kernel_warn, "true") + r0) + ":: else ->\n" + get() +
+           r1 + "fi;\n";
+    } else if (id == prim::page_ref_add_unless) {
+      std::string r;
+      result(in, "hv", r);
+      b += "hv = (refcount[hp] != (" + a2 + "));\nif\n:: hv ->\nrefcount[hp] = refcount[hp] + (" + a1 + ");\n" +
+           range("refcount[hp]") + "life_get_page(hp);\nhold(" + t + ", hp)\n:: else\nfi;\n" + r;
+    } else if (id == prim::set_page_count) b += "refcount[hp] = " + a1 + ";\n" + range("refcount[hp]");
+    else if (id == prim::page_ref_add) b += "refcount[hp] = refcount[hp] + (" + a1 + ");\n" + range("refcount[hp]");
+    else {
+      b += "life_put(" + t + ", hp);\nunhold(" + t + ", hp);\nrefcount[hp] = refcount[hp] - 1;\n" +
+           check(property::refcount_underflow, "refcount[hp] < 0") + range("refcount[hp]");
+      if (id == prim::page_ref_dec_return) result(in, "refcount[hp]", b);
+      if (id == prim::put_page_testzero) result(in, "(refcount[hp] == 0)", b);
+    }
+    with_page(v, out, b);
+    next(out);
+  }
+
+  void emit_ref_op(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    auto r = s.a(0);
+    std::string n = in.nargs > 1 ? s.a(1) : "1";
+    std::string body;
+    if (id == prim::percpu_ref_get || id == prim::percpu_ref_get_many)
+      body = "touch_counters();\npgmap_ref = pgmap_ref + (" + n + ");\n" + range("pgmap_ref");
+    else if (id == prim::percpu_ref_put || id == prim::percpu_ref_put_many)
+      body = "ref_put(" + n + ");\n";
+    else if (id == prim::percpu_ref_tryget_live) {
+      body = check(property::use_after_free, fmt::format("wflags & {}", int{wf_struct_freed})) +
+             "hv = (ref_mode == 0);\nif :: hv -> pgmap_ref = pgmap_ref + 1 :: else fi;\n" + range("pgmap_ref");
+      result(in, "hv", body);
+    } else if (id == prim::percpu_ref_kill)
+      body = "ref_mode = 1;\nref_put(1);\n";
+    else if (id == prim::percpu_ref_exit)
+      body = fmt::format("ref_mode = 2;\nwflags = wflags | {};\n", int{wf_counters_freed});
+    else
+      fail("no Promela for primitive " + name_of_prim(in));
+    if (is_number(r) && r != "0") {
+      out += body;
+    } else {
+      std::string r0;
+      result(in, "0", r0);
+      out += "if\n:: (" + r + ") == 0 ->\n" + or_skip(check(property::kernel_bug, "true") + r0) + ":: else ->\n" + body +
+             "fi;\n";
+    }
+    next(out);
+  }
+
+  void emit_complete(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    auto v = s.a(0);
+    out += "complete_one();\n_w = " + v + ";\nwake_all(hw);\n";
+    next(out);
+  }
+
+  void emit_wait_for_completion(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    auto v = s.a(0);
+    std::string go = fmt::format("completion_done--;\ntwait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
+    next(go);
+    out += "if\n:: completion_done > 0 ->\n" + go +
+           fmt::format(":: else ->\ntwait[{0}] = {2};\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken}, v) +
+           "fi;\n";
+    if (!first) fail(c.prog.name + ": wait_for_completion in a step's invisible code");
+    return;
+  }
+
+  void emit_wake_up(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += "hw = " + s.a(0) + ";\nwake_all(hw);\n";
+    next(out);
+  }
+
+  void emit_prepare_to_wait(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += fmt::format("twait[{0}] = {2};\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken}, s.a(0));
+    next(out);
+  }
+
+  void emit_schedule(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += fmt::format("tflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
+    next(out);
+  }
+
+  void emit_finish_wait(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += fmt::format("twait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
+    next(out);
+  }
+
+  void emit_lock(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    int const li = lock_of(c, in, &out);
+    if (li < 0) fail(c.prog.name + ": " + name_of_prim(in) + " on an object that is not a lock");
+    out += id == prim::down_read ? fmt::format("locks[{0}] = locks[{0}] + 1;\n", li) : fmt::format("locks[{}] = 128;\n", li);
+    next(out);
+  }
+
+  void emit_unlock(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    int const li = lock_of(c, in, &out);
+    bool const writer = id != prim::up_read;
+    if (li < 0) {
+      out += check(property::kernel_bug, "true");
+    } else {
+      std::string const v = fmt::format("locks[{}]", li);
+      out += "if\n:: " + (writer ? v + " != 128" : "(" + v + " == 0 || " + v + " == 128)") + " ->\n" +
+             or_skip(check(property::kernel_bug, "true")) + ":: else ->\n" +
+             (writer ? v + " = 0;\n" : v + " = " + v + " - 1;\n") + "fi;\n";
+    }
+    next(out);
+  }
+
+  void emit_read_lock(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += fmt::format("trcu[{0}] = trcu[{0}] + {1};\n", t, id == prim::rcu_read_lock ? 1 : 16);
+    next(out);
+  }
+
+  void emit_read_unlock(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    bool const rcu = id == prim::rcu_read_unlock;
+    std::string const nesting = rcu ? fmt::format("(trcu[{}] & 15)", t) : fmt::format("(trcu[{}] >> 4)", t);
+    std::string leave;
+    for (int u = 0; u < threads_; ++u) {
+      if (!m_.layout_[static_cast<std::size_t>(u)].gp) continue;
+      leave += fmt::format("if :: ((tflags[{0}] & {1}) != 0) != {2} -> gp[{0}] = gp[{0}] & ~(1 << {3}) :: else fi;\n", u,
+                           int{tf_gp_srcu}, rcu ? 1 : 0, t);
+    }
+    out += "hv = " + nesting + ";\nif\n:: hv == 0 ->\n" + or_skip(check(property::kernel_bug, "true")) + ":: else ->\n" +
+           fmt::format("trcu[{0}] = trcu[{0}] - {1};\n", t, rcu ? 1 : 16) +
+           (leave.empty() ? "" : "if\n:: hv == 1 ->\n" + leave + ":: else\nfi;\n") + "fi;\n";
+    next(out);
+  }
+
+  void emit_grace_period(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    bool const rcu = id == prim::synchronize_rcu;
+    if (!first) fail(c.prog.name + ": " + name_of_prim(in) + " in a step's invisible code");
+    std::string done = fmt::format("tflags[{0}] = tflags[{0}] & ~{1};\n", t, tf_gp_started | tf_gp_srcu);
+    next(done);
+    std::string start = rcu ? "" : fmt::format("wflags2 = wflags2 | {};\n", int{wf2_dax_dead});
+    start += "hm = 0;\n";
+    for (int u = 0; u < threads_; ++u)
+      if (u != c.t)
+        start += fmt::format("if :: {} > 0 -> hm = hm | (1 << {}) :: else fi;\n",
+                             rcu ? fmt::format("(trcu[{}] & 15)", u) : fmt::format("(trcu[{}] >> 4)", u), u);
+    std::string go;
+    next(go);
+    start += "if\n:: hm == 0 ->\n" + go + ":: else ->\n" +
+             fmt::format("gp[{0}] = hm;\ntflags[{0}] = tflags[{0}] | {1};\n", t, tf_gp_started | (rcu ? 0 : tf_gp_srcu)) +
+             "fi;\n";
+    out += fmt::format("if\n:: (tflags[{}] & {}) != 0 ->\n", t, int{tf_gp_started}) + done + ":: else ->\n" + start + "fi;\n";
+    return;
+  }
+
+  void emit_store_pointer(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    auto target = s.a(0), value = s.a(1);
+    if (!is_number(target)) fail(c.prog.name + ": store_pointer to a computed target");
+    auto const obj = static_cast<object>(std::stoi(target));
+    int const bit = obj == object::p2pdma ? wf_p2pdma : obj == object::pgmap_ref ? wf_ref_null : 0;
+    std::string const set = obj == object::pgmap_ref ? "(" + value + ") == 0" : "(" + value + ") != 0";
+    if (bit) out += fmt::format("if\n:: {0} -> wflags = wflags | {1}\n:: else -> wflags = wflags & ~{1}\nfi;\n", set, bit);
+    next(out);
+  }
+
+  void emit_kfree(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += fmt::format("if :: ({}) == {} -> wflags = wflags | {} :: else fi;\n", s.a(0),
+                       static_cast<int>(object::p2p_pgmap), int{wf_struct_freed});
+    next(out);
+  }
+
+  void emit_xa_store_range(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += fmt::format("if\n:: ({0}) != 0 -> wflags = wflags | {1}\n:: else -> wflags = wflags & ~{1}\nfi;\n", s.a(1),
+                       int{wf_published});
+    next(out);
+  }
+
+  void emit_arch_remove_memory(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += check(property::memunmap_early, "pgmap_ref > 0");
+    for (int p = 0; p < pages_; ++p)
+      out += check(property::memunmap_early,
+                   fmt::format("(pflags[{0}] & {1}) != 0 || pins[{0}] > 0 || pstate[{0}] == {2}", p,
+                               pf_mapped | pf_associated | pf_shared, int{ps_allocated}));
+    out += fmt::format("wflags = wflags | {};\n", int{wf_pages_freed});
+    next(out);
+  }
+
+  void emit_pool_destroy(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    (void)s.a(0);  // the pool: pdev->p2pdma->pool may read a NULL pdev->p2pdma
+    for (int p = 0; p < pages_; ++p) out += check(property::kernel_bug, fmt::format("pstate[{}] != 0", p));
+    out += fmt::format("wflags = wflags | {};\n", int{wf_pool_gone});
+    next(out);
+  }
+
+  void emit_alloc_page(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    if (id == prim::gen_pool_alloc_owner) {
+      (void)s.a(0);  // the pool: pdev->p2pdma->pool may read a NULL pdev->p2pdma
+      out += check(property::use_after_free, fmt::format("wflags & {}", int{wf_pool_gone}));
+    }
+    bool const driver = id == prim::devmem_free_list_pop;
+    out += "lowest_free();\nif\n:: hc > 0 ->\n" + mark_page() + std::string(driver ? "touch_page(hc - 1);\n" : "") +
+           fmt::format("pstate[hc - 1] = {};\nlife_alloc(hc - 1)\n:: else\nfi;\n", int{driver ? ps_allocated : ps_claimed});
+    if (id == prim::gen_pool_alloc_owner)
+      out += fmt::format("{} = (hc > 0 -> {} : 0);\n", s.dest_slot(2), static_cast<int>(object::pgmap_ref));
+    result(in, "hc", out);
+    next(out);
+  }
+
+  void emit_pool_free(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    (void)s.a(0);  // the pool: pdev->p2pdma->pool may read a NULL pdev->p2pdma
+    auto v = s.a(1);
+    out += check(property::use_after_free, fmt::format("wflags & {}", int{wf_pool_gone}));
+    with_page(v, out, "release_page(" + t + ", hp);\n");
+    if (id == prim::gen_pool_free_owner) out += fmt::format("{} = {};\n", s.dest_slot(3), static_cast<int>(object::pgmap_ref));
+    next(out);
+  }
+
+  void emit_harness_io(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    auto v = s.a(0);
+    std::string body = id == prim::pgmapcheck_share      ? fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_shared})
+                       : id == prim::pgmapcheck_io_done  ? fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_shared})
+                       : id == prim::pgmapcheck_io_begin ? "io[hp] = io[hp] + 1;\n"
+                                                       : "io[hp] = io[hp] - 1;\n";
+    with_page(v, out, body);
+    next(out);
+  }
+
+  void emit_free_list_add(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    with_page(s.a(0), out, "touch_page(hp);\nrelease_page(" + t + ", hp);\n");
+    next(out);
+  }
+
+  void emit_insert_pte(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    auto v = s.a(0);
+    std::string body = "touch_page(hp);\n";
+    std::string rest = "life_map(hp);\n" + fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_mapped});
+    if (id == prim::dax_insert_pfn || id == prim::vm_insert_page)
+      rest += fmt::format("pflags[hp] = pflags[hp] | {};\nrefcount[hp] = refcount[hp] + 1;\nmapcount[hp] = mapcount[hp] + 1;\n",
+                          int{pf_pte_ref}) + range("refcount[hp]") + range("mapcount[hp]");
+    if (id == prim::set_pte_device_private)
+      rest += fmt::format("pflags[hp] = pflags[hp] | {};\nif :: held[{} * P + hp] > 0 -> life_put_page(hp) :: else fi;\nunhold({}, hp);\n",
+                          int{pf_pte_ref}, t, t);
+    result(in, id == prim::vm_insert_page ? "0" : "64", rest);
+    if (id == prim::vm_insert_page) {
+      if (o == 1) {
+        body += "failures = failures - 1;\n";
+        result(in, "-12", body);
+      } else {
+        std::string inval;
+        result(in, "-22", inval);
+        body += "if\n:: refcount[hp] <= 0 ->\n" + or_skip(inval) + ":: else ->\n" + rest + "fi;\n";
+      }
+    } else {
+      body += rest;
+    }
+    with_page(v, out, body);
+    next(out);
+  }
+
+  void emit_zap_pte(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    auto v = s.a(0);
+    std::string body = fmt::format("hv = ((pflags[hp] & {}) != 0);\n", int{pf_pte_ref});
+    body += fmt::format("if :: (pflags[hp] & {}) != 0 -> life_unmap(hp) :: else fi;\n", int{pf_mapped});
+    body += fmt::format("pflags[hp] = pflags[hp] & ~{};\n", pf_mapped | pf_pte_ref);
+    body += "if :: hv && mapcount[hp] > 0 -> mapcount[hp] = mapcount[hp] - 1 :: else fi;\n";
+    body += "if :: hv -> life_get_page(hp); hold(" + t + ", hp) :: else fi;\n";
+    result(in, "hv", body);
+    with_page(v, out, body);
+    next(out);
+  }
+
+  void emit_harness_flag(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += fmt::format("wflags2 = wflags2 | {};\n", int{id == prim::driver_stop ? wf2_driver_stopped : wf2_file_removed});
+    next(out);
+  }
+
+  void emit_unlink_file_vma(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    out += fmt::format("wflags = wflags & ~{};\n", int{wf_file_mapped});
+    next(out);
+  }
+
+  void emit_fs_block_free(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    with_page(s.a(0), out,
+              mark_page() + check(property::dax_truncate_busy, "pins[hp] > 0") + "if\n:: pstate[hp] == 0 ->\n" +
+                  or_skip(check(property::free_while_used, "true")) + ":: else ->\nlife_release(hp)\nfi;\npstate[hp] = 0;\n");
+    next(out);
+  }
+
+  void emit_dax_entry(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    auto v = s.a(0);
+    bool const assoc = id == prim::dax_associate_entry;
+    std::string body = "touch_page(hp);\n";
+    if (assoc) body += check(property::kernel_warn, fmt::format("(pflags[hp] & {}) != 0", int{pf_associated}));
+    body += assoc ? fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_associated})
+                  : fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_associated});
+    with_page(v, out, body);
+    next(out);
+  }
+
+  void emit_should_fail(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    if (o == 1) out += "failures = failures - 1;\n";
+    result(in, o == 1 ? "1" : "0", out);
+    next(out);
+  }
+
+  void emit_check_macro(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    auto v = s.a(0);
+    out += check(id == prim::WARN_ON ? property::kernel_warn : property::kernel_bug, "(" + v + ") != 0");
+    result(in, "((" + v + ") != 0)", out);
+    next(out);
+  }
+
+  void emit_choose_page(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    result(in, std::to_string(o + 1), out);  // o: the page chosen, -1 for none
+    next(out);
+  }
+
 
   // --- a thread ----------------------------------------------------------
   std::string proctype(int t, std::uint8_t const* b) {

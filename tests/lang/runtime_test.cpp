@@ -594,9 +594,44 @@ void getter(void)
 TEST_CASE("primitives: one list, read by the table and the enum alike", "[lang]") {
   // PGMAPCHECK_PRIMITIVES is expanded into both: an id is its row.
   REQUIRE(lang::primitives().size() == lang::prim_count);
-#define PGMAPCHECK_PRIMITIVE_NAMED(id, kind, result, params, traits, models)                   \
+#define PGMAPCHECK_PRIMITIVE_NAMED(id, kind, result, params, traits, reads, writes, call, models)                 \
   CHECK(lang::primitives()[static_cast<std::size_t>(lang::prim::id)].name == #id); \
   CHECK(lang::find_primitive(#id) == static_cast<int>(lang::prim::id));
   PGMAPCHECK_PRIMITIVES(PGMAPCHECK_PRIMITIVE_NAMED)
 #undef PGMAPCHECK_PRIMITIVE_NAMED
+}
+
+TEST_CASE("primitives: a row's columns agree with each other", "[lang]") {
+  using lang::loc;
+  for (std::size_t i = 0; i < lang::prim_count; ++i) {
+    auto const id = static_cast<lang::prim>(i);
+    auto const& p = lang::primitives()[i];
+    auto const f = lang::footprint_of(id);
+    auto touches = [&](std::uint32_t set, loc l) { return (set & static_cast<std::uint32_t>(l)) != 0; };
+    INFO(p.name);
+    // A value changes nothing; a failure spends the budget; a wake-up and a
+    // grace period touch what their sleepers wait on; a lock is an argument.
+    if (p.kind == lang::prim_kind::read || p.kind == lang::prim_kind::constant) CHECK(f.writes == 0);
+    if (lang::has(id, lang::prim_trait::fails)) CHECK(touches(f.writes, loc::failures));
+    if (lang::has(id, lang::prim_trait::wakes)) CHECK(touches(f.writes, loc::wait));
+    if (lang::has(id, lang::prim_trait::grace_period)) CHECK(touches(f.writes, loc::rcu));
+    if (touches(f.reads | f.writes, loc::lock_arg)) CHECK((p.arity >= 1 && p.params[0] == lang::value_type::object));
+    CHECK(f.reads < (1u << lang::loc_count));
+    CHECK(f.writes < (1u << lang::loc_count));
+    // The kernel call names each argument the model keeps, in order.
+    if (p.call.empty()) continue;
+    auto const open = p.call.find('(');
+    REQUIRE(open != std::string_view::npos);
+    REQUIRE(p.call.back() == ')');
+    std::string_view args = p.call.substr(open + 1, p.call.size() - open - 2);
+    int kept = 0;
+    while (!args.empty()) {
+      auto const comma = args.find(", ");
+      auto const a = args.substr(0, comma);
+      CHECK(!a.empty());
+      kept += a != "_";
+      args = comma == std::string_view::npos ? std::string_view{} : args.substr(comma + 2);
+    }
+    CHECK(kept == p.arity);
+  }
 }

@@ -88,6 +88,7 @@ struct primitive {
   value_type result;
   std::array<value_type, 4> params;
   std::uint8_t arity;
+  std::string_view call;    // the kernel call, the arguments kept named: "vm_insert_page(_, _, page)"
   std::string_view models;  // the kernel function it stands for: file:function
 };
 
