@@ -5,7 +5,7 @@
 file(GLOB_RECURSE files RELATIVE ${SRC} ${SRC}/models/*.kc ${SRC}/models/patches/*.toml)
 list(SORT files)
 set(body "// Generated from models/**/*.kc and models/patches/**/*.toml by cmake/embed_library.cmake: do not edit.\n")
-string(APPEND body "#include \"pgmapcheck/lang/library.hpp\"\n\nnamespace pgmapcheck::lang {\n\n")
+string(APPEND body "#include \"lang/library.hpp\"\n\nnamespace pgmapcheck::lang {\n\n")
 string(APPEND body "std::vector<library_file> const& library_files() {\n  static std::vector<library_file> const files{\n")
 foreach(f ${files})
   file(READ ${SRC}/${f} text)

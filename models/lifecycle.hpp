@@ -4,7 +4,7 @@
 // Objects; docs/language.md, Lifecycle monitors).
 #pragma once
 
-#include "pgmapcheck/machine.hpp"
+#include "lang/machine.hpp"
 
 #include <array>
 #include <cstdint>

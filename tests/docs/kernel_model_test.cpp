@@ -1,8 +1,8 @@
 // docs/kernel-model.md covers everything `pgmapcheck list` prints, and every
 // knob's source points at the doc's section for it.
-#include "models/kernels.hpp"
-#include "models/scenario.hpp"
-#include "pgmapcheck/model.hpp"
+#include "lang/kernels.hpp"
+#include "lang/actors.hpp"
+#include "search/model.hpp"
 
 #include <catch2/catch.hpp>
 

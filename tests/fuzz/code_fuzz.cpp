@@ -5,11 +5,11 @@
 // The first input byte picks the era and the pagemap type. Bad model code
 // must be a spec_error (file:line:col, exit 2), never a crash, a hang, or an
 // internal error.
-#include "pgmapcheck/error.hpp"
-#include "pgmapcheck/explorer.hpp"
-#include "pgmapcheck/lang/library.hpp"
-#include "pgmapcheck/lang/parse.hpp"
-#include "pgmapcheck/lang/runtime.hpp"
+#include "lang/error.hpp"
+#include "search/explorer.hpp"
+#include "lang/library.hpp"
+#include "lang/parse.hpp"
+#include "lang/runtime.hpp"
 
 #include <array>
 #include <cstddef>

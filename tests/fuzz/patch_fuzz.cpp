@@ -2,8 +2,8 @@
 // parsed, stacked on a scenario and checked. Bad input must be a
 // spec_error, never a crash, a hang, an internal error or a patch half
 // applied.
-#include "pgmapcheck/spec.hpp"
-#include "pgmapcheck/trace.hpp"
+#include "lang/spec.hpp"
+#include "check/result.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -31,10 +31,10 @@ done
 # where TOML_ASSERT_ASSUME is a no-op): its debug asserts sit in front of the
 # parser's own error handling.
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-  -DTOML_HEADER_ONLY=1 '-DTOML_ASSERT(expr)=((void)0)' -I"$src/include" -I"$src")
+  -DTOML_HEADER_ONLY=1 '-DTOML_ASSERT(expr)=((void)0)' -I"$src/src" -I"$src")
 obj=$build/fuzz/obj
 mkdir -p "$obj"
-shared_sources=("$src/explorer/spec.cpp" "$src"/explorer/lang/*.cpp "$src/explorer/race.cpp" "$build/library_files.cpp")
+shared_sources=("$src"/src/lang/*.cpp "$src"/src/check/*.cpp "$build/library_files.cpp")
 sources=("${shared_sources[@]}")
 for target in "${targets[@]}"; do sources+=("$src/tests/fuzz/${target}_fuzz.cpp"); done
 export obj

@@ -1,8 +1,8 @@
 // libFuzzer target: the spec parser, [patch] validation, era overrides, the
 // model code a spec carries, and a bounded check of whatever scenario parses.
 // Bad input must be a spec_error, never a crash, a hang, or an internal error.
-#include "pgmapcheck/spec.hpp"
-#include "pgmapcheck/trace.hpp"
+#include "lang/spec.hpp"
+#include "check/result.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,9 +1,9 @@
 // libFuzzer target: witness conditions (check --witness, a spec's [witness]),
 // parsed, bound to a scenario and searched for. Bad input must be a
 // witness_error or a spec_error, never a crash, a hang or an internal error.
-#include "pgmapcheck/lang/witness.hpp"
-#include "pgmapcheck/spec.hpp"
-#include "pgmapcheck/trace.hpp"
+#include "lang/witness.hpp"
+#include "lang/spec.hpp"
+#include "check/result.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,11 +1,12 @@
 // The kernel library: every file loads for every era and type, the hazards
 // it finds where the source puts them, what a holds leaves unrun, and the
 // RFC as a patch stack.
-#include "pgmapcheck/explorer.hpp"
-#include "pgmapcheck/lang/check.hpp"
-#include "pgmapcheck/lang/library.hpp"
-#include "pgmapcheck/lang/scenario.hpp"
-#include "pgmapcheck/spec.hpp"
+#include "search/explorer.hpp"
+#include "check/check.hpp"
+#include "report/render.hpp"
+#include "lang/library.hpp"
+#include "lang/scenario.hpp"
+#include "lang/spec.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,9 +1,9 @@
 // The mutation harness on the kernel library: seeded bugs as edits to
 // library functions (the model side of a bad kernel patch), each killed by
 // the catalog: some spec run on model code no longer gives its expected verdict.
-#include "pgmapcheck/lang/check.hpp"
-#include "pgmapcheck/lang/scenario.hpp"
-#include "pgmapcheck/spec.hpp"
+#include "check/check.hpp"
+#include "lang/scenario.hpp"
+#include "lang/spec.hpp"
 
 #include <catch2/catch.hpp>
 

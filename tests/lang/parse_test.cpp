@@ -1,8 +1,8 @@
 // The model language's front end: the era preprocessor, the grammar, and
 // file:line:col errors for bad model code.
-#include "pgmapcheck/error.hpp"
-#include "pgmapcheck/lang/budget.hpp"
-#include "pgmapcheck/lang/parse.hpp"
+#include "lang/error.hpp"
+#include "lang/budget.hpp"
+#include "lang/parse.hpp"
 
 #include <catch2/catch.hpp>
 

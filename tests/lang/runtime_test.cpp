@@ -2,10 +2,10 @@
 // RCU grace periods, failure branches, explicit page choice, and the checks
 // the compiler makes when it loads model code.
 #include "models/lifecycle.hpp"
-#include "pgmapcheck/error.hpp"
-#include "pgmapcheck/explorer.hpp"
-#include "pgmapcheck/lang/primitives.hpp"
-#include "pgmapcheck/lang/runtime.hpp"
+#include "lang/error.hpp"
+#include "search/explorer.hpp"
+#include "lang/primitives.hpp"
+#include "lang/runtime.hpp"
 
 #include <catch2/catch.hpp>
 

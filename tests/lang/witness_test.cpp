@@ -1,9 +1,9 @@
 // Witnesses: the condition language, its errors, and the search for a
 // shortest run that reaches a state.
-#include "pgmapcheck/error.hpp"
-#include "pgmapcheck/lang/witness.hpp"
-#include "pgmapcheck/spec.hpp"
-#include "pgmapcheck/trace.hpp"
+#include "lang/error.hpp"
+#include "lang/witness.hpp"
+#include "lang/spec.hpp"
+#include "report/render.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,0 @@
-// pgmapcheck's entry point.
-#include "explorer/cli.hpp"
-
-int main(int argc, char** argv) { return pgmapcheck::run_cli(argc, argv); }

@@ -1,0 +1,260 @@
+// Partial-order reduction for model code: what shared state each step may
+// touch (its footprint), what a thread may still touch from where it rests,
+// and the one thread whose steps alone a state is expanded by.
+//
+// The argument (docs/performance.md, Partial-order reduction): at state s,
+// thread t's steps form a persistent set when
+//   1. t can step at s (every outcome of its step is taken);
+//   2. no other thread, from its pc at s, can ever reach a step whose
+//      footprint conflicts with t's step (one writes what the other reads
+//      or writes): so every run from s that leaves t alone commutes with
+//      t's step, keeps it enabled, and meets the same checks;
+//   3. t's pc lies on no cycle of its program, so t cannot rest there
+//      again: along any cycle of reduced states some state is expanded in
+//      full (the ranks of the threads' pcs only grow through reduced
+//      states, and thread symmetry only permutes threads of one program).
+// Then every violation, terminal state and covered line of the full search
+// is met by the reduced one. A scenario with [expect] requirements is not
+// reduced: every step may record that it met one.
+#include "lang/primitives.hpp"
+#include "lang/runtime.hpp"
+
+#include "lang/layout.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+namespace pgmapcheck::lang {
+
+using namespace layout;
+
+namespace {
+
+// The shared locations a footprint names, one bit each.
+enum location : unsigned {
+  loc_ref,       // pgmap->ref: w_ref and w_mode
+  loc_wait,      // every wait queue and completion: the sleepers' records, w_done
+  loc_rcu,       // RCU and dax SRCU: readers read it, a grace period writes it
+  loc_failures,  // the failure budget
+  loc_pages,     // every byte of every struct page (refcount, state, pins, ...)
+  loc_lock,      // five locks from here (layout::lock_objects)
+  loc_flag = loc_lock + lock_objects.size(),  // w_flags' bits from here
+  loc_flag2 = loc_flag + 8,                   // w_flags2's bits from here
+  loc_count = loc_flag2 + 3,
+};
+static_assert(loc_count <= 64);
+
+constexpr std::uint64_t bit(unsigned l) { return std::uint64_t{1} << l; }
+constexpr std::uint64_t flag(std::uint8_t f) {
+  std::uint64_t m = 0;
+  for (unsigned i = 0; i < 8; ++i)
+    if (f >> i & 1u) m |= bit(loc_flag + i);
+  return m;
+}
+constexpr std::uint64_t flag2(std::uint8_t f) {
+  std::uint64_t m = 0;
+  for (unsigned i = 0; i < 3; ++i)
+    if (f >> i & 1u) m |= bit(loc_flag2 + i);
+  return m;
+}
+constexpr std::uint64_t all_locks = ((std::uint64_t{1} << lock_objects.size()) - 1) << loc_lock;
+constexpr code_model::footprint everything{~std::uint64_t{0}, ~std::uint64_t{0}};
+
+code_model::footprint rw(std::uint64_t reads, std::uint64_t writes) { return {reads, writes}; }
+
+// The footprint of primitive `id` itself (its arguments' reads apart): its
+// row's reads and writes (lang/primitives.hpp) as this layout's locations;
+// `lock` stands for the lock its first argument names.
+code_model::footprint primitive_footprint(prim id, std::uint64_t lock) {
+  auto bits = [&](std::uint32_t l) {
+    std::uint64_t m = 0;
+    auto on = [&](loc x) { return (l & static_cast<std::uint32_t>(x)) != 0; };
+    if (on(loc::pages)) m |= bit(loc_pages);
+    if (on(loc::ref)) m |= bit(loc_ref);
+    if (on(loc::wait)) m |= bit(loc_wait);
+    if (on(loc::rcu)) m |= bit(loc_rcu);
+    if (on(loc::failures)) m |= bit(loc_failures);
+    if (on(loc::lock_arg)) m |= lock;
+    if (on(loc::page_table_lock))
+      m |= bit(loc_lock + static_cast<unsigned>(lock_index(static_cast<int>(object::page_table_lock))));
+    if (on(loc::flag_pages_freed)) m |= flag(wf_pages_freed);
+    if (on(loc::flag_struct_freed)) m |= flag(wf_struct_freed);
+    if (on(loc::flag_counters_freed)) m |= flag(wf_counters_freed);
+    if (on(loc::flag_published)) m |= flag(wf_published);
+    if (on(loc::flag_pool_gone)) m |= flag(wf_pool_gone);
+    if (on(loc::flag_file_removed)) m |= flag2(wf2_file_removed);
+    if (on(loc::flag_driver_stopped)) m |= flag2(wf2_driver_stopped);
+    if (on(loc::flag_file_mapped)) m |= flag(wf_file_mapped);
+    if (on(loc::flag_dax_dead)) m |= flag2(wf2_dax_dead);
+    if (on(loc::ptr_p2pdma)) m |= flag(wf_p2pdma);
+    if (on(loc::ptr_ref)) m |= flag(wf_ref_null);
+    return m;
+  };
+  auto const f = footprint_of(id);
+  return rw(bits(f.reads), bits(f.writes));
+}
+
+// Returns true iff primitive `name` may leave its thread resting at the
+// same instruction (it went to sleep there).
+bool may_stay(prim id) { return has(id, prim_trait::sleeps); }
+
+}  // namespace
+
+bool code_model::footprint::conflicts(footprint const& o) const {
+  return (writes & (o.reads | o.writes)) != 0 || (o.writes & reads) != 0;
+}
+
+void code_model::find_footprints() {
+  step_fp_.clear();
+  future_fp_.clear();
+  ample_ok_.clear();
+  for (auto const& prog : threads_) {
+    std::size_t const n = prog.code.size();
+    // A primitive's footprint; forget_footprint's primitive touches nothing.
+    auto forgotten = [&](std::uint16_t id) { return !forgotten_.empty() && primitives()[id].name == forgotten_; };
+    auto prim_fp = [&](std::uint16_t id, std::uint64_t lock) {
+      return forgotten(id) ? footprint{} : primitive_footprint(static_cast<prim>(id), lock);
+    };
+    // What evaluating expression e reads (an index past the pool, as a
+    // slot number stands in some arguments, reads nothing).
+    auto expr_fp = [&](std::uint16_t root) {
+      footprint f;
+      std::vector<std::uint16_t> todo{root};
+      while (!todo.empty()) {
+        std::uint16_t const e = todo.back();
+        todo.pop_back();
+        if (e >= prog.exprs.size()) continue;
+        auto const& x = prog.exprs[e];
+        if (x.k == cexpr::kind::constant || x.k == cexpr::kind::local) continue;
+        if (x.k == cexpr::kind::read) {
+          auto const p = prim_fp(x.prim, all_locks);
+          f.reads |= p.reads;
+          f.writes |= p.writes;
+        }
+        if (x.k == cexpr::kind::member && x.op == 1) {
+          auto const result = field_rules[static_cast<std::size_t>(x.value)].result;
+          f.reads |= result == object::p2pdma ? flag(wf_p2pdma) : result == object::pgmap_ref ? flag(wf_ref_null) : ~std::uint64_t{0};
+        }
+        for (std::size_t i = 0; i < x.nargs; ++i) todo.push_back(x.args[i]);
+      }
+      return f;
+    };
+    // The lock an argument names, when it names one for certain.
+    auto lock_of = [&](std::uint16_t e) -> std::uint64_t {
+      if (e >= prog.exprs.size()) return all_locks;
+      auto const& x = prog.exprs[e];
+      int obj = -1;
+      if (x.k == cexpr::kind::constant) obj = x.value;
+      if (x.k == cexpr::kind::member && x.op == 0) obj = static_cast<int>(field_rules[static_cast<std::size_t>(x.value)].result);
+      int const li = lock_index(obj);
+      return li < 0 ? all_locks : bit(loc_lock + static_cast<unsigned>(li));
+    };
+    std::vector<footprint> own(n);  // each instruction's own footprint
+    std::vector<std::vector<std::uint16_t>> next(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto const& in = prog.code[i];
+      auto add = [&](footprint f) {
+        own[i].reads |= f.reads;
+        own[i].writes |= f.writes;
+      };
+      switch (in.k) {
+        case instr::kind::action: {
+          add(prim_fp(in.prim, in.nargs > 0 ? lock_of(in.args[0]) : all_locks));
+          for (std::size_t a = 0; a < in.nargs; ++a) add(expr_fp(in.args[a]));
+          next[i].push_back(static_cast<std::uint16_t>(i + 1));
+          if (may_stay(static_cast<prim>(in.prim)) && !forgotten(in.prim)) next[i].push_back(static_cast<std::uint16_t>(i));
+          break;
+        }
+        case instr::kind::assign: add(expr_fp(in.a)); next[i].push_back(static_cast<std::uint16_t>(i + 1)); break;
+        case instr::kind::branch:
+          add(expr_fp(in.a));
+          next[i].push_back(static_cast<std::uint16_t>(i + 1));
+          next[i].push_back(in.target);
+          break;
+        case instr::kind::jump: next[i].push_back(in.target); break;
+        case instr::kind::clear: next[i].push_back(static_cast<std::uint16_t>(i + 1)); break;
+        case instr::kind::finish: break;
+      }
+      std::erase_if(next[i], [&](std::uint16_t j) { return j >= n; });
+    }
+    // A step from resting pc i: i, then the invisible instructions after it.
+    auto& region = step_fp_.emplace_back(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!prog.code[i].visible) continue;
+      std::vector<bool> seen(n, false);
+      std::vector<std::uint16_t> todo{static_cast<std::uint16_t>(i)};
+      seen[i] = true;
+      while (!todo.empty()) {
+        std::uint16_t const j = todo.back();
+        todo.pop_back();
+        region[i].reads |= own[j].reads;
+        region[i].writes |= own[j].writes;
+        for (auto k : next[j])
+          if (!seen[k] && !prog.code[k].visible) {
+            seen[k] = true;
+            todo.push_back(k);
+          }
+      }
+    }
+    // Everything reachable from i, i included: a backward fixpoint.
+    auto& future = future_fp_.emplace_back(own);
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (std::size_t i = n; i-- > 0;) {
+        footprint f = future[i];
+        for (auto k : next[i]) {
+          f.reads |= future[k].reads;
+          f.writes |= future[k].writes;
+        }
+        if (f.reads != future[i].reads || f.writes != future[i].writes) {
+          future[i] = f;
+          changed = true;
+        }
+      }
+    }
+    // An instruction on a cycle reaches itself.
+    auto& ok = ample_ok_.emplace_back(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!prog.code[i].visible || region[i].reads == everything.reads) continue;
+      std::vector<bool> seen(n, false);
+      std::vector<std::uint16_t> todo(next[i].begin(), next[i].end());
+      bool cycle = false;
+      while (!todo.empty() && !cycle) {
+        std::uint16_t const j = todo.back();
+        todo.pop_back();
+        if (j == i) cycle = true;
+        if (seen[j]) continue;
+        seen[j] = true;
+        for (auto k : next[j]) todo.push_back(k);
+      }
+      ok[i] = !cycle;
+    }
+  }
+}
+
+void code_model::forget_footprint(std::string_view primitive) {
+  forgotten_ = primitive;
+  find_footprints();
+}
+
+int code_model::ample_thread(state const& s, std::size_t from) const {
+  std::size_t const n = threads_.size();
+  std::array<std::uint16_t, 32> pc{};
+  std::array<bool, 32> live{};
+  for (std::size_t t = 0; t < n; ++t) {
+    std::uint8_t const* record = s.bytes.data() + layout_[t].base;
+    live[t] = !record_done(record);
+    pc[t] = record_pc(record);
+  }
+  for (std::size_t t = from; t < n; ++t) {
+    if (!live[t] || !ample_ok_[t][pc[t]]) continue;
+    footprint const& mine = step_fp_[t][pc[t]];
+    bool alone = true;
+    for (std::size_t u = 0; u < n && alone; ++u)
+      if (u != t && live[u] && mine.conflicts(future_fp_[u][pc[u]])) alone = false;
+    if (alone) return static_cast<int>(t);
+  }
+  return -1;
+}
+
+}  // namespace pgmapcheck::lang

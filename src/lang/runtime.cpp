@@ -1,0 +1,1448 @@
+// The primitives (the atomic kernel operations model code calls) and the
+// step semantics of compiled model code: a step is one visible instruction
+// of one thread, then that thread's invisible instructions up to its next
+// visible one.
+#include "lang/runtime.hpp"
+#include "lang/primitives.hpp"
+
+#include "models/device_coherent.hpp"
+#include "models/fs_dax.hpp"
+#include "models/generic.hpp"
+#include "models/p2pdma.hpp"
+#include "lang/layout.hpp"
+#include "lang/error.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+namespace pgmapcheck::lang {
+
+namespace {
+
+// The primitives' table, in PGMAPCHECK_PRIMITIVES order (lang/primitives.hpp).
+#define PGMAPCHECK_UNPAREN(...) __VA_ARGS__
+#define PGMAPCHECK_PRIMITIVE_ROW(name, kind, result, params, traits, reads, writes, call, models)            \
+  primitive{#name, kind, result, {PGMAPCHECK_UNPAREN params},                                          \
+            static_cast<std::uint8_t>(std::initializer_list<value_type>{PGMAPCHECK_UNPAREN params}.size()), \
+            call, models},
+std::vector<primitive> const primitive_table = [] {
+  using enum prim_kind;
+  using enum value_type;
+  return std::vector<primitive>{PGMAPCHECK_PRIMITIVES(PGMAPCHECK_PRIMITIVE_ROW)};
+}();
+#undef PGMAPCHECK_PRIMITIVE_ROW
+#undef PGMAPCHECK_UNPAREN
+
+std::map<std::string_view, int> const primitive_index = [] {
+  std::map<std::string_view, int> m;
+  for (std::size_t i = 0; i < primitive_table.size(); ++i) m[primitive_table[i].name] = static_cast<int>(i);
+  return m;
+}();
+
+}  // namespace
+
+using namespace layout;  // the state's bytes: src/lang/layout.hpp
+
+std::vector<primitive> const& primitives() { return primitive_table; }
+
+namespace {
+// Where event E moves a page in state s on the type's lifecycle table, or -1
+// if it has no row: the executor's monitor and the Promela export's tables.
+template <class E>
+int life_move_on(int type, models::page_state s, models::page_view v) {
+  bool fired = false;
+  switch (type) {
+    case 1: fired = machine::fire<E>(models::device_private::table, s, v); break;
+    case 2: fired = machine::fire<E>(models::device_coherent::table, s, v); break;
+    case 3: fired = machine::fire<E>(models::fs_dax::table, s, v); break;
+    case 4: fired = machine::fire<E>(models::generic::table, s, v); break;
+    default: fired = machine::fire<E>(models::p2pdma::table, s, v); break;
+  }
+  return fired ? static_cast<int>(s) : -1;
+}
+}  // namespace
+
+int layout::life_move(int type, int event, int from, int pins, bool mapped) {
+  auto const s = static_cast<models::page_state>(from);
+  models::page_view const v{pins, mapped};
+  switch (event) {
+    case models::events::alloc::id: return life_move_on<models::events::alloc>(type, s, v);
+    case models::events::release::id: return life_move_on<models::events::release>(type, s, v);
+    case models::events::map::id: return life_move_on<models::events::map>(type, s, v);
+    case models::events::unmap::id: return life_move_on<models::events::unmap>(type, s, v);
+    case models::events::get_page::id: return life_move_on<models::events::get_page>(type, s, v);
+    case models::events::put_page::id: return life_move_on<models::events::put_page>(type, s, v);
+    default: return life_move_on<models::events::put_base>(type, s, v);
+  }
+}
+
+std::vector<std::string> call_path(site const& s) {
+  auto p = s.calls;
+  if (p.empty() || p.back() != s.function) p.push_back(s.function);
+  return p;
+}
+
+bool runs_in(site const& s, std::string_view name) {
+  return s.function == name || std::find(s.calls.begin(), s.calls.end(), name) != s.calls.end();
+}
+
+std::string primitive_of(program const& thread, instr const& in) {
+  if (in.k == instr::kind::action) return std::string(primitive_table[in.prim].name);
+  if (in.k != instr::kind::assign && in.k != instr::kind::branch) return "a read";
+  std::vector<std::uint16_t> todo{in.a};
+  while (!todo.empty()) {
+    auto const& x = thread.exprs[todo.back()];
+    todo.pop_back();
+    if (x.k == cexpr::kind::read) return std::string(primitive_table[x.prim].name);
+    if (x.k == cexpr::kind::member && x.op == 1) return "a field read";
+    if (x.k == cexpr::kind::constant || x.k == cexpr::kind::local) continue;
+    for (int i = x.nargs - 1; i >= 0; --i) todo.push_back(x.args[static_cast<std::size_t>(i)]);
+  }
+  return "a read";
+}
+
+int find_primitive(std::string_view name) {
+  auto it = primitive_index.find(name);
+  return it == primitive_index.end() ? -1 : it->second;
+}
+
+code_model::code_model(std::vector<program> threads, code_setup const& setup)
+    : threads_(std::move(threads)), setup_(setup) {
+  pages_at_ = w_size;
+  std::size_t at = pages_at_ + p_size * static_cast<std::size_t>(setup_.facts.pages);
+  for (auto const& t : threads_) {
+    thread_layout l;
+    l.base = at;
+    at += t_fixed;
+    if (t.uses_rcu_gp) {
+      l.gp = at;
+      at += 4;
+    }
+    l.locals = at;
+    at += t.slot_names.size();
+    layout_.push_back(l);
+  }
+  state_bytes_ = at;
+  for (auto const& t : threads_) ran_.emplace_back(t.code.size(), 0);
+  if (setup_.required.size() > 8)
+    throw spec_error(setup_.path, 1, 1,
+                     "at most 8 requirements: [expect] involves and passes names, or a witness's ran(...) atoms");
+  constexpr int choose = static_cast<int>(prim::choose_page);
+  for (auto const& r : setup_.required) {
+    auto& per_thread = meets_.emplace_back();
+    for (std::size_t t = 0; t < threads_.size(); ++t) {
+      auto const& prog = threads_[t];
+      auto& meets = per_thread.emplace_back(prog.code.size(), false);
+      if (!(r.threads >> t & 1u)) continue;
+      for (std::size_t pc = 0; pc < prog.code.size(); ++pc) {
+        auto const& in = prog.code[pc];
+        auto const& where = prog.sites[in.site];
+        if (r.line > 0) {  // met by running the line, visible step or not (executor::run)
+          meets[pc] = where.pos.file == r.file && static_cast<int>(where.pos.line) == r.line;
+          continue;
+        }
+        meets[pc] = r.function.empty()
+                     ? !(in.k == instr::kind::action && in.prim == choose)  // and the step acts on a page
+                     : runs_in(where, r.function);
+      }
+    }
+  }
+  if (state_bytes_ > max_state_bytes)
+    throw spec_error(setup_.path, 1, 1,
+                     "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
+                         std::to_string(max_state_bytes) + " fit (fewer threads, pages or locals)");
+  if (threads_.size() > 32) throw spec_error(setup_.path, 1, 1, "at most 32 threads");
+  if (setup_.facts.pages > 16) throw spec_error(setup_.path, 1, 1, "at most 16 pages");
+  find_checked_starts();
+  find_groups();
+  find_dead();
+  find_footprints();
+}
+
+// Executes instructions of one thread on one state: the interpreter.
+class executor {
+ public:
+  executor(code_model const& m, code_state& s, code_step& st, int thread)
+      : m_(m), s_(s), st_(st), t_(thread), prog_(m.threads_[static_cast<std::size_t>(thread)]),
+        lay_(m.layout_[static_cast<std::size_t>(thread)]) {}
+
+  std::uint8_t* b() { return s_.bytes.data(); }
+  std::uint16_t pc() const {
+    return record_pc(s_.bytes.data() + lay_.base);
+  }
+  void set_pc(std::uint16_t pc) {
+    b()[lay_.base + t_pc] = static_cast<std::uint8_t>(pc & 0xff);
+    b()[lay_.base + t_pc + 1] = static_cast<std::uint8_t>(pc >> 8);
+  }
+  std::uint8_t& tflags() { return b()[lay_.base + t_flags]; }
+  std::uint8_t& twait() { return b()[lay_.base + t_wait]; }
+  std::uint8_t& trcu() { return b()[lay_.base + t_rcu]; }
+  std::int8_t& slot(int i) { return reinterpret_cast<std::int8_t&>(b()[lay_.locals + static_cast<std::size_t>(i)]); }
+  std::uint8_t& wflags() { return b()[w_flags]; }
+  std::int8_t& ref() { return reinterpret_cast<std::int8_t&>(b()[w_ref]); }
+  std::uint8_t* page(int p) { return b() + m_.pages_at_ + p_size * static_cast<std::size_t>(p); }
+  std::int8_t& refcount(int p) { return reinterpret_cast<std::int8_t&>(page(p)[p_refcount]); }
+
+  void violate(property p, reason why) {
+    st_.violated = static_cast<std::uint16_t>(st_.violated | (1u << static_cast<unsigned>(p)));
+    if (st_.why == reason::none) {
+      st_.why = why;
+      st_.fired = running_;
+    }
+  }
+  // v as the state stores it, in a byte: a value outside -128..127 is past
+  // what the model can hold (model-range), never a silent wrap.
+  std::int8_t fit(std::int64_t v) {
+    if (v < -128 || v > 127) violate(property::model_range, reason::out_of_range);
+    return static_cast<std::int8_t>(v);
+  }
+
+  // --- expressions ------------------------------------------------------
+  // An intermediate result as C computes it, in an int: one past what an
+  // int holds is past the model (model-range), never a silent wrap.
+  int arith(std::int64_t v) {
+    if (v < INT32_MIN || v > INT32_MAX) {
+      violate(property::model_range, reason::out_of_range);
+      return 0;
+    }
+    return static_cast<int>(v);
+  }
+
+  int binary(binop op, std::int64_t a, std::int64_t c) {
+    switch (op) {
+      case binop::add: return arith(a + c);
+      case binop::sub: return arith(a - c);
+      case binop::mul: return arith(a * c);
+      case binop::div:
+      case binop::mod:
+        if (c == 0 || (a == INT32_MIN && c == -1)) {  // the CPU's divide error: an oops
+          violate(property::kernel_bug, reason::divide_error);
+          return 0;
+        }
+        return arith(op == binop::div ? a / c : a % c);
+      case binop::shl:
+      case binop::shr:
+        if (c < 0 || c >= 32) {  // undefined in C: past what the model computes
+          violate(property::model_range, reason::out_of_range);
+          return 0;
+        }
+        return arith(op == binop::shl ? a * (std::int64_t{1} << c) : a >> c);
+      case binop::lt: return a < c;
+      case binop::le: return a <= c;
+      case binop::gt: return a > c;
+      case binop::ge: return a >= c;
+      case binop::eq: return a == c;
+      case binop::ne: return a != c;
+      case binop::band: return static_cast<int>(a & c);
+      case binop::bor: return static_cast<int>(a | c);
+      case binop::bxor: return static_cast<int>(a ^ c);
+    }
+    return 0;
+  }
+
+  int eval(std::uint16_t id) {
+    auto const& e = prog_.exprs[id];
+    switch (e.k) {
+      case cexpr::kind::constant: return e.value;
+      case cexpr::kind::local: return slot(e.value);
+      case cexpr::kind::unary: {
+        int v = eval(e.args[0]);
+        return e.op == '!' ? !v : e.op == '-' ? arith(-std::int64_t{v}) : ~v;
+      }
+      case cexpr::kind::logical_and: return eval(e.args[0]) && eval(e.args[1]);
+      case cexpr::kind::logical_or: return eval(e.args[0]) || eval(e.args[1]);
+      case cexpr::kind::ternary: return eval(e.args[0]) ? eval(e.args[1]) : eval(e.args[2]);
+      case cexpr::kind::binary: {
+        int a = eval(e.args[0]), c = eval(e.args[1]);
+        return binary(static_cast<binop>(e.op), a, c);
+      }
+      case cexpr::kind::read: return read(e);
+      case cexpr::kind::member: {
+        int base = eval(e.args[0]);
+        auto const& r = field_rules[static_cast<std::size_t>(e.value)];
+        if (base == 0) {
+          violate(property::kernel_bug, reason::null_deref);
+          return 0;
+        }
+        if (!e.op) return static_cast<int>(r.result);
+        if (r.result == object::p2pdma) return (wflags() & wf_p2pdma) ? static_cast<int>(object::p2pdma) : 0;
+        if (r.result == object::pgmap_ref) return (wflags() & wf_ref_null) ? 0 : static_cast<int>(object::pgmap_ref);
+        return static_cast<int>(r.result);
+      }
+    }
+    return 0;
+  }
+
+  // A page argument: page index + 1 in the value; NULL is a model error the
+  // kernel would oops on.
+  int page_arg(int v) {
+    if (v < 1 || v > m_.setup_.facts.pages) {
+      violate(property::kernel_bug, reason::bug_fired);  // a NULL or stray struct page dereference
+      return -1;
+    }
+    return v - 1;
+  }
+
+  // A step reads or writes struct page p.
+  void touch_page(int p) {
+    st_.page = static_cast<std::int8_t>(p);
+    if (wflags() & wf_pages_freed) violate(property::use_after_free, reason::struct_pages_freed);
+  }
+  // A step reads or writes pgmap->ref's counters.
+  void touch_counters() {
+    if (wflags() & wf_struct_freed)
+      violate(property::use_after_free, reason::pgmap_freed);
+    else if (wflags() & wf_counters_freed)
+      violate(property::use_after_free, reason::counters_freed);
+  }
+
+  // The value of read or constant primitive e.prim.
+  int read(cexpr const& e) {
+    prim const id = static_cast<prim>(e.prim);
+    int a0 = e.nargs > 0 ? eval(e.args[0]) : 0;
+    switch (id) {
+      case prim::page_var: return a0 >= 1 ? page_var(a0 - 1) : 0;
+      case prim::pfn_to_page: return a0 >= 0 && a0 < m_.setup_.facts.pages ? a0 + 1 : 0;
+      case prim::page_ref_count: {
+        int p = page_arg(a0);
+        if (p < 0) return 0;
+        touch_page(p);
+        return refcount(p);
+      }
+      case prim::percpu_ref_is_zero: return ref() == 0;
+      case prim::percpu_ref_is_dying: return b()[w_mode] != 0;
+      case prim::driver_stopped: return (b()[w_flags2] & wf2_driver_stopped) != 0;
+      case prim::alloc_file_removed: return (b()[w_flags2] & wf2_file_removed) != 0;
+      case prim::dmirror_page_data: {
+        int p = page_arg(a0);
+        if (p < 0) return 0;
+        touch_page(p);
+        if (page(p)[p_state] == ps_free) violate(property::use_after_free, reason::page_freed_by_other);
+        return 1;
+      }
+      case prim::rcu_dereference:
+      case prim::unlikely:
+      case prim::likely: return a0;
+      case prim::is_zone_device_page: return 1;
+      case prim::is_device_private_page: return m_.setup_.facts.pagemap_type == 1;
+      case prim::pgmap_nr_pages: return m_.setup_.facts.pages;
+      case prim::xa_load: return (wflags() & wf_published) ? static_cast<int>(object::pgmap) : 0;
+      case prim::page_allocated:
+      case prim::page_mapped:
+      case prim::page_shared:
+      case prim::page_associated: {
+        int p = page_arg(eval(e.args[0]));
+        if (p < 0) return 0;
+        if (id == prim::page_allocated) return page(p)[p_state] != ps_free;
+        std::uint8_t const bit = id == prim::page_mapped ? pf_mapped : id == prim::page_shared ? pf_shared : pf_associated;
+        return (page(p)[p_flags] & bit) != 0;
+      }
+      case prim::mapping_mapped: return (wflags() & wf_file_mapped) != 0;
+      case prim::dax_alive: return !(b()[w_flags2] & wf2_dax_dead);
+      // Steps, not values: executor::action (-Wswitch: a value row with no
+      // case above does not build).
+      PGMAPCHECK_STEP_CASES
+        break;
+    }
+    return 0;
+  }
+
+  // --- what threads hold ------------------------------------------------
+  std::uint32_t held() {
+    std::uint32_t h;
+    std::memcpy(&h, b() + lay_.base + t_held, 4);
+    return h;
+  }
+  int held_on(int p) { return static_cast<int>((held() >> (2 * p)) & 3u); }
+  void set_held_on(int p, int n) {
+    std::uint32_t h = held();
+    h = (h & ~(3u << (2 * p))) | (static_cast<std::uint32_t>(n) << (2 * p));
+    std::memcpy(b() + lay_.base + t_held, &h, 4);
+  }
+  // --- the lifecycle monitor ----------------------------------------------
+  // Fires event E on page p's lifecycle table (models/<type>.hpp, monitor):
+  // a move the table has no row for is a lifecycle violation.
+  template <class E>
+  void life(int p) {
+    models::page_view const v{page(p)[p_pins], (page(p)[p_flags] & pf_mapped) != 0};
+    auto const from = static_cast<models::page_state>(page(p)[p_life]);
+    int const to = life_move_on<E>(m_.setup_.facts.pagemap_type, from, v);
+    if (to < 0) {
+      st_.page = static_cast<std::int8_t>(p);
+      if (st_.why == reason::none) st_.life = static_cast<std::uint8_t>(E::id << 2 | static_cast<unsigned>(from));
+      violate(property::lifecycle, reason::no_lifecycle_row);
+      return;
+    }
+    page(p)[p_life] = static_cast<std::uint8_t>(to);
+    auto& seen = m_.life_seen_[E::id * 16u + static_cast<unsigned>(from) * 4u + static_cast<unsigned>(to)];
+    if (!std::atomic_ref(seen).load(std::memory_order_relaxed)) std::atomic_ref(seen).store(true, std::memory_order_relaxed);
+  }
+  // A thread's put on page p: its own reference if it holds one, else one no
+  // thread holds (memunmap's loop, a stray put).
+  void life_put(int p) {
+    if (held_on(p) > 0)
+      life<models::events::put_page>(p);
+    else
+      life<models::events::put_base>(p);
+  }
+
+  // This thread took a reference on page p: it holds one more.
+  void hold(int p) {
+    if (held_on(p) == 3) {  // two bits a page
+      violate(property::model_range, reason::out_of_range);
+      return;
+    }
+    set_held_on(p, held_on(p) + 1);
+    ++page(p)[p_pins];
+  }
+  // This thread dropped a reference on page p: if it held one, one fewer.
+  void unhold(int p) {
+    if (held_on(p) == 0) return;
+    set_held_on(p, held_on(p) - 1);
+    --page(p)[p_pins];
+  }
+  // References on p held by threads other than this one.
+  int others_pins(int p) { return page(p)[p_pins] - held_on(p); }
+
+  // A page goes back to its allocator: free-while-used if it is still mapped
+  // or another thread holds it, or if it is already free (a double free).
+  void release_page(int p, bool touches_struct_page = true) {
+    if (touches_struct_page)
+      touch_page(p);
+    else
+      st_.page = static_cast<std::int8_t>(p);
+    if (page(p)[p_state] == ps_free) {
+      violate(property::free_while_used, reason::double_free);
+    } else {
+      if ((page(p)[p_flags] & pf_mapped) || others_pins(p) > 0) violate(property::free_while_used, reason::still_used);
+      life<models::events::release>(p);  // the table has the row under a reference too: the monitor follows the allocator
+    }
+    page(p)[p_state] = ps_free;
+  }
+
+  // --- wait queues ------------------------------------------------------
+  // Wakes every thread queued on `target`: each looks at its condition again.
+  void wake_all(std::uint8_t target) {
+    for (std::size_t u = 0; u < m_.threads_.size(); ++u) {
+      auto const& l = m_.layout_[u];
+      if (b()[l.base + t_wait] == target) {
+        b()[l.base + t_wait] = 0;
+        b()[l.base + t_flags] = static_cast<std::uint8_t>(b()[l.base + t_flags] | tf_woken);
+      }
+    }
+  }
+  // Returns true iff this thread is queued on a wait queue and not yet woken.
+  bool asleep() { return twait() != 0 && !(tflags() & tf_woken); }
+
+  // One more completion done (a byte: 255 at most, past it model-range).
+  void complete_one() {
+    if (b()[w_done] == 255) violate(property::model_range, reason::out_of_range);
+    else ++b()[w_done];
+  }
+
+  // percpu_ref_put_many: the release (memunmap's completion) runs when the
+  // count of a killed ref reaches exactly 0.
+  void ref_put(int n) {
+    touch_counters();
+    ref() = fit(std::int64_t{ref()} - n);
+    if (ref() < 0) violate(property::refcount_underflow, reason::underflow);
+    if (ref() == 0 && b()[w_mode] != 0) {
+      complete_one();
+      wake_all(static_cast<std::uint8_t>(object::pgmap_done));
+    }
+  }
+
+  // --- enabledness ------------------------------------------------------
+  // Returns true iff instruction `in` can run now (a lock free, a sleeper woken).
+  bool enabled(instr const& in) {
+    if (in.k != instr::kind::action) return true;
+    prim const id = static_cast<prim>(in.prim);
+    if (id == prim::schedule) return !asleep();
+    if (id == prim::pgmapcheck_io_done) {
+      int p = eval(in.args[0]) - 1;
+      return p < 0 || p >= m_.setup_.facts.pages || (others_pins(p) == 0 && page(p)[p_io] == 0);
+    }
+    if (id == prim::wait_for_completion) return b()[w_done] > 0 || !asleep();
+    if (id == prim::synchronize_rcu || id == prim::kill_dax) {
+      if (!(tflags() & tf_gp_started)) return true;
+      std::uint32_t mask;
+      std::memcpy(&mask, b() + lay_.gp, 4);
+      return mask == 0;
+    }
+    int lock = -1;
+    if (id == prim::spin_lock || id == prim::mutex_lock || id == prim::down_write || id == prim::down_read)
+      lock = lock_index(eval(in.args[0]));
+    if (id == prim::vmf_insert_mixed || id == prim::dax_insert_pfn || id == prim::vm_insert_page)
+      return b()[w_locks + static_cast<std::size_t>(lock_index(static_cast<int>(object::page_table_lock)))] == 0;
+    if (lock < 0) return true;
+    std::uint8_t const v = b()[w_locks + static_cast<std::size_t>(lock)];
+    return id == prim::down_read ? !(v & 0x80) : v == 0;
+  }
+
+  // How many outcomes instruction `in` has here.
+  int outcomes(instr const& in) {
+    if (in.k != instr::kind::action) return 1;
+    prim const id = static_cast<prim>(in.prim);
+    if (has(id, prim_trait::fails)) return b()[w_failures] > 0 ? 2 : 1;
+    if (id == prim::choose_page) {
+      int n = 0;
+      for (int p = 0; p < m_.setup_.facts.pages; ++p) n += choose_matches(in, p);
+      return std::max(n, 1);
+    }
+    return 1;
+  }
+
+  int choose_matches(instr const& in, int p) {
+    slot(in.args[1]) = static_cast<std::int8_t>(p + 1);
+    bool ok = eval(in.args[0]) != 0;
+    slot(in.args[1]) = 0;
+    return ok ? 1 : 0;
+  }
+
+  // --- instructions -----------------------------------------------------
+  // Runs instruction `in` with outcome `o`; returns false iff the thread stays at it (went to sleep).
+  bool run(instr const& in, int o) {
+    running_ = static_cast<std::uint16_t>(&in - prog_.code.data());
+    auto& mark = m_.ran_[static_cast<std::size_t>(t_)][running_];
+    auto const bits = static_cast<std::uint8_t>(1 | (o == 1 ? 2 : 0));  // searches' workers share the marks
+    if ((std::atomic_ref(mark).load(std::memory_order_relaxed) & bits) != bits)
+      std::atomic_ref(mark).fetch_or(bits, std::memory_order_relaxed);
+    for (std::size_t r = 0; r < m_.setup_.required.size(); ++r)
+      if (m_.setup_.required[r].line > 0 &&
+          m_.meets_[r][static_cast<std::size_t>(t_)][static_cast<std::size_t>(&in - prog_.code.data())])
+        b()[w_met] = static_cast<std::uint8_t>(b()[w_met] | 1u << r);
+    switch (in.k) {
+      case instr::kind::assign: slot(in.dest) = fit(eval(in.a)); return true;
+      case instr::kind::branch:
+        if (!eval(in.a)) {
+          set_pc(in.target);
+          return false;  // pc already moved
+        }
+        return true;
+      case instr::kind::jump: set_pc(in.target); return false;
+      case instr::kind::clear:
+        for (int i = 0; i < in.value; ++i) slot(in.dest + i) = 0;
+        return true;
+      case instr::kind::finish:
+        tflags() = static_cast<std::uint8_t>(tflags() | tf_done);
+        return false;
+      case instr::kind::action: return action(in, o);
+    }
+    return true;
+  }
+
+  void result(instr const& in, int v) {
+    if (in.dest >= 0) slot(in.dest) = fit(v);
+  }
+
+  int arg(instr const& in, int i) { return eval(in.args[static_cast<std::size_t>(i)]); }
+
+  // Runs action primitive in.prim with outcome o: one function per
+  // primitive or family, below. Returns false iff the thread sleeps at it.
+  bool action(instr const& in, int o) {
+    prim const id = static_cast<prim>(in.prim);
+    switch (id) {
+      case prim::page_ref_inc:
+      case prim::get_page:
+      case prim::page_ref_dec:
+      case prim::page_ref_dec_return:
+      case prim::put_page_testzero:
+      case prim::set_page_count:
+      case prim::try_get_page:
+      case prim::page_ref_add:
+      case prim::page_ref_add_unless: return page_count(id, in);
+      case prim::percpu_ref_get:
+      case prim::percpu_ref_get_many: return ref_get(in);
+      case prim::percpu_ref_put:
+      case prim::percpu_ref_put_many: return ref_put_step(in);
+      case prim::percpu_ref_tryget_live: return ref_tryget_live(in);
+      case prim::percpu_ref_kill: return ref_kill(in);
+      case prim::percpu_ref_exit: return ref_exit(in);
+      case prim::complete: return complete_step(in);
+      case prim::wait_for_completion: return wait_for_completion_step(in);
+      case prim::wake_up_var:
+      case prim::wake_up: return wake_up_step(in);
+      case prim::prepare_to_wait_event: return prepare_to_wait(in);
+      case prim::schedule: return schedule_step();
+      case prim::finish_wait: return finish_wait_step();
+      case prim::spin_lock:
+      case prim::mutex_lock:
+      case prim::down_write:
+      case prim::down_read: return lock(id, in);
+      case prim::spin_unlock:
+      case prim::mutex_unlock:
+      case prim::up_write:
+      case prim::up_read: return unlock(id, in);
+      case prim::rcu_read_lock:
+      case prim::dax_read_lock: return read_lock(id);
+      case prim::rcu_read_unlock:
+      case prim::dax_read_unlock: return read_unlock(id);
+      case prim::synchronize_rcu:
+      case prim::kill_dax: return grace_period(id);
+      case prim::store_pointer: return store_pointer(in);
+      case prim::kfree: return kfree(in);
+      case prim::xa_store_range: return xa_store_range(in);
+      case prim::arch_remove_memory: return arch_remove_memory();
+      case prim::gen_pool_destroy: return pool_destroy(in);
+      case prim::gen_pool_alloc_owner: return pool_alloc(in);
+      case prim::gen_pool_free_owner:
+      case prim::gen_pool_free: return pool_free(id, in);
+      case prim::pgmapcheck_io_done:
+      case prim::pgmapcheck_share:
+      case prim::pgmapcheck_io_begin:
+      case prim::pgmapcheck_io_end: return harness_io(id, in);
+      case prim::devmem_free_list_add: return free_list_add(in);
+      case prim::devmem_free_list_pop: return free_list_pop(in);
+      case prim::vmf_insert_mixed:
+      case prim::dax_insert_pfn:
+      case prim::vm_insert_page:
+      case prim::set_pte_device_private: return insert_pte(id, in, o);
+      case prim::zap_pte: return zap_pte(in);
+      case prim::kernfs_remove_alloc_file: return kernfs_remove_alloc_file();
+      case prim::driver_stop: return driver_stop();
+      case prim::unlink_file_vma: return unlink_file_vma();
+      case prim::fs_block_alloc: return fs_block_alloc(in);
+      case prim::fs_block_free: return fs_block_free(in);
+      case prim::dax_associate_entry:
+      case prim::dax_disassociate_entry: return dax_entry(id, in);
+      case prim::should_fail: return should_fail(in, o);
+      case prim::WARN_ON:
+      case prim::BUG_ON: return check_macro(id, in);
+      case prim::choose_page: return choose_page(in, o);
+      // Values, not steps: executor::read (-Wswitch: a step row with no
+      // case above does not build).
+      PGMAPCHECK_VALUE_CASES
+        break;
+    }
+    throw std::logic_error("model error: primitive '" + std::string(primitive_table[in.prim].name) + "' has no semantics");
+  }
+
+  // The lowest free page, plus one (0: none): what first-fit allocators take.
+  int lowest_free_page() {
+    for (int p = 0; p < m_.setup_.facts.pages; ++p)
+      if (page(p)[p_state] == ps_free) return p + 1;
+    return 0;
+  }
+
+  // pgmap->ref: a NULL ref (pgmap->ref after dev_pagemap_cleanup, v5.10) is an oops.
+  // Returns true iff it was (the step is done).
+  bool null_ref(instr const& in) {
+    if (arg(in, 0) != 0) return false;
+    violate(property::kernel_bug, reason::null_deref);
+    result(in, 0);
+    return true;
+  }
+
+  // Page atomics.
+  bool page_count(prim id, instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    touch_page(p);
+    std::int8_t& c = refcount(p);
+    if (id == prim::page_ref_inc) {
+      c = fit(c + 1);
+      life<models::events::get_page>(p);
+      hold(p);
+    } else if (id == prim::get_page) {
+      if (c <= 0) violate(property::get_from_zero, reason::get_from_zero);
+      c = fit(c + 1);
+      life<models::events::get_page>(p);
+      hold(p);
+    } else if (id == prim::try_get_page) {
+      if (c <= 0) {
+        violate(property::kernel_warn, reason::warn_fired);
+        result(in, 0);
+      } else {
+        c = fit(c + 1);
+        life<models::events::get_page>(p);
+        hold(p);
+        result(in, 1);
+      }
+    } else if (id == prim::page_ref_add_unless) {
+      int nr = arg(in, 1), u = arg(in, 2);
+      bool ok = c != u;
+      if (ok) {
+        c = fit(std::int64_t{c} + nr);
+        life<models::events::get_page>(p);
+        hold(p);
+      }
+      result(in, ok);
+    } else if (id == prim::set_page_count) {
+      c = fit(arg(in, 1));
+    } else if (id == prim::page_ref_add) {
+      c = fit(std::int64_t{c} + arg(in, 1));
+    } else {
+      life_put(p);
+      unhold(p);
+      c = fit(c - 1);
+      if (c < 0) violate(property::refcount_underflow, reason::underflow);
+      if (id == prim::page_ref_dec_return) result(in, c);
+      if (id == prim::put_page_testzero) result(in, c == 0);
+    }
+    return true;
+  }
+
+  // percpu_ref_get, percpu_ref_get_many.
+  bool ref_get(instr const& in) {
+    if (null_ref(in)) return true;
+    touch_counters();
+    ref() = fit(std::int64_t{ref()} + (in.nargs > 1 ? arg(in, 1) : 1));
+    return true;
+  }
+
+  // percpu_ref_put, percpu_ref_put_many.
+  bool ref_put_step(instr const& in) {
+    if (null_ref(in)) return true;
+    ref_put(in.nargs > 1 ? arg(in, 1) : 1);
+    return true;
+  }
+
+  // percpu_ref_tryget_live.
+  bool ref_tryget_live(instr const& in) {
+    if (null_ref(in)) return true;
+    // Fails without touching the counters once killed: it reads only the
+    // DEAD flag (include/linux/percpu-refcount.h); a freed struct is a
+    // use-after-free.
+    if (wflags() & wf_struct_freed) violate(property::use_after_free, reason::pgmap_freed);
+    bool ok = b()[w_mode] == 0;
+    if (ok) ref() = fit(ref() + 1);
+    result(in, ok);
+    return true;
+  }
+
+  // percpu_ref_kill.
+  bool ref_kill(instr const& in) {
+    if (null_ref(in)) return true;
+    b()[w_mode] = 1;
+    ref_put(1);
+    return true;
+  }
+
+  // percpu_ref_exit.
+  bool ref_exit(instr const& in) {
+    if (null_ref(in)) return true;
+    b()[w_mode] = 2;
+    wflags() = static_cast<std::uint8_t>(wflags() | wf_counters_freed);
+    return true;
+  }
+
+  // Completions and waits.
+  // complete() wakes one waiter in the kernel (swake_up_locked); waking
+  // every thread queued on the completion only adds wake-ups after which
+  // wait_for_completion finds done at 0 and sleeps again, which its loop
+  // allows: no behaviour the kernel lacks.
+  bool complete_step(instr const& in) {
+    complete_one();
+    wake_all(static_cast<std::uint8_t>(arg(in, 0)));
+    return true;
+  }
+
+  // wait_for_completion.
+  bool wait_for_completion_step(instr const& in) {
+    if (b()[w_done] > 0) {
+      b()[w_done] = static_cast<std::uint8_t>(b()[w_done] - 1);
+      twait() = 0;
+      tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+      return true;
+    }
+    twait() = static_cast<std::uint8_t>(arg(in, 0));
+    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    return false;  // asleep until complete()
+  }
+
+  // wake_up_var, wake_up.
+  bool wake_up_step(instr const& in) {
+    wake_all(static_cast<std::uint8_t>(arg(in, 0)));
+    return true;
+  }
+
+  // prepare_to_wait_event.
+  bool prepare_to_wait(instr const& in) {
+    twait() = static_cast<std::uint8_t>(arg(in, 0));
+    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    return true;
+  }
+
+  // schedule.
+  bool schedule_step() {
+    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    return true;
+  }
+
+  // finish_wait.
+  bool finish_wait_step() {
+    twait() = 0;
+    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    return true;
+  }
+
+  // Locks.
+  bool lock(prim id, instr const& in) {
+    int const target = arg(in, 0);
+    int const li = lock_index(target);
+    if (li < 0) {  // a lock through NULL (the member read oopsed already), or no lock at all
+      violate(property::kernel_bug, target == 0 ? reason::null_deref : reason::bug_fired);
+      return true;
+    }
+    std::uint8_t& v = b()[w_locks + static_cast<std::size_t>(li)];
+    v = id == prim::down_read ? static_cast<std::uint8_t>(v + 1) : std::uint8_t{0x80};
+    return true;
+  }
+
+  // spin_unlock, mutex_unlock, up_write, up_read.
+  bool unlock(prim id, instr const& in) {
+    int const li = lock_index(arg(in, 0));
+    bool const writer = id != prim::up_read;
+    std::uint8_t const v = li < 0 ? 0 : b()[w_locks + static_cast<std::size_t>(li)];
+    if (li < 0 || (writer ? v != 0x80 : (v == 0 || v == 0x80))) {
+      violate(property::kernel_bug, reason::unlock_unheld);
+      return true;
+    }
+    b()[w_locks + static_cast<std::size_t>(li)] = writer ? 0 : static_cast<std::uint8_t>(v - 1);
+    return true;
+  }
+
+  // RCU, and the dax device's SRCU: each a flavour of its own (a grace
+  // period waits for readers of its flavour). The record's RCU byte holds
+  // the RCU nesting in its low nibble, the dax SRCU nesting in its high.
+  bool read_lock(prim id) {
+    trcu() = static_cast<std::uint8_t>(trcu() + (id == prim::rcu_read_lock ? 0x01 : 0x10));
+    return true;
+  }
+
+  // rcu_read_unlock, dax_read_unlock.
+  bool read_unlock(prim id) {
+    bool const rcu = id == prim::rcu_read_unlock;
+    int const nesting = rcu ? (trcu() & 0x0f) : (trcu() >> 4);
+    if (nesting == 0) {
+      violate(property::kernel_bug, reason::unlock_unheld);
+      return true;
+    }
+    trcu() = static_cast<std::uint8_t>(trcu() - (rcu ? 0x01 : 0x10));
+    if (nesting == 1) {  // this reader leaves: no grace period of its flavour waits for it any more
+      for (std::size_t u = 0; u < m_.layout_.size(); ++u) {
+        auto const& l = m_.layout_[u];
+        if (!l.gp || ((b()[l.base + t_flags] & tf_gp_srcu) != 0) == rcu) continue;
+        std::uint32_t mask;
+        std::memcpy(&mask, b() + l.gp, 4);
+        mask &= ~(1u << t_);
+        std::memcpy(b() + l.gp, &mask, 4);
+      }
+    }
+    return true;
+  }
+
+  // synchronize_rcu, kill_dax.
+  bool grace_period(prim id) {
+    bool const rcu = id == prim::synchronize_rcu;
+    if (tflags() & tf_gp_started) {  // enabled: every reader it waited for has left
+      tflags() = static_cast<std::uint8_t>(tflags() & ~(tf_gp_started | tf_gp_srcu));
+      return true;
+    }
+    // kill_dax: clear DAXDEV_ALIVE, then synchronize_srcu(&dax_srcu).
+    if (!rcu) b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_dax_dead);
+    // The grace period starts: it waits for the readers inside a section now.
+    std::uint32_t mask = 0;
+    for (std::size_t u = 0; u < m_.threads_.size(); ++u) {
+      std::uint8_t const n = b()[m_.layout_[u].base + t_rcu];
+      if (u != static_cast<std::size_t>(t_) && (rcu ? (n & 0x0f) : (n >> 4)) > 0) mask |= 1u << u;
+    }
+    if (mask == 0) return true;
+    std::memcpy(b() + lay_.gp, &mask, 4);
+    tflags() = static_cast<std::uint8_t>(tflags() | tf_gp_started | (rcu ? 0 : tf_gp_srcu));
+    return false;
+  }
+
+  // store_pointer.
+  bool store_pointer(instr const& in) {
+    auto const target = static_cast<object>(arg(in, 0));
+    bool const null = arg(in, 1) == 0;
+    std::uint8_t const bit = target == object::p2pdma ? wf_p2pdma : target == object::pgmap_ref ? wf_ref_null : 0;
+    bool const set = target == object::pgmap_ref ? null : !null;
+    wflags() = static_cast<std::uint8_t>(set ? (wflags() | bit) : (wflags() & ~bit));
+    return true;
+  }
+
+  // kfree.
+  bool kfree(instr const& in) {
+    if (static_cast<object>(arg(in, 0)) == object::p2p_pgmap) wflags() = static_cast<std::uint8_t>(wflags() | wf_struct_freed);
+    return true;
+  }
+
+  // xa_store_range.
+  bool xa_store_range(instr const& in) {
+    wflags() = static_cast<std::uint8_t>(arg(in, 1) ? (wflags() | wf_published) : (wflags() & ~wf_published));
+    return true;
+  }
+
+  // arch_remove_memory.
+  bool arch_remove_memory() {
+    // The memory and its struct pages go: memunmap_pages is done with them,
+    // so pgmap->ref must be 0 and no page still in use: mapped, in a file's
+    // page cache, held by a thread, handed to consumers, or a driver's
+    // allocated page. A claimed pool chunk is not in use: its tryget fails
+    // on the killed ref and gives it back.
+    if (ref() > 0) violate(property::memunmap_early, reason::ref_not_zero);
+    for (int p = 0; p < m_.setup_.facts.pages; ++p)
+      if ((page(p)[p_flags] & (pf_mapped | pf_associated | pf_shared)) || page(p)[p_pins] > 0 ||
+          page(p)[p_state] == ps_allocated)
+        violate(property::memunmap_early, reason::still_used);
+    wflags() = static_cast<std::uint8_t>(wflags() | wf_pages_freed);
+    return true;
+  }
+
+  // The gen_pool primitives read their pool argument like any other: in
+  // v5.10 pci_alloc_p2pmem that is pdev->p2pdma->pool, read again after
+  // the NULL check, and pci_p2pdma_release may have set pdev->p2pdma to
+  // NULL in between (kernel-bug, a NULL dereference).
+  bool pool_destroy(instr const& in) {
+    (void)arg(in, 0);  // the pool argument is read like any other (pdev->p2pdma->pool: NULL is an oops)
+    // lib/genalloc.c:gen_pool_destroy: "BUG_ON(bit < end_bit)" for a chunk
+    // still allocated: an allocation that was never given back.
+    for (int p = 0; p < m_.setup_.facts.pages; ++p)
+      if (page(p)[p_state] != ps_free) violate(property::kernel_bug, reason::bug_fired);
+    wflags() = static_cast<std::uint8_t>(wflags() | wf_pool_gone);
+    return true;
+  }
+
+  // gen_pool_alloc_owner.
+  bool pool_alloc(instr const& in) {
+    (void)arg(in, 0);  // the pool argument is read like any other (pdev->p2pdma->pool: NULL is an oops)
+    if (wflags() & wf_pool_gone) violate(property::use_after_free, reason::pool_gone);
+    int const chosen = lowest_free_page();
+    if (chosen) {
+      st_.page = static_cast<std::int8_t>(chosen - 1);
+      page(chosen - 1)[p_state] = ps_claimed;
+      life<models::events::alloc>(chosen - 1);
+    }
+    slot(prog_.exprs[in.args[2]].value) = chosen ? static_cast<std::int8_t>(object::pgmap_ref) : 0;
+    result(in, chosen);
+    return true;
+  }
+
+  // gen_pool_free_owner, gen_pool_free.
+  bool pool_free(prim id, instr const& in) {
+    (void)arg(in, 0);  // the pool argument is read like any other (pdev->p2pdma->pool: NULL is an oops)
+    if (wflags() & wf_pool_gone) violate(property::use_after_free, reason::pool_gone);
+    int p = page_arg(arg(in, 1));
+    if (p >= 0) release_page(p, false);  // the pool frees an address: no struct page is touched
+    if (id == prim::gen_pool_free_owner) slot(prog_.exprs[in.args[3]].value) = static_cast<std::int8_t>(object::pgmap_ref);
+    return true;
+  }
+
+  // pgmapcheck_io_done, pgmapcheck_share, pgmapcheck_io_begin, pgmapcheck_io_end.
+  bool harness_io(prim id, instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    if (id == prim::pgmapcheck_share) page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_shared);
+    if (id == prim::pgmapcheck_io_done) page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~pf_shared);
+    if (id == prim::pgmapcheck_io_begin) ++page(p)[p_io];
+    if (id == prim::pgmapcheck_io_end) --page(p)[p_io];
+    return true;
+  }
+
+  // devmem_free_list_add.
+  bool free_list_add(instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p >= 0) release_page(p);
+    return true;
+  }
+
+  // devmem_free_list_pop.
+  bool free_list_pop(instr const& in) {
+    int const chosen = lowest_free_page();
+    if (chosen) {
+      touch_page(chosen - 1);
+      page(chosen - 1)[p_state] = ps_allocated;
+      life<models::events::alloc>(chosen - 1);
+    }
+    result(in, chosen);
+    return true;
+  }
+
+  // vmf_insert_mixed, dax_insert_pfn, vm_insert_page, set_pte_device_private.
+  bool insert_pte(prim id, instr const& in, int o) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    touch_page(p);
+    if (id == prim::vm_insert_page && o == 1) {  // a page-table allocation fails: -ENOMEM
+      b()[w_failures] = static_cast<std::uint8_t>(b()[w_failures] - 1);
+      result(in, -12);
+      return true;
+    }
+    if (id == prim::vm_insert_page && refcount(p) <= 0) {
+      result(in, -22);  // -EINVAL: validate_page_before_insert
+      return true;
+    }
+    life<models::events::map>(p);
+    page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_mapped);
+    if (id == prim::dax_insert_pfn || id == prim::vm_insert_page) {
+      page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
+      refcount(p) = fit(refcount(p) + 1);
+      page(p)[p_mapcount] = static_cast<std::uint8_t>(fit(static_cast<std::int8_t>(page(p)[p_mapcount]) + 1));
+    }
+    if (id == prim::vm_insert_page) {
+      result(in, 0);
+      return true;
+    }
+    if (id == prim::set_pte_device_private) {
+      page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
+      if (held_on(p) > 0) life<models::events::put_page>(p);  // the thread's reference becomes the PTE's
+      unhold(p);
+    }
+    result(in, 64);  // VM_FAULT_NOPAGE
+    return true;
+  }
+
+  // zap_pte.
+  bool zap_pte(instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    bool const had_ref = page(p)[p_flags] & pf_pte_ref;
+    if (page(p)[p_flags] & pf_mapped) life<models::events::unmap>(p);
+    page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~(pf_mapped | pf_pte_ref));
+    if (had_ref && page(p)[p_mapcount] > 0) --page(p)[p_mapcount];
+    if (had_ref) {  // the PTE's reference passes to the zapping thread, which puts it
+      life<models::events::get_page>(p);
+      hold(p);
+    }
+    result(in, had_ref);
+    return true;
+  }
+
+  // kernfs_remove_alloc_file.
+  bool kernfs_remove_alloc_file() {
+    b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_file_removed);
+    return true;
+  }
+
+  // driver_stop.
+  bool driver_stop() {
+    b()[w_flags2] = static_cast<std::uint8_t>(b()[w_flags2] | wf2_driver_stopped);
+    return true;
+  }
+
+  // unlink_file_vma.
+  bool unlink_file_vma() {
+    wflags() = static_cast<std::uint8_t>(wflags() & ~wf_file_mapped);
+    return true;
+  }
+
+  // fs_block_alloc.
+  bool fs_block_alloc(instr const& in) {
+    int const chosen = lowest_free_page();
+    if (chosen) {
+      st_.page = static_cast<std::int8_t>(chosen - 1);
+      page(chosen - 1)[p_state] = ps_claimed;
+      life<models::events::alloc>(chosen - 1);
+    }
+    result(in, chosen);
+    return true;
+  }
+
+  // fs_block_free.
+  bool fs_block_free(instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    if (page(p)[p_pins] > 0) violate(property::dax_truncate_busy, reason::still_used);
+    st_.page = static_cast<std::int8_t>(p);
+    if (page(p)[p_state] == ps_free)
+      violate(property::free_while_used, reason::double_free);
+    else
+      life<models::events::release>(p);
+    page(p)[p_state] = ps_free;
+    return true;
+  }
+
+  // dax_associate_entry, dax_disassociate_entry.
+  bool dax_entry(prim id, instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    touch_page(p);
+    bool const assoc = id == prim::dax_associate_entry;
+    if (assoc && (page(p)[p_flags] & pf_associated)) violate(property::kernel_warn, reason::warn_fired);
+    page(p)[p_flags] = static_cast<std::uint8_t>(assoc ? (page(p)[p_flags] | pf_associated)
+                                                       : (page(p)[p_flags] & ~pf_associated));
+    return true;
+  }
+
+  // should_fail.
+  bool should_fail(instr const& in, int o) {
+    if (o == 1) b()[w_failures] = static_cast<std::uint8_t>(b()[w_failures] - 1);
+    result(in, o == 1);
+    return true;
+  }
+
+  // WARN_ON, BUG_ON.
+  bool check_macro(prim id, instr const& in) {
+    int c = arg(in, 0);
+    if (c) violate(id == prim::WARN_ON ? property::kernel_warn : property::kernel_bug,
+                   id == prim::WARN_ON ? reason::warn_fired : reason::bug_fired);
+    result(in, c != 0);
+    return true;
+  }
+
+  // choose_page.
+  bool choose_page(instr const& in, int o) {
+    int k = 0;
+    int chosen = 0;
+    for (int p = 0; p < m_.setup_.facts.pages && !chosen; ++p)
+      if (choose_matches(in, p) && k++ == o) chosen = p + 1;
+    result(in, chosen);
+    if (chosen) st_.page = static_cast<std::int8_t>(chosen - 1);
+    return true;
+  }
+
+  // Runs the visible instruction at pc with outcome o, then the invisible
+  // ones after it. Returns false iff a loop ran with no step in it.
+  bool step(int o) {
+    std::uint16_t pc = this->pc();
+    instr const& first = prog_.code[pc];
+    if (run(first, o)) set_pc(static_cast<std::uint16_t>(pc + 1));
+    else if (first.k == instr::kind::action) return true;  // asleep at pc
+    return run_invisible();
+  }
+
+  // Runs instructions until the next visible one (or the end).
+  bool run_invisible() {
+    for (int budget = 100000; budget > 0; --budget) {
+      std::uint16_t pc = this->pc();
+      instr const& in = prog_.code[pc];
+      if (in.visible || (tflags() & tf_done)) return true;
+      if (run(in, 0)) set_pc(static_cast<std::uint16_t>(pc + 1));
+    }
+    violate(property::livelock, reason::loop_without_step);
+    return false;
+  }
+
+ private:
+  code_model const& m_;
+  code_state& s_;
+  code_step& st_;
+  int t_;
+  program const& prog_;
+  code_model::thread_layout const& lay_;
+  std::uint16_t running_ = 0;  // the instruction run() runs
+};
+
+code_state code_model::blank() const {
+  code_state s{};
+  auto* b = s.bytes.data();
+  b[w_ref] = static_cast<std::uint8_t>(setup_.initial_pgmap_ref);
+  b[w_flags] = wf_published | (setup_.file_mapped ? wf_file_mapped : 0) | (setup_.p2pdma ? wf_p2pdma : 0);
+  b[w_failures] = static_cast<std::uint8_t>(setup_.failures);
+  for (int p = 0; p < setup_.facts.pages; ++p)
+    b[pages_at_ + p_size * static_cast<std::size_t>(p) + p_refcount] = static_cast<std::uint8_t>(setup_.free_refcount);
+  return s;
+}
+
+code_state code_model::initial() const {
+  code_state s = blank();
+  for (std::size_t t = 0; t < threads_.size(); ++t) {
+    code_step st;
+    executor ex(*this, s, st, static_cast<int>(t));
+    ex.run_invisible();
+    if (dead_values_) clear_dead(s, static_cast<int>(t));
+  }
+  return s;
+}
+
+void code_model::find_checked_starts() {
+  code_state const s = blank();
+  for (std::size_t t = 0; t < threads_.size(); ++t) {
+    auto& code = threads_[t].code;
+    if (code.empty() || code[0].visible) continue;
+    code_state trial = s;
+    code_step st;
+    executor ex(*this, trial, st, static_cast<int>(t));
+    ex.run_invisible();
+    if (st.violated) code[0].visible = true;
+  }
+  for (auto& marks : ran_) std::fill(marks.begin(), marks.end(), std::uint8_t{0});
+}
+
+void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
+  // Scratch states: only the first state_bytes_ bytes are ever read, so they
+  // are all that is copied (a state's capacity is much larger than most
+  // scenarios need).
+  auto copy = [&](code_state& to) { std::memcpy(to.bytes.data(), s.bytes.data(), state_bytes_); };
+  code_state next;
+  // Emits thread t's steps; returns false iff it cannot step.
+  auto expand = [&](std::size_t t) {
+    if (finished(s, static_cast<int>(t))) return false;
+    // Looking (enabled, outcomes) leaves the state as it was: the first
+    // outcome runs on the same copy.
+    copy(next);
+    code_step dummy;
+    executor look(*this, next, dummy, static_cast<int>(t));
+    std::uint16_t const pc = look.pc();
+    instr const& in = threads_[t].code[pc];
+    if (!look.enabled(in)) return false;
+    int const n = look.outcomes(in);
+    for (int o = 0; o < n; ++o) {
+      if (o > 0) copy(next);
+      code_step st;
+      st.thread = static_cast<std::uint8_t>(t);
+      st.pc = pc;
+      st.outcome = static_cast<std::uint8_t>(o);
+      executor ex(*this, next, st, static_cast<int>(t));
+      ex.step(o);
+      if (dead_values_) clear_dead(next, static_cast<int>(t));
+      if (symmetry_) canonicalize(next);
+      if (!setup_.required.empty()) {
+        for (std::size_t r = 0; r < setup_.required.size(); ++r)
+          if (setup_.required[r].line == 0 && meets_[r][t][st.pc] && (!setup_.required[r].function.empty() || st.page >= 0))
+            next.bytes[w_met] |= static_cast<std::uint8_t>(1u << r);
+        if (!took_part(next)) {  // not the counterexample the spec claims: the search goes on past it,
+          // but never past the model's range, which no requirement excuses
+          auto const range = static_cast<std::uint16_t>(1u << static_cast<unsigned>(property::model_range));
+          st.violated = st.violated & range;
+          st.why = st.violated ? reason::out_of_range : reason::none;
+          st.fired = 0xffff;  // the line is the step's: the check that fired first may be one masked here
+        }
+      }
+      emit(ctx, st, next);
+    }
+    return true;
+  };
+  if (partial_order_)
+    for (int t = ample_thread(s); t >= 0; t = ample_thread(s, static_cast<std::size_t>(t) + 1))
+      if (expand(static_cast<std::size_t>(t))) return;
+  for (std::size_t t = 0; t < threads_.size(); ++t) expand(t);
+}
+
+bool code_model::took_part(state const& s) const {
+  return s.bytes[w_met] == (1u << setup_.required.size()) - 1;
+}
+
+void code_model::find_groups() {
+  auto kind = [](std::string const& name) { return name.substr(0, name.find('#')); };
+  std::vector<bool> placed(threads_.size(), false);
+  for (std::size_t a = 0; a < threads_.size(); ++a) {
+    if (placed[a] || threads_[a].name.find('#') == std::string::npos) continue;
+    std::vector<int> group{static_cast<int>(a)};
+    for (std::size_t b = a + 1; b < threads_.size(); ++b) {
+      auto const& x = threads_[a];
+      auto const& y = threads_[b];
+      if (!placed[b] && kind(x.name) == kind(y.name) && x.code.size() == y.code.size() &&
+          x.slot_names == y.slot_names && x.uses_rcu_gp == y.uses_rcu_gp) {
+        group.push_back(static_cast<int>(b));
+        placed[b] = true;
+      }
+    }
+    if (group.size() > 1) groups_.push_back(std::move(group));
+  }
+}
+
+void code_model::canonicalize(state& s) const {
+  if (groups_.empty()) return;
+  auto record = [&](int t) {
+    std::size_t const begin = layout_[static_cast<std::size_t>(t)].base;
+    std::size_t const end = static_cast<std::size_t>(t) + 1 < layout_.size() ? layout_[static_cast<std::size_t>(t) + 1].base
+                                                                           : state_bytes_;
+    return std::pair{begin, end - begin};
+  };
+  std::array<int, 32> perm{};  // the thread now at i was thread perm[i]
+  for (std::size_t i = 0; i < threads_.size(); ++i) perm[i] = static_cast<int>(i);
+  bool moved = false;
+  for (auto const& g : groups_) {
+    std::array<int, 32> order{};
+    std::copy(g.begin(), g.end(), order.begin());
+    // A stable insertion sort: a group is a few records, and this runs on
+    // every successor (std::stable_sort would allocate each time).
+    std::size_t const n = record(g.front()).second;
+    auto less = [&](int x, int y) {
+      return std::memcmp(s.bytes.data() + record(x).first, s.bytes.data() + record(y).first, n) < 0;
+    };
+    for (std::size_t k = 1; k < g.size(); ++k)
+      for (std::size_t j = k; j > 0 && less(order[j], order[j - 1]); --j) std::swap(order[j], order[j - 1]);
+    for (std::size_t k = 0; k < g.size(); ++k) {
+      perm[static_cast<std::size_t>(g[k])] = order[k];
+      moved |= order[k] != g[k];
+    }
+  }
+  if (!moved) return;
+  state const old = s;
+  for (std::size_t i = 0; i < threads_.size(); ++i) {
+    if (perm[i] == static_cast<int>(i)) continue;
+    auto const [to, n] = record(static_cast<int>(i));
+    std::memcpy(s.bytes.data() + to, old.bytes.data() + record(perm[i]).first, n);
+  }
+  for (auto const& l : layout_) {
+    if (!l.gp) continue;
+    std::uint32_t mask = 0, renamed = 0;
+    std::memcpy(&mask, s.bytes.data() + l.gp, 4);
+    for (std::size_t i = 0; i < threads_.size(); ++i)
+      if (mask >> perm[i] & 1u) renamed |= 1u << i;
+    std::memcpy(s.bytes.data() + l.gp, &renamed, 4);
+  }
+}
+
+void code_model::find_dead() {
+  for (auto const& prog : threads_) {
+    std::size_t const n = prog.code.size(), slots = prog.slot_names.size();
+    // Every local an instruction may read: its expressions' locals, and, to
+    // be safe, each action argument taken as a slot number too.
+    auto uses = [&](instr const& in, std::vector<bool>& live) {
+      std::vector<std::uint16_t> roots;
+      if (in.k == instr::kind::assign || in.k == instr::kind::branch) roots.push_back(in.a);
+      if (in.k == instr::kind::action)
+        for (std::size_t i = 0; i < in.nargs; ++i) {
+          roots.push_back(in.args[i]);
+          if (in.args[i] < slots) live[in.args[i]] = true;
+        }
+      if (in.wait_cond != 0xffff) roots.push_back(in.wait_cond);
+      while (!roots.empty()) {
+        std::uint16_t const e = roots.back();
+        roots.pop_back();
+        if (e >= prog.exprs.size()) continue;
+        auto const& x = prog.exprs[e];
+        if (x.k == cexpr::kind::local && static_cast<std::size_t>(x.value) < slots) live[static_cast<std::size_t>(x.value)] = true;
+        if (x.k == cexpr::kind::constant) continue;
+        for (std::size_t i = 0; i < x.nargs; ++i) roots.push_back(x.args[i]);
+      }
+    };
+    std::vector<std::vector<bool>> live(n, std::vector<bool>(slots, false));
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (std::size_t i = n; i-- > 0;) {
+        auto const& in = prog.code[i];
+        std::vector<bool> out(slots, false);
+        auto join = [&](std::size_t to) {
+          if (to < n)
+            for (std::size_t k = 0; k < slots; ++k) out[k] = out[k] || live[to][k];
+        };
+        if (in.k == instr::kind::jump) join(in.target);
+        else if (in.k != instr::kind::finish) join(i + 1);
+        if (in.k == instr::kind::branch) join(in.target);
+        if ((in.k == instr::kind::assign || in.k == instr::kind::action) && in.dest >= 0 &&
+            static_cast<std::size_t>(in.dest) < slots)
+          out[static_cast<std::size_t>(in.dest)] = false;
+        if (in.k == instr::kind::clear)
+          for (int k = 0; k < in.value; ++k)
+            if (static_cast<std::size_t>(in.dest + k) < slots) out[static_cast<std::size_t>(in.dest + k)] = false;
+        uses(in, out);
+        if (out != live[i]) {
+          live[i] = std::move(out);
+          changed = true;
+        }
+      }
+    }
+    auto& dead = dead_at_.emplace_back(n);
+    for (std::size_t i = 0; i < n; ++i)
+      if (prog.code[i].visible || prog.code[i].k == instr::kind::finish)
+        for (std::size_t k = 0; k < slots; ++k)
+          if (!live[i][k]) dead[i].push_back(static_cast<std::uint16_t>(k));
+  }
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> code_model::components() const {
+  std::vector<std::pair<std::size_t, std::size_t>> parts;
+  std::size_t const shared = layout_.empty() ? state_bytes_ : layout_[0].base;
+  parts.emplace_back(0, shared);
+  for (std::size_t t = 0; t < layout_.size(); ++t) {
+    std::size_t const end = t + 1 < layout_.size() ? layout_[t + 1].base : state_bytes_;
+    parts.emplace_back(layout_[t].base, end - layout_[t].base);
+  }
+  return parts;
+}
+
+void code_model::clear_dead(state& s, int t) const {
+  auto const& l = layout_[static_cast<std::size_t>(t)];
+  for (auto const k : dead_at_[static_cast<std::size_t>(t)][record_pc(s.bytes.data() + l.base)]) s.bytes[l.locals + k] = 0;
+}
+
+void code_model::reduce(state& s) const {
+  for (std::size_t t = 0; t < threads_.size(); ++t) clear_dead(s, static_cast<int>(t));
+  canonicalize(s);
+}
+
+bool code_model::met(state const& s, std::size_t r) const { return (s.bytes[w_met] >> r & 1u) != 0; }
+
+namespace {
+std::uint8_t const* page_at(code_state const& s, std::size_t pages_at, int page) {
+  return s.bytes.data() + pages_at + p_size * static_cast<std::size_t>(page);
+}
+}  // namespace
+
+int code_model::page_mapcount(state const& s, int page) const {
+  return static_cast<std::int8_t>(page_at(s, pages_at_, page)[p_mapcount]);
+}
+int code_model::page_pins(state const& s, int page) const { return page_at(s, pages_at_, page)[p_pins]; }
+bool code_model::page_mapped(state const& s, int page) const { return page_at(s, pages_at_, page)[p_flags] & pf_mapped; }
+bool code_model::page_free(state const& s, int page) const { return page_at(s, pages_at_, page)[p_state] == ps_free; }
+
+bool code_model::in_function(state const& s, int thread, std::string const& name) const {
+  if (finished(s, thread)) return false;
+  code_state probe = s;
+  code_step dummy;
+  executor ex(*this, probe, dummy, thread);
+  auto const& prog = threads_[static_cast<std::size_t>(thread)];
+  auto const& where = prog.sites[prog.code[ex.pc()].site];
+  return runs_in(where, name);
+}
+
+property_set code_model::check_terminal(state const& s) const {
+  property_set bad;
+  if (!took_part(s)) return bad;
+  for (std::size_t t = 0; t < threads_.size(); ++t)
+    if (!finished(s, static_cast<int>(t))) bad.add(property::deadlock);
+  if (!bad.empty()) return bad;
+  // Every thread has returned: the counts must be back at the era's baseline.
+  auto const* b = s.bytes.data();
+  int const ref = static_cast<std::int8_t>(b[w_ref]);
+  if (b[w_flags] & wf_pages_freed) {
+    if (ref != 0) bad.add(property::ref_leak);
+    return bad;
+  }
+  int want_ref = setup_.initial_pgmap_ref;
+  for (int p = 0; p < setup_.facts.pages; ++p) {
+    auto const* pg = b + pages_at_ + p_size * static_cast<std::size_t>(p);
+    bool const mapped = pg[p_flags] & pf_mapped;
+    int want = pg[p_state] == ps_free ? setup_.free_refcount : mapped ? setup_.mapped_refcount : setup_.free_refcount;
+    if (pg[p_flags] & pf_associated) want += setup_.cached_refcount;
+    if (mapped) want_ref += setup_.mapped_pgmap_ref;
+    if (pg[p_state] != ps_free) want_ref += setup_.allocated_pgmap_ref;
+    if (pg[p_pins] != 0 || static_cast<std::int8_t>(pg[p_refcount]) != want) bad.add(property::ref_leak);
+  }
+  if (ref != want_ref) bad.add(property::ref_leak);
+  return bad;
+}
+
+int code_model::page_refcount(state const& s, int page) const {
+  return static_cast<std::int8_t>(s.bytes[pages_at_ + p_size * static_cast<std::size_t>(page) + p_refcount]);
+}
+int code_model::pgmap_ref(state const& s) const { return static_cast<std::int8_t>(s.bytes[w_ref]); }
+int code_model::local_value(state const& s, int thread, int slot) const {
+  return static_cast<std::int8_t>(s.bytes[layout_[static_cast<std::size_t>(thread)].locals + static_cast<std::size_t>(slot)]);
+}
+std::size_t code_model::resting_pc(state const& s, int thread) const {
+  return record_pc(s.bytes.data() + layout_[static_cast<std::size_t>(thread)].base);
+}
+
+bool code_model::finished(state const& s, int thread) const {
+  return record_done(s.bytes.data() + layout_[static_cast<std::size_t>(thread)].base);
+}
+
+std::string code_model::blocked_on(state const& s, int thread) const {
+  if (finished(s, thread)) return "";
+  code_state probe = s;
+  code_step dummy;
+  executor ex(*this, probe, dummy, thread);
+  instr const& in = threads_[static_cast<std::size_t>(thread)].code[ex.pc()];
+  if (ex.enabled(in)) return "";
+  prim const id = static_cast<prim>(in.prim);
+  std::string const name(primitives()[in.prim].name);
+  std::uint8_t w = s.bytes[layout_[static_cast<std::size_t>(thread)].base + t_wait];
+  std::string on = w == 0 ? "" : w < object_count ? std::string(object_names[w])
+                                                  : "&page" + std::to_string(w - object_count) + "->_refcount";
+  if (id == prim::schedule || id == prim::wait_for_completion) return "asleep in " + name + " on " + on;
+  if (has(id, prim_trait::grace_period)) return "in " + name + ", waiting for readers";
+  return "blocked in " + name;
+}
+
+}  // namespace pgmapcheck::lang

@@ -1,0 +1,262 @@
+// Compiled model code as a Model the explorer searches: the packed state
+// (the shared kernel objects, then one record per thread), the primitives'
+// semantics, and what a step is (one visible instruction and the invisible
+// code after it).
+#pragma once
+
+#include "lang/compile.hpp"
+#include "lang/program.hpp"
+#include "search/model.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgmapcheck::lang {
+
+// The most bytes a state may take; a scenario whose layout needs more is refused.
+inline constexpr std::size_t max_state_bytes = 1024;
+
+// A state: the first state_bytes() bytes are the state; nothing reads the
+// rest (value-initialise, code_state s{}, for zeroes).
+struct code_state {
+  std::array<std::uint8_t, max_state_bytes> bytes;
+};
+
+// Why a step violated a property, for the trace's last line.
+enum class reason : std::uint8_t {
+  none,
+  underflow,
+  get_from_zero,
+  struct_pages_freed,
+  counters_freed,
+  pgmap_freed,
+  pool_gone,
+  warn_fired,
+  bug_fired,
+  unlock_unheld,
+  loop_without_step,
+  null_deref,
+  double_free,
+  still_used,
+  ref_not_zero,
+  page_freed_by_other,
+  no_lifecycle_row,
+  out_of_range,
+  divide_error,
+};
+
+// One transition: which thread ran which instruction with which outcome.
+struct code_step {
+  std::uint16_t pc = 0;  // the visible instruction the step began at
+  std::uint8_t thread = 0;
+  std::uint8_t outcome = 0;  // the branch of a nondeterministic primitive taken
+  std::uint16_t violated = 0;
+  reason why = reason::none;
+  std::int8_t page = -1;  // the page the step acted on, if one
+  std::uint8_t life = 0;  // no_lifecycle_row: the event's id << 2 | the page's lifecycle state
+  std::uint16_t fired = 0xffff;  // the instruction whose check fired first: the violation's line
+};
+
+// What a scenario run on model code starts from.
+struct code_setup {
+  std::string path = "<scenario>";  // the spec it comes from: where a scenario too large is reported
+  scenario_facts facts;
+  int free_refcount = 1;     // a free page's refcount in this era
+  int initial_pgmap_ref = 1; // percpu_ref_init's ref plus memremap's
+  int failures = 1;          // the failure budget: how many should_fail() may say yes
+  bool file_mapped = true;   // a process maps the file or device
+  bool p2pdma = false;       // pdev->p2pdma published, with its pool
+  // The ref-leak baseline of pages still out of their allocator at the end.
+  int mapped_refcount = 1;      // a mapped page's refcount
+  int mapped_pgmap_ref = 0;     // pgmap->ref each mapped page holds
+  int allocated_pgmap_ref = 0;  // pgmap->ref each allocated page holds
+  int cached_refcount = 0;      // references a page in a file's page cache holds (FS_DAX)
+  // What a counterexample must contain; a violation before each holds does
+  // not count. One of the threads in `threads` has acted on a page ([expect]
+  // involves = [...]), or, when `function` is set, has taken a step inside
+  // that model function ([expect] passes = [...]).
+  struct requirement {
+    std::uint32_t threads = 0;
+    std::string function;
+    int file = -1;  // with line: a step at this model line meets it (file: an index into the model's files)
+    int line = 0;
+  };
+  std::vector<requirement> required;  // at most 8
+};
+
+// The state's bytes (docs/language.md, the state): world, pages, threads.
+
+class code_model {
+ public:
+  using state = code_state;
+  using step = code_step;
+
+  // Lays out the state for these threads; throws spec_error when it does not fit.
+  code_model(std::vector<program> threads, code_setup const& setup);
+
+  state initial() const;
+
+  template <class F>
+  void for_each_successor(state const& s, F&& f) const {
+    successors(s, [](void* ctx, step const& st, state const& next) { (*static_cast<F*>(ctx))(st, next); },
+               static_cast<void*>(&f));
+  }
+
+  property_set check(step const& st) const { return property_set::from_bits(st.violated); }
+  // Deadlock: a thread has not finished and none can step.
+  property_set check_terminal(state const& s) const;
+  // Livelock: asked of a state from which no run ends (the explorer's
+  // find_stuck); like any violation, it counts once the spec's
+  // requirements are met.
+  property_set check_stuck(state const& s) const {
+    property_set p;
+    if (took_part(s)) p.add(property::livelock);
+    return p;
+  }
+
+  std::size_t state_bytes() const { return state_bytes_; }
+  // The state's parts for a collapsed visited set: the world and the pages,
+  // then each thread's record, as (offset, length).
+  std::vector<std::pair<std::size_t, std::size_t>> components() const;
+  int pagemap_type() const { return setup_.facts.pagemap_type; }  // MEMORY_DEVICE_*, 1..5
+  // The model files the threads' code came from, by source_pos.file: what traces name.
+  std::vector<std::string> const& files() const { return files_; }
+  void set_files(std::vector<std::string> files) { files_ = std::move(files); }
+  std::vector<program> const& threads() const { return threads_; }
+
+  // Thread symmetry: threads that run the same code (instances of one actor
+  // kind) are interchangeable, so a state is stored as its orbit's
+  // representative, their records in sorted order (grace-period masks, the
+  // one place a record names other threads, renumbered to match). Off by
+  // default; the explorer's states then stand for orbits, and a trace must
+  // be made concrete again (concretize) before it is shown.
+  //
+  // Dead values: a local no path from a thread's pc reads again before
+  // writing it (a backward liveness analysis over the compiled program) is
+  // zeroed when the thread comes to rest there, so states that differ only
+  // in what a thread can no longer read are one state.
+  //
+  // Partial-order reduction (src/lang/partial_order.cpp): a state
+  // where one thread's step commutes with everything the other threads can
+  // still do is expanded by that thread's steps alone. It keeps every
+  // verdict and covered line, not distances: a counterexample it finds is
+  // searched again without it (lang::run_check), so that one is shortest.
+  //
+  // set_reductions turns all three on or off (off by default: a plain
+  // search); set_partial_order the last alone.
+  void set_reductions(bool on) {
+    symmetry_ = on && !groups_.empty();
+    dead_values_ = on;
+    set_partial_order(on);
+  }
+  void set_partial_order(bool on) { partial_order_ = on && setup_.required.empty(); }
+  bool reduced() const { return symmetry_ || dead_values_; }
+  bool partial_order() const { return partial_order_; }
+
+  // The shared state a step may read and write, as sets of locations
+  // (pgmap->ref, the wait queues, RCU, the failure budget, the pages, each
+  // lock, each world flag): two steps whose footprints do not conflict
+  // commute, and neither enables, disables or changes the checks of the other.
+  struct footprint {
+    std::uint64_t reads = 0, writes = 0;
+    bool conflicts(footprint const& o) const;
+  };
+  // The footprint of thread t's step from resting pc (its instruction and
+  // the invisible code after it), and of every step it may take from there on.
+  footprint step_footprint(int t, std::size_t pc) const { return step_fp_[static_cast<std::size_t>(t)][pc]; }
+  footprint future_footprint(int t, std::size_t pc) const { return future_fp_[static_cast<std::size_t>(t)][pc]; }
+  // The first thread from `from` on whose step at s commutes with every
+  // step the other threads can still take and cannot repeat; -1 if none.
+  // Whether it can step at s is the caller's to see.
+  int ample_thread(state const& s, std::size_t from = 0) const;
+  // Returns true iff thread t's step from resting pc may be taken alone:
+  // it is visible, its footprint is known and it cannot leave t at pc.
+  bool ample_ok(int t, std::size_t pc) const { return ample_ok_[static_cast<std::size_t>(t)][pc]; }
+  // For the tests' seeded bugs: primitive `name` is taken to touch nothing
+  // and never to leave its thread resting where it was (asleep).
+  void forget_footprint(std::string_view primitive);
+  // Puts s in its orbit's canonical form (whether or not successors are).
+  void canonicalize(state& s) const;
+  // Zeroes thread t's dead locals at its pc in s.
+  void clear_dead(state& s, int t) const;
+  // s as the reduced search stores it: dead locals zeroed, then canonical.
+  void reduce(state& s) const;
+
+  // Reading a state, for traces and tests.
+  int page_refcount(state const& s, int page) const;
+  int pgmap_ref(state const& s) const;
+  int local_value(state const& s, int thread, int slot) const;
+  bool finished(state const& s, int thread) const;
+  // The instruction thread rests at in s (its pc).
+  std::size_t resting_pc(state const& s, int thread) const;
+  // Returns true iff every thread group the setup requires has taken part in s.
+  bool took_part(state const& s) const;
+  // Returns true iff requirement r of the setup has been met on the way to s.
+  bool met(state const& s, std::size_t r) const;
+  int page_mapcount(state const& s, int page) const;
+  int page_pins(state const& s, int page) const;  // references threads hold
+  bool page_mapped(state const& s, int page) const;
+  bool page_free(state const& s, int page) const;  // in its allocator
+  int pages() const { return setup_.facts.pages; }
+  // Returns true iff thread's current instruction runs inside function name.
+  bool in_function(state const& s, int thread, std::string const& name) const;
+  // What a thread that cannot step waits for, or "" if it can step or has finished.
+  std::string blocked_on(state const& s, int thread) const;
+
+  // Coverage: whether thread t's instruction pc ran in a search so far, and
+  // whether its failure branch (outcome 1 of should_fail, vm_insert_page) did.
+  bool ran(int thread, std::size_t pc) const { return ran_[static_cast<std::size_t>(thread)][pc] & 1; }
+  bool failed(int thread, std::size_t pc) const { return ran_[static_cast<std::size_t>(thread)][pc] & 2; }
+  // Whether a search so far moved a page's lifecycle monitor from `from` to
+  // `to` on event `event` (models/lifecycle.hpp ids): a row of the table the
+  // model code exercised.
+  bool life_seen(int event, int from, int to) const { return life_seen_[static_cast<std::size_t>(event * 16 + from * 4 + to)]; }
+
+ private:
+  using emit_fn = void (*)(void*, step const&, state const&);
+  // The state before any thread has run: the world and the pages at rest.
+  state blank() const;
+  // Invisible code before a thread's first visible step runs as the search
+  // starts (initial()), in no step. Where it fires a check, the thread's
+  // first instruction is made visible instead, so that the check fires in
+  // a step of its own, which the trace shows.
+  void find_checked_starts();
+  void find_groups();
+  void find_dead();
+  void find_footprints();
+  void successors(state const& s, emit_fn emit, void* ctx) const;
+
+  struct thread_layout {
+    std::size_t base = 0;  // pc (2), wait_on, flags, rcu nesting, [gp mask 4], locals
+    std::size_t gp = 0;    // offset of the grace-period mask, 0 if none
+    std::size_t locals = 0;
+  };
+  friend class executor;
+  friend class promela_writer;  // src/export/promela.cpp reads the layout
+
+  std::vector<program> threads_;
+  std::vector<std::string> files_;
+  mutable std::vector<std::vector<std::uint8_t>> ran_;
+  mutable std::array<bool, 8 * 16> life_seen_{};  // event * 16 + from * 4 + to
+  std::vector<std::vector<int>> groups_;  // interchangeable threads, two or more a group
+  bool symmetry_ = false;                 // successors are canonical
+  bool dead_values_ = false;              // successors have their dead locals zeroed
+  bool partial_order_ = false;            // successors are one ample thread's where one exists
+  std::vector<std::vector<footprint>> step_fp_, future_fp_;  // per thread, per pc
+  std::vector<std::vector<bool>> ample_ok_;  // per thread, per pc: a step that cannot repeat and has a footprint
+  std::string forgotten_;
+  std::vector<std::vector<std::vector<std::uint16_t>>> dead_at_;  // per thread, per pc: the slots dead there
+  // Per requirement, per thread, per pc: the step that rests there meets it.
+  std::vector<std::vector<std::vector<bool>>> meets_;  // per thread, per pc: bit 0 ran, bit 1 failed
+  code_setup setup_;
+  std::vector<thread_layout> layout_;
+  std::size_t pages_at_ = 0;
+  std::size_t state_bytes_ = 0;
+};
+
+static_assert(model<code_model> && stuck_model<code_model>);
+
+}  // namespace pgmapcheck::lang
