@@ -58,7 +58,7 @@ struct search_result {
   std::uint64_t states = 0;
   std::uint64_t transitions = 0;
   std::uint32_t depth = 0;  // BFS levels fully or partly explored
-  std::uint64_t memory_bytes = 0;       // the search's visited set and parent links at the end
+  std::uint64_t memory_bytes = 0;       // the search's visited set and parent keys at the end
   std::uint64_t peak_memory_bytes = 0;  // the most they held at once (rehash included)
   double seconds = 0;
   std::string incomplete_reason;
@@ -122,7 +122,7 @@ void rebuild(M const& m, Store const& store, std::vector<std::pair<std::uint32_t
 // level_first[d] to level_first[d + 1], each level in the order of its
 // states' first steps: a state's parent is the first state of the level
 // before with a step to it, and its step the first such that checks clean.
-// These are the links a one-thread queue would have kept. Finding them
+// These are the parent keys a one-thread queue would have kept. Finding them
 // again costs an expansion of the states of the levels the path crosses up
 // to each parent, but for those whose stored parts differ from the state's
 // in more than `apart` (the most any step of the search changed): none of
@@ -595,7 +595,7 @@ class bfs {
             break;
           case insert_status::old:
             if (in.index >= level_start_)
-              lower_to(std::atomic_ref(store_.link(in.index)), key);
+              lower_to(std::atomic_ref(store_.parent_key(in.index)), key);
             else
               tallies_[w].back = true;  // a step to this level or an earlier one: the graph may have a cycle
             break;
@@ -632,7 +632,7 @@ class bfs {
 
   // Puts the next level in the order a one-thread queue would have found
   // it: by parent position (a counting sort), then ordinal; its states are
-  // stored in that order, and their links are spent. Returns false when
+  // stored in that order, and their parent keys are spent. Returns false when
   // there is no next level, or no memory to order it in.
   bool order_level(std::vector<run>& runs) {
     // (Arrays as long as a level: counted in the memory limit.)
@@ -642,16 +642,16 @@ class bfs {
       limit_reached(memory_limit);
       return false;
     }
-    for (std::size_t i = 0; i < fresh; ++i) ++count[(store_.link(static_cast<std::uint32_t>(level_start_ + i)) >> 32) + 1];
+    for (std::size_t i = 0; i < fresh; ++i) ++count[(store_.parent_key(static_cast<std::uint32_t>(level_start_ + i)) >> 32) + 1];
     for (std::size_t p = 1; p < count.size(); ++p) count[p] += count[p - 1];
     for (std::size_t i = 0; i < fresh; ++i) {
       auto const index = static_cast<std::uint32_t>(level_start_ + i);
-      next[count[store_.link(index) >> 32]++] = index;
+      next[count[store_.parent_key(index) >> 32]++] = index;
     }
     std::uint32_t from = 0;
     for (std::uint32_t const to : count) {  // each parent's children, by ordinal
       std::sort(next.begin() + from, next.begin() + to,
-                [&](std::uint32_t a, std::uint32_t b) { return store_.link(a) < store_.link(b); });
+                [&](std::uint32_t a, std::uint32_t b) { return store_.parent_key(a) < store_.parent_key(b); });
       from = to;
     }
     auto in_pieces = [&](std::size_t n, auto&& body) {  // shared by the workers, 64 Ki at a time
@@ -775,7 +775,7 @@ class bfs {
 // level, successor ordinal) among the steps that reach it: what a one-thread
 // queue would have kept. At the end of a level its new states are put in
 // that order, which is the next level's order, and stored in it, so a
-// state's index tells its place; the links are then dropped, and a
+// state's index tells its place; the parent keys are then dropped, and a
 // counterexample's steps found again (bfs_path). A level is always expanded
 // whole, so the counterexample is the first a one-thread search would meet:
 // a terminal violation at level d (d steps) before any step violation found

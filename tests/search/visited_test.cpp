@@ -58,7 +58,7 @@ TEST_CASE("visited: every state once, read back whole, plain and in 1 to 9 parts
       }
     }
     CHECK(set.size() == stored.size());
-    REQUIRE(set.settle());  // the full row chunks closed
+    REQUIRE(set.settle());  // the full row chunks sealed
     for (std::uint32_t i = 0; i < stored.size(); ++i) {
       auto const back = set[i];
       CHECK(back == stored[i]);
@@ -229,7 +229,7 @@ TEST_CASE("visited: packed rows widen as the parts' tables grow, and hold the sa
 TEST_CASE("visited: a table grows past records it could not store, and finds the others", "[visited]") {
   // Room for the first chunk of 4,096 records of 40 bytes (160 KiB) and
   // for 8,192 and then 32,768 slots of 4 bytes beside it, not for a second
-  // chunk: the records from 4,096 on are abandoned.
+  // chunk: the records from 4,096 on leave tombstones.
   std::size_t const chunk = chunk_records * 40;
   memory_account memory(chunk + 4 * 8192 + 4 * 32768 + 8192);
   byte_table table(memory, fixed_records(40, false));
@@ -251,7 +251,7 @@ TEST_CASE("visited: a table grows past records it could not store, and finds the
   for (std::uint32_t n = chunk_records; n < chunk_records + 5; ++n) CHECK(insert(n).status == insert_status::no_memory);
   CHECK(table.size() == chunk_records + 5);
   REQUIRE(table.capacity() == 8192);
-  REQUIRE(table.grow(0.25));  // rehashes, the five abandoned records left out
+  REQUIRE(table.grow(0.25));  // rehashes, the five records under tombstones left out
   CHECK(table.capacity() == 32768);
   for (std::uint32_t n = 0; n < chunk_records; ++n) {
     auto const in = insert(n);
