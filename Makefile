@@ -9,22 +9,26 @@ JOBS       ?= 2
 # existed then (specs/patches/rfc-v3-on-v5.10.toml lists them).
 Q1_PATCH := specs/patches/rfc-v3-on-v5.10.toml
 
-.PHONY: all deps configure build tool run test asan release build-matrix verify-sources bench clean
+.PHONY: all deps test-deps build tool run test asan release build-matrix verify-sources bench clean
 
 all: build
 
+# What building and running the checker needs; the tests' packages besides.
 deps:
 	@scripts/deps.sh
 
-configure: deps
-	@cmake --preset dev >/dev/null
+test-deps: deps
+	@scripts/deps.sh --test
 
 # Everything, tests included (what `make test` runs).
-build: configure
+build: test-deps
+	@cmake --preset dev -DPGMAPCHECK_BUILD_TESTS=ON >/dev/null
 	@cmake --build --preset dev -j $(JOBS)
 
-# The checker alone: what `make run` runs, and nothing else.
-tool: configure
+# The checker alone: what `make run` runs, and nothing else (the tests are
+# not configured, so their packages need not be there).
+tool: deps
+	@cmake --preset dev -DPGMAPCHECK_BUILD_TESTS=OFF >/dev/null
 	@cmake --build --preset dev -j $(JOBS) --target pgmapcheck
 
 # Fixed and introduced violations are the answer here, not failures: only bad
@@ -48,7 +52,7 @@ verify-sources: tool
 # The suite under ASan+UBSan. The fuzzers are left out: they build their own
 # ASan+UBSan binaries with clang, and `make test` runs them; so is the SPIN
 # cross-check (`make test` runs it on the same export code).
-asan: deps
+asan: test-deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS) -E '^(fuzz$$|spin/)'

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages pgmapcheck needs, only those missing;
-# runs apt-get update only when something has to be installed. With
-# --browser: Chromium alone, for the HTML report's browser test (make test);
-# if it cannot be installed, that test is skipped and says so.
+# runs apt-get update only when something has to be installed. Without an
+# argument: what building and running the checker needs (make run). With
+# --test: what the tests need besides (Catch2, clang for the fuzzers, SPIN,
+# universal-ctags). With --browser: Chromium alone, for the HTML report's
+# browser test (make test); if it cannot be installed, that test is skipped
+# and says so.
 set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config make
   libboost-dev libboost-graph-dev
-  catch2
   graphviz libgraphviz-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev tao-pegtl-dev
-  clang libclang-rt-14-dev
-  zlib1g-dev
-  spin
 )
-if [ "${1:-}" = "--browser" ]; then
+if [ "${1:-}" = "--test" ]; then
+  packages+=(catch2 clang libclang-rt-14-dev zlib1g-dev spin universal-ctags)
+elif [ "${1:-}" = "--browser" ]; then
   packages=(chromium)
   trap 'echo "chromium could not be installed: the browser test will be skipped" >&2; exit 0' ERR
 fi

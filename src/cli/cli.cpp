@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <atomic>
@@ -716,17 +717,10 @@ int run_draw_command(draw_options const& o) {
   return ok;
 }
 
-}  // namespace
+// A state limit counts states a visited set indexes with 32 bits.
+CLI::Range state_range() { return CLI::Range(std::int64_t{1}, std::int64_t{0xffffffff}); }
 
-int run_cli(int argc, char** argv) {
-  std::signal(SIGINT, on_sigint);
-  // A state limit counts states a visited set indexes with 32 bits.
-  auto const state_range = CLI::Range(std::int64_t{1}, std::int64_t{0xffffffff});
-  CLI::App app{"pgmapcheck: an explicit-state model checker for ZONE_DEVICE page and pgmap->ref refcounting"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("pgmapcheck ") + PGMAPCHECK_VERSION);
-
-  check_options co;
+CLI::App* add_check_command(CLI::App& app, check_options& co) {
   auto* check = app.add_subcommand("check", "explore every interleaving of each scenario and check its properties");
   check->add_option("spec", co.specs, "scenario files or folders of them")->required();
   check->add_option("--out", co.out, "output folder (default out/<spec name>/)");
@@ -734,7 +728,7 @@ int run_cli(int argc, char** argv) {
       ->allow_extra_args(false);
   check->add_flag("--json", co.json, "print report.json instead of the text trace");
   check->add_flag("--quiet", co.quiet, "print only the table (or nothing) and no progress");
-  check->add_option("--max-states", co.max_states, "stop with 'incomplete' after this many states")->check(state_range);
+  check->add_option("--max-states", co.max_states, "stop with 'incomplete' after this many states")->check(state_range());
   check->add_option("--max-memory", co.max_memory_mib, "stop with 'incomplete' past this many MiB (loading the code, then the search)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));
   check->add_option("--threads", co.threads, "search workers sharing one visited set (default: every core); any number gives the same result")
@@ -764,22 +758,10 @@ int run_cli(int argc, char** argv) {
   check->add_flag("--no-partial-order", co.no_partial_order,
                   "keep thread symmetry and dead values, but let every thread step at every state");
   check->add_flag("--html", co.html, "also write report.html: a self-contained page with a step-through viewer");
+  return check;
+}
 
-  bool list_json = false;
-  auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties, knobs, primitives and thread functions");
-  list->add_flag("--json", list_json, "as JSON");
-
-  std::string show_name, show_kernel(models::name_of(models::newest_era));
-  auto* show = app.add_subcommand("show", "a kernel library function's model code for an era");
-  show->add_option("function", show_name, "the function")->required();
-  show->add_option("--kernel", show_kernel, "the era (default: the newest)");
-
-  std::string promela_spec, promela_out;
-  auto* promela = app.add_subcommand("promela", "a scenario's model code as a Promela model for SPIN (the unreduced state graph)");
-  promela->add_option("spec", promela_spec, "the scenario file")->required();
-  promela->add_option("--out", promela_out, "write it to this file (default: stdout)");
-
-  diff_options dopt;
+CLI::App* add_diff_command(CLI::App& app, diff_options& dopt) {
   auto* diff = app.add_subcommand("diff", "check scenarios under a base kernel and a patch: what it fixes, what it breaks");
   diff->add_option("spec", dopt.specs, "scenario files or folders (default: the patch file's scenarios)");
   diff->add_option("--base", dopt.base,
@@ -801,10 +783,12 @@ int run_cli(int argc, char** argv) {
   diff->add_flag("--html", dopt.html,
                  "also write report.html: the table and every change's evidence on one self-contained page");
   diff->add_flag("--evidence", dopt.evidence, "print every counterexample and replay in full (they are in --out anyway)");
-  diff->add_option("--max-states", dopt.max_states, "state limit per search")->check(state_range);
+  diff->add_option("--max-states", dopt.max_states, "state limit per search")->check(state_range());
   diff->add_option("--threads", dopt.threads, "search workers sharing one visited set (default: every core); any number gives the same result")->check(CLI::Range(1, 256));
+  return diff;
+}
 
-  draw_options dro;
+CLI::App* add_draw_command(CLI::App& app, draw_options& dro) {
   auto* draw = app.add_subcommand("draw", "a pagemap type's page lifecycle machine (or a model function) as DOT and SVG");
   draw->add_option("pagemap", dro.type, "device_private, device_coherent, fs_dax, generic or p2pdma")->required();
   draw->add_option("--out", dro.out, "output folder (default out/draw)");
@@ -813,37 +797,30 @@ int run_cli(int argc, char** argv) {
   draw->add_option("--diff-kernel", dro.diff_kernel, "a second era: the rows only one side takes are coloured");
   draw->add_option("--function", dro.function, "draw this model function's control-flow graph instead");
   draw->add_option("--specs", dro.specs, "the scenarios --kernel runs (default specs/<pagemap>)");
+  return draw;
+}
 
-  std::vector<std::string> test_paths;
-  std::int64_t test_max_states = 0;
+struct test_options {
+  std::vector<std::string> paths;
+  std::int64_t max_states = 0;
+  bool no_reduction = false;
+  unsigned threads = all_cores();
+};
+
+CLI::App* add_test_command(CLI::App& app, test_options& t) {
   auto* test = app.add_subcommand("test", "run every spec with an [expect] and compare");
-  test->add_option("path", test_paths, "spec files or folders (default specs/)");
-  test->add_option("--max-states", test_max_states, "state limit per spec")->check(state_range);
-  bool test_no_reduction = false;
-  test->add_flag("--no-reduction", test_no_reduction, "store every state as it is: no thread symmetry, dead values or partial order");
-  unsigned test_threads = all_cores();
-  test->add_option("--threads", test_threads, "search workers sharing one visited set (default: every core); any number gives the same result")->check(CLI::Range(1, 256));
+  test->add_option("path", t.paths, "spec files or folders (default specs/)");
+  test->add_option("--max-states", t.max_states, "state limit per spec")->check(state_range());
+  test->add_flag("--no-reduction", t.no_reduction, "store every state as it is: no thread symmetry, dead values or partial order");
+  test->add_option("--threads", t.threads, "search workers sharing one visited set (default: every core); any number gives the same result")->check(CLI::Range(1, 256));
+  return test;
+}
 
+// Runs f, turning what it throws into the exit codes: bad input 2, a load
+// past --max-memory 3 (incomplete), anything else 4.
+int exit_code_of(std::function<int()> const& f) {
   try {
-    app.parse(argc, argv);
-  } catch (CLI::CallForHelp const& e) {
-    return app.exit(e);
-  } catch (CLI::CallForAllHelp const& e) {
-    return app.exit(e);
-  } catch (CLI::CallForVersion const& e) {
-    return app.exit(e);
-  } catch (CLI::ParseError const& e) {
-    std::cerr << "error: " << e.what() << "\n" << "usage: pgmapcheck check|diff|list|draw|test ... (pgmapcheck --help)\n";
-    return bad_input;
-  }
-  try {
-    if (*check) return run_check_command(co);
-    if (*list) return run_list_command(list_json);
-    if (*show) return run_show_command(show_name, show_kernel);
-    if (*promela) return run_promela_command(promela_spec, promela_out);
-    if (*draw) return run_draw_command(dro);
-    if (*diff) return run_diff_command(dopt);
-    if (*test) return run_test_command(test_paths, test_max_states, test_no_reduction, test_threads);
+    return f();
   } catch (usage_error const& e) {
     std::cerr << "error: " << e.what() << "\n";
     return bad_input;
@@ -857,7 +834,61 @@ int run_cli(int argc, char** argv) {
     std::cerr << "internal error: " << e.what() << "\n";
     return 4;
   }
-  return bad_input;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::signal(SIGINT, on_sigint);
+  CLI::App app{"pgmapcheck: an explicit-state model checker for ZONE_DEVICE page and pgmap->ref refcounting"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("pgmapcheck ") + PGMAPCHECK_VERSION);
+
+  check_options co;
+  auto* check = add_check_command(app, co);
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties, knobs, primitives and thread functions");
+  list->add_flag("--json", list_json, "as JSON");
+
+  std::string show_name, show_kernel(models::name_of(models::newest_era));
+  auto* show = app.add_subcommand("show", "a kernel library function's model code for an era");
+  show->add_option("function", show_name, "the function")->required();
+  show->add_option("--kernel", show_kernel, "the era (default: the newest)");
+
+  std::string promela_spec, promela_out;
+  auto* promela = app.add_subcommand("promela", "a scenario's model code as a Promela model for SPIN (the unreduced state graph)");
+  promela->add_option("spec", promela_spec, "the scenario file")->required();
+  promela->add_option("--out", promela_out, "write it to this file (default: stdout)");
+
+  diff_options dopt;
+  auto* diff = add_diff_command(app, dopt);
+  draw_options dro;
+  auto* draw = add_draw_command(app, dro);
+  test_options topt;
+  auto* test = add_test_command(app, topt);
+
+  try {
+    app.parse(argc, argv);
+  } catch (CLI::CallForHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForAllHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForVersion const& e) {
+    return app.exit(e);
+  } catch (CLI::ParseError const& e) {
+    std::cerr << "error: " << e.what() << "\n" << "usage: pgmapcheck check|diff|test|list|show|draw|promela ... (pgmapcheck --help)\n";
+    return bad_input;
+  }
+  return exit_code_of([&]() -> int {
+    if (*check) return run_check_command(co);
+    if (*list) return run_list_command(list_json);
+    if (*show) return run_show_command(show_name, show_kernel);
+    if (*promela) return run_promela_command(promela_spec, promela_out);
+    if (*draw) return run_draw_command(dro);
+    if (*diff) return run_diff_command(dopt);
+    if (*test) return run_test_command(topt.paths, topt.max_states, topt.no_reduction, topt.threads);
+    return bad_input;
+  });
 }
 
 }  // namespace pgmapcheck

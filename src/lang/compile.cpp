@@ -465,157 +465,174 @@ class lowerer {
     switch (e.k) {
       case expr::kind::number: return constant(static_cast<int>(e.value));
       case expr::kind::string: fail(e.pos, "a string stands only as a WARN message");
-      case expr::kind::name: {
-        if (auto slot = lookup(e.text)) return local(*slot);
-        if (auto c = constant_named(e.text))
-          return constant(*c, e.text == "true" || e.text == "false" ? value_type::boolean
-                              : e.text == "NULL"                    ? value_type::any
-                                                                    : value_type::integer);
-        if (auto o = global_named(e.text)) return constant(static_cast<int>(*o), value_type::object);
-        if (e.text == "KERNEL") return constant(facts_.kernel);
-        if (auto r = release_named(e.text)) return constant(*r);
-        fail(e.pos, "unknown name '" + e.text + "': expected a local, a parameter or a constant");
-      }
+      case expr::kind::name: return name_value(e);
       case expr::kind::member:
-      case expr::kind::unary: {
-        if (e.k == expr::kind::unary && e.text != "&" && e.text != "*") {
-          cexpr u;
-          u.k = cexpr::kind::unary;
-          u.op = static_cast<std::uint8_t>(e.text[0]);
-          u.args[0] = value(e.kids[0]);
-          u.nargs = 1;
-          u.type = e.text == "!" ? value_type::boolean : value_type::integer;
-          return add_expr(u);
-        }
-        if (e.k == expr::kind::member && e.text == "type") {
-          // pgmap->type: the scenario's one pgmap has one type. Through a
-          // local, the read is checked against NULL when it runs (a member
-          // node, then the type).
-          std::uint16_t base = value(e.kids[0]);
-          if (p_.exprs[base].type != value_type::object) fail(e.pos, "'->type' needs the pgmap");
-          if (static_object(e.kids[0])) return constant(facts_.pagemap_type);
-          cexpr read;
-          read.k = cexpr::kind::member;
-          read.value = static_cast<std::int16_t>(find_field("ref", object::pgmap, false) - field_rules.data());
-          read.args[0] = base;
-          read.nargs = 1;
-          read.type = value_type::object;
-          cexpr then;
-          then.k = cexpr::kind::ternary;
-          then.args = {add_expr(read), constant(facts_.pagemap_type), constant(facts_.pagemap_type)};
-          then.nargs = 3;
-          return add_expr(then);
-        }
-        if (e.k == expr::kind::unary && e.text == "&" && e.kids[0].k == expr::kind::member &&
-            e.kids[0].text == "_refcount") {
-          // &page->_refcount: the wait-variable of that page.
-          cexpr r;
-          r.k = cexpr::kind::read;
-          r.prim = static_cast<std::uint16_t>(prim::page_var);
-          r.args[0] = value(e.kids[0].kids[0]);
-          r.nargs = 1;
-          r.type = value_type::object;
-          if (p_.exprs[r.args[0]].type != value_type::page) fail(e.pos, "&X->_refcount needs a struct page *");
-          return add_expr(r);
-        }
-        if (auto o = static_object(e)) return constant(static_cast<int>(*o), value_type::object);
-        if (e.k == expr::kind::member) return member(e);
-        if (e.text == "&" && e.kids[0].k == expr::kind::member) return member(e.kids[0], true);
-        if (e.text == "&" && e.kids[0].k == expr::kind::name && lookup(e.kids[0].text)) {
-          // &local: an out-parameter of a primitive (gen_pool_alloc_owner's owner).
-          cexpr o;
-          o.k = cexpr::kind::constant;
-          o.value = static_cast<std::int16_t>(*lookup(e.kids[0].text));
-          o.type = value_type::any;
-          o.op = 1;  // an out-parameter: value is the slot
-          return add_expr(o);
-        }
-        fail(e.pos, "'" + e.text + "' applies only to an object's field here");
-      }
-      case expr::kind::binary: {
-        if (e.text == "&&" || e.text == "||") {
-          bool const is_and = e.text == "&&";
-          if (!has_effects(e.kids[1])) {
-            cexpr l;
-            l.k = is_and ? cexpr::kind::logical_and : cexpr::kind::logical_or;
-            l.args[0] = value(e.kids[0]);
-            l.args[1] = value(e.kids[1]);
-            l.nargs = 2;
-            l.type = value_type::boolean;
-            return add_expr(l);
-          }
-          // The right side has effects: short-circuit with control flow.
-          int t = new_slot("(" + e.text + ")", value_type::boolean);
-          std::uint16_t lhs = value(e.kids[0]);
-          emit_assign(t, truth(lhs), e.pos);
-          std::uint16_t skip = 0;
-          if (is_and) {
-            skip = emit_branch(local(t), e.pos);
-          } else {
-            cexpr n;
-            n.k = cexpr::kind::unary;
-            n.op = '!';
-            n.args[0] = local(t);
-            n.nargs = 1;
-            skip = emit_branch(add_expr(n), e.pos);
-          }
-          std::uint16_t rhs = value(e.kids[1]);
-          emit_assign(t, truth(rhs), e.pos);
-          patch(skip, here());
-          return local(t);
-        }
-        cexpr b;
-        b.k = cexpr::kind::binary;
-        b.op = static_cast<std::uint8_t>(binop_code(e.text));
-        b.args[0] = value(e.kids[0]);
-        b.args[1] = value(e.kids[1]);
-        b.nargs = 2;
-        auto const op = static_cast<binop>(b.op);
-        b.type = op >= binop::lt && op <= binop::ne ? value_type::boolean : value_type::integer;
-        if (op == binop::add || op == binop::sub) {
-          // page + n: the next page in pfn order (for_each style walks).
-          if (p_.exprs[b.args[0]].type == value_type::page) b.type = value_type::page;
-        }
-        return add_expr(b);
-      }
-      case expr::kind::ternary: {
-        if (!has_effects(e.kids[1]) && !has_effects(e.kids[2])) {
-          cexpr t;
-          t.k = cexpr::kind::ternary;
-          t.args[0] = value(e.kids[0]);
-          t.args[1] = value(e.kids[1]);
-          t.args[2] = value(e.kids[2]);
-          t.nargs = 3;
-          t.type = p_.exprs[t.args[1]].type;
-          return add_expr(t);
-        }
-        int t = new_slot("(?:)", value_type::integer);
-        std::uint16_t c = value(e.kids[0]);
-        std::uint16_t to_else = emit_branch(c, e.pos);
-        emit_assign(t, value(e.kids[1]), e.pos);
-        std::uint16_t to_end = emit_jump(e.pos);
-        patch(to_else, here());
-        emit_assign(t, value(e.kids[2]), e.pos);
-        patch(to_end, here());
-        return local(t);
-      }
+      case expr::kind::unary: return unary_or_member(e);
+      case expr::kind::binary: return e.text == "&&" || e.text == "||" ? logical(e) : binary(e);
+      case expr::kind::ternary: return ternary(e);
       case expr::kind::assign: return assign(e);
-      case expr::kind::postfix: {
-        expr rewritten;
-        rewritten.k = expr::kind::assign;
-        rewritten.pos = e.pos;
-        rewritten.text = e.text == "++" ? "+=" : "-=";
-        rewritten.kids.push_back(e.kids[0]);
-        expr one;
-        one.k = expr::kind::number;
-        one.value = 1;
-        one.pos = e.pos;
-        rewritten.kids.push_back(one);
-        return assign(rewritten);
-      }
+      case expr::kind::postfix: return postfix(e);
       case expr::kind::call: return call(e, true);
     }
     fail(e.pos, "expected an expression");
+  }
+
+  // A local, a parameter, a constant, a global object, a release.
+  std::uint16_t name_value(expr const& e) {
+    if (auto slot = lookup(e.text)) return local(*slot);
+    if (auto c = constant_named(e.text))
+      return constant(*c, e.text == "true" || e.text == "false" ? value_type::boolean
+                          : e.text == "NULL"                    ? value_type::any
+                                                                : value_type::integer);
+    if (auto o = global_named(e.text)) return constant(static_cast<int>(*o), value_type::object);
+    if (e.text == "KERNEL") return constant(facts_.kernel);
+    if (auto r = release_named(e.text)) return constant(*r);
+    fail(e.pos, "unknown name '" + e.text + "': expected a local, a parameter or a constant");
+  }
+
+  // -x, !x, ~x; pgmap->type; &page->_refcount; an object's field or its
+  // address; &local (an out-parameter).
+  std::uint16_t unary_or_member(expr const& e) {
+    if (e.k == expr::kind::unary && e.text != "&" && e.text != "*") {
+      cexpr u;
+      u.k = cexpr::kind::unary;
+      u.op = static_cast<std::uint8_t>(e.text[0]);
+      u.args[0] = value(e.kids[0]);
+      u.nargs = 1;
+      u.type = e.text == "!" ? value_type::boolean : value_type::integer;
+      return add_expr(u);
+    }
+    if (e.k == expr::kind::member && e.text == "type") {
+      // pgmap->type: the scenario's one pgmap has one type. Through a
+      // local, the read is checked against NULL when it runs (a member
+      // node, then the type).
+      std::uint16_t base = value(e.kids[0]);
+      if (p_.exprs[base].type != value_type::object) fail(e.pos, "'->type' needs the pgmap");
+      if (static_object(e.kids[0])) return constant(facts_.pagemap_type);
+      cexpr read;
+      read.k = cexpr::kind::member;
+      read.value = static_cast<std::int16_t>(find_field("ref", object::pgmap, false) - field_rules.data());
+      read.args[0] = base;
+      read.nargs = 1;
+      read.type = value_type::object;
+      cexpr then;
+      then.k = cexpr::kind::ternary;
+      then.args = {add_expr(read), constant(facts_.pagemap_type), constant(facts_.pagemap_type)};
+      then.nargs = 3;
+      return add_expr(then);
+    }
+    if (e.k == expr::kind::unary && e.text == "&" && e.kids[0].k == expr::kind::member &&
+        e.kids[0].text == "_refcount") {
+      // &page->_refcount: the wait-variable of that page.
+      cexpr r;
+      r.k = cexpr::kind::read;
+      r.prim = static_cast<std::uint16_t>(prim::page_var);
+      r.args[0] = value(e.kids[0].kids[0]);
+      r.nargs = 1;
+      r.type = value_type::object;
+      if (p_.exprs[r.args[0]].type != value_type::page) fail(e.pos, "&X->_refcount needs a struct page *");
+      return add_expr(r);
+    }
+    if (auto o = static_object(e)) return constant(static_cast<int>(*o), value_type::object);
+    if (e.k == expr::kind::member) return member(e);
+    if (e.text == "&" && e.kids[0].k == expr::kind::member) return member(e.kids[0], true);
+    if (e.text == "&" && e.kids[0].k == expr::kind::name && lookup(e.kids[0].text)) {
+      // &local: an out-parameter of a primitive (gen_pool_alloc_owner's owner).
+      cexpr o;
+      o.k = cexpr::kind::constant;
+      o.value = static_cast<std::int16_t>(*lookup(e.kids[0].text));
+      o.type = value_type::any;
+      o.op = 1;  // an out-parameter: value is the slot
+      return add_expr(o);
+    }
+    fail(e.pos, "'" + e.text + "' applies only to an object's field here");
+  }
+
+  // && and ||: an expression, or control flow where the right side has effects.
+  std::uint16_t logical(expr const& e) {
+    bool const is_and = e.text == "&&";
+    if (!has_effects(e.kids[1])) {
+      cexpr l;
+      l.k = is_and ? cexpr::kind::logical_and : cexpr::kind::logical_or;
+      l.args[0] = value(e.kids[0]);
+      l.args[1] = value(e.kids[1]);
+      l.nargs = 2;
+      l.type = value_type::boolean;
+      return add_expr(l);
+    }
+    // The right side has effects: short-circuit with control flow.
+    int t = new_slot("(" + e.text + ")", value_type::boolean);
+    std::uint16_t lhs = value(e.kids[0]);
+    emit_assign(t, truth(lhs), e.pos);
+    std::uint16_t skip = 0;
+    if (is_and) {
+      skip = emit_branch(local(t), e.pos);
+    } else {
+      cexpr n;
+      n.k = cexpr::kind::unary;
+      n.op = '!';
+      n.args[0] = local(t);
+      n.nargs = 1;
+      skip = emit_branch(add_expr(n), e.pos);
+    }
+    std::uint16_t rhs = value(e.kids[1]);
+    emit_assign(t, truth(rhs), e.pos);
+    patch(skip, here());
+    return local(t);
+  }
+
+  std::uint16_t binary(expr const& e) {
+    cexpr b;
+    b.k = cexpr::kind::binary;
+    b.op = static_cast<std::uint8_t>(binop_code(e.text));
+    b.args[0] = value(e.kids[0]);
+    b.args[1] = value(e.kids[1]);
+    b.nargs = 2;
+    auto const op = static_cast<binop>(b.op);
+    b.type = op >= binop::lt && op <= binop::ne ? value_type::boolean : value_type::integer;
+    if (op == binop::add || op == binop::sub) {
+      // page + n: the next page in pfn order (for_each style walks).
+      if (p_.exprs[b.args[0]].type == value_type::page) b.type = value_type::page;
+    }
+    return add_expr(b);
+  }
+
+  // c ? a : b: an expression, or control flow where a side has effects.
+  std::uint16_t ternary(expr const& e) {
+    if (!has_effects(e.kids[1]) && !has_effects(e.kids[2])) {
+      cexpr t;
+      t.k = cexpr::kind::ternary;
+      t.args[0] = value(e.kids[0]);
+      t.args[1] = value(e.kids[1]);
+      t.args[2] = value(e.kids[2]);
+      t.nargs = 3;
+      t.type = p_.exprs[t.args[1]].type;
+      return add_expr(t);
+    }
+    int t = new_slot("(?:)", value_type::integer);
+    std::uint16_t c = value(e.kids[0]);
+    std::uint16_t to_else = emit_branch(c, e.pos);
+    emit_assign(t, value(e.kids[1]), e.pos);
+    std::uint16_t to_end = emit_jump(e.pos);
+    patch(to_else, here());
+    emit_assign(t, value(e.kids[2]), e.pos);
+    patch(to_end, here());
+    return local(t);
+  }
+
+  // x++, x--: x += 1, x -= 1.
+  std::uint16_t postfix(expr const& e) {
+    expr rewritten;
+    rewritten.k = expr::kind::assign;
+    rewritten.pos = e.pos;
+    rewritten.text = e.text == "++" ? "+=" : "-=";
+    rewritten.kids.push_back(e.kids[0]);
+    expr one;
+    one.k = expr::kind::number;
+    one.value = 1;
+    one.pos = e.pos;
+    rewritten.kids.push_back(one);
+    return assign(rewritten);
   }
 
   std::uint16_t truth(std::uint16_t v) {

@@ -104,131 +104,171 @@ bool code_model::footprint::conflicts(footprint const& o) const {
   return (writes & (o.reads | o.writes)) != 0 || (o.writes & reads) != 0;
 }
 
+namespace {
+
+using footprint = code_model::footprint;
+
+void add(footprint& to, footprint const& f) {
+  to.reads |= f.reads;
+  to.writes |= f.writes;
+}
+
+// One thread's program as a graph: what each instruction touches itself,
+// and the instructions it may go to next.
+struct program_graph {
+  std::vector<footprint> own;
+  std::vector<std::vector<std::uint16_t>> next;
+};
+
+// Builds program_graph for one program; a primitive named `forgotten`
+// (forget_footprint, for the audit's seeded error) touches nothing.
+class graph_builder {
+ public:
+  graph_builder(program const& prog, std::string_view forgotten) : prog_(prog), forgotten_(forgotten) {}
+
+  program_graph build() const {
+    std::size_t const n = prog_.code.size();
+    program_graph g{std::vector<footprint>(n), std::vector<std::vector<std::uint16_t>>(n)};
+    for (std::size_t i = 0; i < n; ++i) {
+      auto const& in = prog_.code[i];
+      auto& next = g.next[i];
+      auto const after = static_cast<std::uint16_t>(i + 1);
+      switch (in.k) {
+        case instr::kind::action:
+          add(g.own[i], prim_fp(in.prim, in.nargs > 0 ? lock_of(in.args[0]) : all_locks));
+          for (std::size_t a = 0; a < in.nargs; ++a) add(g.own[i], expr_fp(in.args[a]));
+          next.push_back(after);
+          if (may_stay(static_cast<prim>(in.prim)) && !forgotten(in.prim)) next.push_back(static_cast<std::uint16_t>(i));
+          break;
+        case instr::kind::assign: add(g.own[i], expr_fp(in.a)); next.push_back(after); break;
+        case instr::kind::branch:
+          add(g.own[i], expr_fp(in.a));
+          next.push_back(after);
+          next.push_back(in.target);
+          break;
+        case instr::kind::jump: next.push_back(in.target); break;
+        case instr::kind::clear: next.push_back(after); break;
+        case instr::kind::finish: break;
+      }
+      std::erase_if(next, [&](std::uint16_t j) { return j >= n; });
+    }
+    return g;
+  }
+
+ private:
+  bool forgotten(std::uint16_t id) const { return !forgotten_.empty() && primitives()[id].name == forgotten_; }
+  footprint prim_fp(std::uint16_t id, std::uint64_t lock) const {
+    return forgotten(id) ? footprint{} : primitive_footprint(static_cast<prim>(id), lock);
+  }
+  // What evaluating expression root reads (an index past the pool, as a
+  // slot number stands in some arguments, reads nothing).
+  footprint expr_fp(std::uint16_t root) const {
+    footprint f;
+    std::vector<std::uint16_t> todo{root};
+    while (!todo.empty()) {
+      std::uint16_t const e = todo.back();
+      todo.pop_back();
+      if (e >= prog_.exprs.size()) continue;
+      auto const& x = prog_.exprs[e];
+      if (x.k == cexpr::kind::constant || x.k == cexpr::kind::local) continue;
+      if (x.k == cexpr::kind::read) add(f, prim_fp(x.prim, all_locks));
+      if (x.k == cexpr::kind::member && x.op == 1) {
+        auto const result = field_rules[static_cast<std::size_t>(x.value)].result;
+        f.reads |= result == object::p2pdma ? flag(wf_p2pdma) : result == object::pgmap_ref ? flag(wf_ref_null) : ~std::uint64_t{0};
+      }
+      for (std::size_t i = 0; i < x.nargs; ++i) todo.push_back(x.args[i]);
+    }
+    return f;
+  }
+  // The lock an argument names, when it names one for certain.
+  std::uint64_t lock_of(std::uint16_t e) const {
+    if (e >= prog_.exprs.size()) return all_locks;
+    auto const& x = prog_.exprs[e];
+    int obj = -1;
+    if (x.k == cexpr::kind::constant) obj = x.value;
+    if (x.k == cexpr::kind::member && x.op == 0) obj = static_cast<int>(field_rules[static_cast<std::size_t>(x.value)].result);
+    int const li = lock_index(obj);
+    return li < 0 ? all_locks : bit(loc_lock + static_cast<unsigned>(li));
+  }
+
+  program const& prog_;
+  std::string_view forgotten_;
+};
+
+// A step from each resting pc i: i, then the invisible instructions after it.
+std::vector<footprint> step_regions(program const& prog, program_graph const& g) {
+  std::size_t const n = prog.code.size();
+  std::vector<footprint> region(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!prog.code[i].visible) continue;
+    std::vector<bool> seen(n, false);
+    std::vector<std::uint16_t> todo{static_cast<std::uint16_t>(i)};
+    seen[i] = true;
+    while (!todo.empty()) {
+      std::uint16_t const j = todo.back();
+      todo.pop_back();
+      add(region[i], g.own[j]);
+      for (auto k : g.next[j])
+        if (!seen[k] && !prog.code[k].visible) {
+          seen[k] = true;
+          todo.push_back(k);
+        }
+    }
+  }
+  return region;
+}
+
+// Everything reachable from each i, i included: a backward fixpoint.
+std::vector<footprint> futures(program_graph const& g) {
+  auto future = g.own;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = future.size(); i-- > 0;) {
+      footprint f = future[i];
+      for (auto k : g.next[i]) add(f, future[k]);
+      if (f.reads != future[i].reads || f.writes != future[i].writes) {
+        future[i] = f;
+        changed = true;
+      }
+    }
+  }
+  return future;
+}
+
+// The resting pcs a persistent set may be taken at: on no cycle (an
+// instruction on a cycle reaches itself), with a footprint.
+std::vector<bool> ample_candidates(program const& prog, program_graph const& g, std::vector<footprint> const& region) {
+  std::size_t const n = prog.code.size();
+  std::vector<bool> ok(n, false);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!prog.code[i].visible || region[i].reads == everything.reads) continue;
+    std::vector<bool> seen(n, false);
+    std::vector<std::uint16_t> todo(g.next[i].begin(), g.next[i].end());
+    bool cycle = false;
+    while (!todo.empty() && !cycle) {
+      std::uint16_t const j = todo.back();
+      todo.pop_back();
+      if (j == i) cycle = true;
+      if (seen[j]) continue;
+      seen[j] = true;
+      for (auto k : g.next[j]) todo.push_back(k);
+    }
+    ok[i] = !cycle;
+  }
+  return ok;
+}
+
+}  // namespace
+
 void code_model::find_footprints() {
   step_fp_.clear();
   future_fp_.clear();
   ample_ok_.clear();
   for (auto const& prog : threads_) {
-    std::size_t const n = prog.code.size();
-    // A primitive's footprint; forget_footprint's primitive touches nothing.
-    auto forgotten = [&](std::uint16_t id) { return !forgotten_.empty() && primitives()[id].name == forgotten_; };
-    auto prim_fp = [&](std::uint16_t id, std::uint64_t lock) {
-      return forgotten(id) ? footprint{} : primitive_footprint(static_cast<prim>(id), lock);
-    };
-    // What evaluating expression e reads (an index past the pool, as a
-    // slot number stands in some arguments, reads nothing).
-    auto expr_fp = [&](std::uint16_t root) {
-      footprint f;
-      std::vector<std::uint16_t> todo{root};
-      while (!todo.empty()) {
-        std::uint16_t const e = todo.back();
-        todo.pop_back();
-        if (e >= prog.exprs.size()) continue;
-        auto const& x = prog.exprs[e];
-        if (x.k == cexpr::kind::constant || x.k == cexpr::kind::local) continue;
-        if (x.k == cexpr::kind::read) {
-          auto const p = prim_fp(x.prim, all_locks);
-          f.reads |= p.reads;
-          f.writes |= p.writes;
-        }
-        if (x.k == cexpr::kind::member && x.op == 1) {
-          auto const result = field_rules[static_cast<std::size_t>(x.value)].result;
-          f.reads |= result == object::p2pdma ? flag(wf_p2pdma) : result == object::pgmap_ref ? flag(wf_ref_null) : ~std::uint64_t{0};
-        }
-        for (std::size_t i = 0; i < x.nargs; ++i) todo.push_back(x.args[i]);
-      }
-      return f;
-    };
-    // The lock an argument names, when it names one for certain.
-    auto lock_of = [&](std::uint16_t e) -> std::uint64_t {
-      if (e >= prog.exprs.size()) return all_locks;
-      auto const& x = prog.exprs[e];
-      int obj = -1;
-      if (x.k == cexpr::kind::constant) obj = x.value;
-      if (x.k == cexpr::kind::member && x.op == 0) obj = static_cast<int>(field_rules[static_cast<std::size_t>(x.value)].result);
-      int const li = lock_index(obj);
-      return li < 0 ? all_locks : bit(loc_lock + static_cast<unsigned>(li));
-    };
-    std::vector<footprint> own(n);  // each instruction's own footprint
-    std::vector<std::vector<std::uint16_t>> next(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      auto const& in = prog.code[i];
-      auto add = [&](footprint f) {
-        own[i].reads |= f.reads;
-        own[i].writes |= f.writes;
-      };
-      switch (in.k) {
-        case instr::kind::action: {
-          add(prim_fp(in.prim, in.nargs > 0 ? lock_of(in.args[0]) : all_locks));
-          for (std::size_t a = 0; a < in.nargs; ++a) add(expr_fp(in.args[a]));
-          next[i].push_back(static_cast<std::uint16_t>(i + 1));
-          if (may_stay(static_cast<prim>(in.prim)) && !forgotten(in.prim)) next[i].push_back(static_cast<std::uint16_t>(i));
-          break;
-        }
-        case instr::kind::assign: add(expr_fp(in.a)); next[i].push_back(static_cast<std::uint16_t>(i + 1)); break;
-        case instr::kind::branch:
-          add(expr_fp(in.a));
-          next[i].push_back(static_cast<std::uint16_t>(i + 1));
-          next[i].push_back(in.target);
-          break;
-        case instr::kind::jump: next[i].push_back(in.target); break;
-        case instr::kind::clear: next[i].push_back(static_cast<std::uint16_t>(i + 1)); break;
-        case instr::kind::finish: break;
-      }
-      std::erase_if(next[i], [&](std::uint16_t j) { return j >= n; });
-    }
-    // A step from resting pc i: i, then the invisible instructions after it.
-    auto& region = step_fp_.emplace_back(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!prog.code[i].visible) continue;
-      std::vector<bool> seen(n, false);
-      std::vector<std::uint16_t> todo{static_cast<std::uint16_t>(i)};
-      seen[i] = true;
-      while (!todo.empty()) {
-        std::uint16_t const j = todo.back();
-        todo.pop_back();
-        region[i].reads |= own[j].reads;
-        region[i].writes |= own[j].writes;
-        for (auto k : next[j])
-          if (!seen[k] && !prog.code[k].visible) {
-            seen[k] = true;
-            todo.push_back(k);
-          }
-      }
-    }
-    // Everything reachable from i, i included: a backward fixpoint.
-    auto& future = future_fp_.emplace_back(own);
-    for (bool changed = true; changed;) {
-      changed = false;
-      for (std::size_t i = n; i-- > 0;) {
-        footprint f = future[i];
-        for (auto k : next[i]) {
-          f.reads |= future[k].reads;
-          f.writes |= future[k].writes;
-        }
-        if (f.reads != future[i].reads || f.writes != future[i].writes) {
-          future[i] = f;
-          changed = true;
-        }
-      }
-    }
-    // An instruction on a cycle reaches itself.
-    auto& ok = ample_ok_.emplace_back(n, false);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!prog.code[i].visible || region[i].reads == everything.reads) continue;
-      std::vector<bool> seen(n, false);
-      std::vector<std::uint16_t> todo(next[i].begin(), next[i].end());
-      bool cycle = false;
-      while (!todo.empty() && !cycle) {
-        std::uint16_t const j = todo.back();
-        todo.pop_back();
-        if (j == i) cycle = true;
-        if (seen[j]) continue;
-        seen[j] = true;
-        for (auto k : next[j]) todo.push_back(k);
-      }
-      ok[i] = !cycle;
-    }
+    auto const g = graph_builder(prog, forgotten_).build();
+    step_fp_.push_back(step_regions(prog, g));
+    future_fp_.push_back(futures(g));
+    ample_ok_.push_back(ample_candidates(prog, g, step_fp_.back()));
   }
 }
 

@@ -72,35 +72,32 @@ layout columns(check_result const& r, std::vector<std::size_t> const& shown) {
 
 }  // namespace
 
-std::string render_race(check_result const& r, render_options const& o) {
-  auto const& labels = r.scenario.actor_labels;
-  std::vector<std::size_t> shown;
-  std::vector<std::string> hidden;
-  for (std::size_t i = 0; i < r.trace.size(); ++i) {
-    auto const& row = r.trace[i];
-    if (!row.idle || o.all_steps) {
-      shown.push_back(i);
-      continue;
-    }
-    auto const& who = labels[static_cast<std::size_t>(row.actor)];
-    if (std::find(hidden.begin(), hidden.end(), who) == hidden.end()) hidden.push_back(who);
+namespace {
+
+// The race diagram of one check, built in order: which steps show, their
+// lines per column, the columns' widths, then the header, the steps and
+// the verdict.
+class race_writer {
+ public:
+  race_writer(check_result const& r, render_options const& o)
+      : r_(r), labels_(r.scenario.actor_labels), room_(static_cast<std::size_t>(std::max(o.width, 40))) {
+    choose_steps(o.all_steps);
+    l_ = columns(r, shown_);
+    ncol_ = std::max<std::size_t>(l_.holds.size(), 1);
+    for (std::size_t p = 0; p < r.initial_page_refs.size(); ++p) counter_names_.push_back(fmt::format("p{}", p));
+    counter_names_.push_back("ref");
+    lay_out_steps();
+    fit_columns();
   }
-  layout const l = columns(r, shown);
-  std::size_t const ncol = std::max<std::size_t>(l.holds.size(), 1);
 
-  // Counters: a page column each, then pgmap->ref.
-  std::vector<std::string> counter_names;
-  for (std::size_t p = 0; p < r.initial_page_refs.size(); ++p) counter_names.push_back(fmt::format("p{}", p));
-  counter_names.push_back("ref");
-  auto counter_cells = [&](std::vector<int> const& pages, int ref) {
-    std::string s;
-    for (std::size_t p = 0; p < pages.size(); ++p) s += fmt::format(" {:>3}", pages[p]);
-    return s + fmt::format(" {:>3}", ref);
-  };
-  std::size_t const counters_w = 4 * counter_names.size();
-  std::size_t const margin = 5, gap = 2;
-  std::size_t const room = static_cast<std::size_t>(std::max(o.width, 40));
+  std::string write() const {
+    std::string out = header();
+    out += body();
+    out += footer();
+    return out;
+  }
 
+ private:
   // Each shown step as lines in its column: the functions it entered since
   // its thread's last step (the thread's own harness is the column's name),
   // then the statement, indented by call depth.
@@ -111,118 +108,183 @@ std::string render_race(check_result const& r, render_options const& o) {
     std::string text;
     bool named = false;  // its thread's first step in a column it shares
   };
-  std::vector<step_lines> steps;
-  std::vector<std::vector<std::string>> path(labels.size());  // per thread, the call path last shown
-  std::vector<std::size_t> natural(ncol, 0);
-  for (auto const i : shown) {
-    auto const& row = r.trace[i];
-    auto const a = static_cast<std::size_t>(row.actor);
-    step_lines sl;
-    sl.row = i;
-    sl.column = static_cast<std::size_t>(l.column_of[a]);
-    sl.named = path[a].empty() && l.holds[sl.column].size() > 1;
-    std::size_t const root = !row.calls.empty() && (labels[a] == row.calls[0] || labels[a].starts_with(row.calls[0] + "#"));
-    std::size_t same = root;
-    while (same < path[a].size() && same < row.calls.size() && path[a][same] == row.calls[same]) ++same;
-    for (std::size_t d = same; d < row.calls.size(); ++d) sl.heads.emplace_back(2 * (d - root), row.calls[d] + "()");
-    path[a] = row.calls;
-    sl.indent = 2 * (row.calls.size() - root);
-    sl.text = step_text(row);
-    auto& w = natural[sl.column];
-    if (sl.named) w = std::max(w, labels[a].size() + 1);
-    for (auto const& [in, h] : sl.heads) w = std::max(w, in + h.size());
-    w = std::max(w, sl.indent + sl.text.size());
-    steps.push_back(std::move(sl));
-  }
-  // Fit the columns: the widest gives way first, down to 12 characters.
-  std::vector<std::size_t> cw(ncol);
-  for (std::size_t c = 0; c < ncol; ++c)
-    cw[c] = std::max<std::size_t>(natural[c], c < l.holds.size() ? labels[static_cast<std::size_t>(l.holds[c][0])].size() : 4);
-  std::size_t const fixed = margin + counters_w + gap * ncol;
-  auto total = [&] {
-    std::size_t t = 0;
-    for (auto w : cw) t += w;
-    return t;
-  };
-  while (fixed + total() > room) {
-    auto widest = std::max_element(cw.begin(), cw.end());
-    if (*widest <= 12) break;
-    --*widest;
+  static constexpr std::size_t margin_ = 5, gap_ = 2;
+
+  // The steps shown: all, or those of threads that acted (the others named).
+  void choose_steps(bool all_steps) {
+    for (std::size_t i = 0; i < r_.trace.size(); ++i) {
+      auto const& row = r_.trace[i];
+      if (!row.idle || all_steps) {
+        shown_.push_back(i);
+        continue;
+      }
+      auto const& who = labels_[static_cast<std::size_t>(row.actor)];
+      if (std::find(hidden_.begin(), hidden_.end(), who) == hidden_.end()) hidden_.push_back(who);
+    }
   }
 
-  auto row_line = [&](std::string const& lead, std::vector<std::string> const& cells, std::string const& right) {
-    std::string s = lead;
-    for (std::size_t c = 0; c < ncol; ++c) {
-      std::string cell = c < cells.size() ? cells[c] : "";
-      s += cell + std::string(cell.size() < cw[c] + gap ? cw[c] + gap - cell.size() : 1, ' ');
+  void lay_out_steps() {
+    std::vector<std::vector<std::string>> path(labels_.size());  // per thread, the call path last shown
+    natural_.assign(ncol_, 0);
+    for (auto const i : shown_) {
+      auto const& row = r_.trace[i];
+      auto const a = static_cast<std::size_t>(row.actor);
+      step_lines sl;
+      sl.row = i;
+      sl.column = static_cast<std::size_t>(l_.column_of[a]);
+      sl.named = path[a].empty() && l_.holds[sl.column].size() > 1;
+      std::size_t const root =
+          !row.calls.empty() && (labels_[a] == row.calls[0] || labels_[a].starts_with(row.calls[0] + "#"));
+      std::size_t same = root;
+      while (same < path[a].size() && same < row.calls.size() && path[a][same] == row.calls[same]) ++same;
+      for (std::size_t d = same; d < row.calls.size(); ++d) sl.heads.emplace_back(2 * (d - root), row.calls[d] + "()");
+      path[a] = row.calls;
+      sl.indent = 2 * (row.calls.size() - root);
+      sl.text = step_text(row);
+      auto& w = natural_[sl.column];
+      if (sl.named) w = std::max(w, labels_[a].size() + 1);
+      for (auto const& [in, h] : sl.heads) w = std::max(w, in + h.size());
+      w = std::max(w, sl.indent + sl.text.size());
+      steps_.push_back(std::move(sl));
     }
-    if (right.empty()) {
-      s.erase(s.find_last_not_of(' ') + 1);
-      return s + "\n";
+  }
+
+  // Fits the columns: the widest gives way first, down to 12 characters.
+  void fit_columns() {
+    cw_.resize(ncol_);
+    for (std::size_t c = 0; c < ncol_; ++c)
+      cw_[c] = std::max<std::size_t>(natural_[c],
+                                     c < l_.holds.size() ? labels_[static_cast<std::size_t>(l_.holds[c][0])].size() : 4);
+    std::size_t const fixed = margin_ + 4 * counter_names_.size() + gap_ * ncol_;
+    while (fixed + total() > room_) {
+      auto widest = std::max_element(cw_.begin(), cw_.end());
+      if (*widest <= 12) break;
+      --*widest;
+    }
+  }
+
+  std::size_t total() const {
+    std::size_t t = 0;
+    for (auto w : cw_) t += w;
+    return t;
+  }
+
+  // Counters: a page column each, then pgmap->ref.
+  static std::string counter_cells(std::vector<int> const& pages, int ref) {
+    std::string s;
+    for (std::size_t p = 0; p < pages.size(); ++p) s += fmt::format(" {:>3}", pages[p]);
+    return s + fmt::format(" {:>3}", ref);
+  }
+
+  std::string row_line(std::string const& lead, std::vector<std::string> const& cells, std::string const& right) const {
+    std::string s = lead;
+    for (std::size_t c = 0; c < ncol_; ++c) {
+      std::string cell = c < cells.size() ? cells[c] : "";
+      s += cell + std::string(cell.size() < cw_[c] + gap_ ? cw_[c] + gap_ - cell.size() : 1, ' ');
     }
     s.erase(s.find_last_not_of(' ') + 1);
-    std::size_t const at = margin + total() + gap * ncol - 1;
+    if (right.empty()) return s + "\n";
+    std::size_t const at = margin_ + total() + gap_ * ncol_ - 1;
     s.resize(std::max(at, s.size() + 1), ' ');
     return s + right + "\n";
-  };
-
-  std::string out;
-  // Headers: a column holding one thread is named for it, else CPUn.
-  std::vector<std::string> heads(ncol);
-  for (std::size_t c = 0; c < l.holds.size(); ++c)
-    heads[c] = l.holds[c].size() == 1 ? labels[static_cast<std::size_t>(l.holds[c][0])] : fmt::format("CPU{}", c);
-  std::string names;
-  for (auto const& n : counter_names) names += fmt::format(" {:>3}", n);
-  out += row_line(std::string(margin, ' '), heads, names);
-  out += row_line(std::string(margin, ' '), {}, counter_cells(r.initial_page_refs, r.initial_pgmap_ref));
-
-  std::vector<int> prev_pages = r.initial_page_refs;
-  int prev_ref = r.initial_pgmap_ref;
-  // A livelock's two marks: where no run ends any more, and where the loop starts.
-  std::vector<std::pair<int, std::string>> marks;
-  if (r.stuck_at >= 0) {
-    marks.emplace_back(r.stuck_at, fmt::format("-- after step {}, no run ends --", r.stuck_at));
-    marks.emplace_back(r.loop_from, fmt::format("-- steps {} to {} go round for ever --", r.loop_from + 1, r.trace.size()));
   }
-  std::size_t next_mark = 0;
-  for (auto const& sl : steps) {
-    for (; next_mark < marks.size() && static_cast<int>(sl.row) >= marks[next_mark].first; ++next_mark)
-      out += std::string(margin, ' ') + marks[next_mark].second + "\n";
-    auto const& row = r.trace[sl.row];
-    std::size_t const w = cw[sl.column];
+
+  // Headers: a column holding one thread is named for it, else CPUn; then
+  // the counters' names and first values.
+  std::string header() const {
+    std::vector<std::string> heads(ncol_);
+    for (std::size_t c = 0; c < l_.holds.size(); ++c)
+      heads[c] = l_.holds[c].size() == 1 ? labels_[static_cast<std::size_t>(l_.holds[c][0])] : fmt::format("CPU{}", c);
+    std::string names;
+    for (auto const& n : counter_names_) names += fmt::format(" {:>3}", n);
+    return row_line(std::string(margin_, ' '), heads, names) +
+           row_line(std::string(margin_, ' '), {}, counter_cells(r_.initial_page_refs, r_.initial_pgmap_ref));
+  }
+
+  std::string body() const {
+    std::string out;
+    std::vector<int> prev_pages = r_.initial_page_refs;
+    int prev_ref = r_.initial_pgmap_ref;
+    // A livelock's two marks: where no run ends any more, and where the loop starts.
+    std::vector<std::pair<int, std::string>> marks;
+    if (r_.stuck_at >= 0) {
+      marks.emplace_back(r_.stuck_at, fmt::format("-- after step {}, no run ends --", r_.stuck_at));
+      marks.emplace_back(r_.loop_from,
+                         fmt::format("-- steps {} to {} go round for ever --", r_.loop_from + 1, r_.trace.size()));
+    }
+    std::size_t next_mark = 0;
+    for (auto const& sl : steps_) {
+      for (; next_mark < marks.size() && static_cast<int>(sl.row) >= marks[next_mark].first; ++next_mark)
+        out += std::string(margin_, ' ') + marks[next_mark].second + "\n";
+      auto const& row = r_.trace[sl.row];
+      bool const changed = row.page_refs != prev_pages || row.pgmap_ref != prev_ref;
+      prev_pages = row.page_refs;
+      prev_ref = row.pgmap_ref;
+      out += step(sl, changed);
+    }
+    return out;
+  }
+
+  // One step's lines: its thread's name where it shares a column, the
+  // functions entered, the statement; its number and the counters (where
+  // they change) on the statement's first line.
+  std::string step(step_lines const& sl, bool changed) const {
+    auto const& row = r_.trace[sl.row];
+    std::size_t const w = cw_[sl.column];
     std::size_t const cap = w / 3;
     std::vector<std::string> lines;
-    if (sl.named) lines.push_back(labels[static_cast<std::size_t>(row.actor)] + ":");
+    if (sl.named) lines.push_back(labels_[static_cast<std::size_t>(row.actor)] + ":");
     for (auto const& [in, h] : sl.heads) lines.push_back(std::string(std::min(in, cap), ' ') + h);
     std::size_t const first_step_line = lines.size();
     std::size_t const indent = std::min(sl.indent, cap);
     for (auto const& t : wrap_text(sl.text, w - indent)) lines.push_back(std::string(indent, ' ') + t);
-    bool const changed = row.page_refs != prev_pages || row.pgmap_ref != prev_ref;
-    prev_pages = row.page_refs;
-    prev_ref = row.pgmap_ref;
+    std::string out;
     for (std::size_t k = 0; k < lines.size(); ++k) {
-      std::vector<std::string> cells(ncol);
+      std::vector<std::string> cells(ncol_);
       cells[sl.column] = lines[k];
       bool const step_line = k == first_step_line;
       std::string lead =
-          step_line ? fmt::format("{}{:>3} ", row.violating ? ">" : " ", sl.row + 1) : std::string(margin, ' ');
+          step_line ? fmt::format("{}{:>3} ", row.violating ? ">" : " ", sl.row + 1) : std::string(margin_, ' ');
       out += row_line(lead, cells, step_line && (changed || row.violating) ? counter_cells(row.page_refs, row.pgmap_ref) : "");
     }
+    return out;
   }
-  if (r.violated) {
-    std::string const text = fmt::format("{}: {} ({})", name_of(*r.violated), r.message, r.where);
-    auto const lines = wrap_text(text, room - 4);
-    for (std::size_t k = 0; k < lines.size(); ++k) out += (k == 0 ? (r.terminal ? "  = " : "  ^ ") : "    ") + lines[k] + "\n";
+
+  // The violation under the steps, and the threads not shown.
+  std::string footer() const {
+    std::string out;
+    if (r_.violated) {
+      std::string const text = fmt::format("{}: {} ({})", name_of(*r_.violated), r_.message, r_.where);
+      auto const lines = wrap_text(text, room_ - 4);
+      for (std::size_t k = 0; k < lines.size(); ++k)
+        out += (k == 0 ? (r_.terminal ? "  = " : "  ^ ") : "    ") + lines[k] + "\n";
+    }
+    if (!hidden_.empty()) {
+      std::string who;
+      for (auto const& h : hidden_) who += (who.empty() ? "" : ", ") + h;
+      for (auto const& line : wrap_text(fmt::format("(not shown: {} found no page to act on; --all-steps shows {})", who,
+                                                    hidden_.size() == 1 ? "its steps" : "their steps"),
+                                        room_ - 2))
+        out += "  " + line + "\n";
+    }
+    return out;
   }
-  if (!hidden.empty()) {
-    std::string who;
-    for (auto const& h : hidden) who += (who.empty() ? "" : ", ") + h;
-    for (auto const& line : wrap_text(fmt::format("(not shown: {} found no page to act on; --all-steps shows {})", who,
-                                             hidden.size() == 1 ? "its steps" : "their steps"),
-                                 room - 2))
-      out += "  " + line + "\n";
-  }
-  return out;
-}
+
+  check_result const& r_;
+  std::vector<std::string> const& labels_;
+  std::size_t room_;
+  std::vector<std::size_t> shown_;
+  std::vector<std::string> hidden_;
+  layout l_;
+  std::size_t ncol_ = 1;
+  std::vector<std::string> counter_names_;
+  std::vector<step_lines> steps_;
+  std::vector<std::size_t> natural_;  // each column's width before fitting
+  std::vector<std::size_t> cw_;       // each column's width
+};
+
+}  // namespace
+
+std::string render_race(check_result const& r, render_options const& o) { return race_writer(r, o).write(); }
 
 }  // namespace pgmapcheck

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # docs/development.md, Shape: each folder of src/ includes only from itself
 # and the folders below it (cli -> report -> check -> lang -> search,
-# cli -> export -> lang), and models/ holds no C++ but the lifecycle tables.
-# Usage: tests/docs/layers.sh SOURCE_DIR
+# cli -> export -> lang), models/ holds no C++ but the lifecycle tables,
+# and no function in src/ runs to 120 lines (universal-ctags measures them).
+# Usage: tests/docs/house.sh SOURCE_DIR
 set -uo pipefail
 src=$1
 declare -A below=(
@@ -38,5 +39,14 @@ for file in $(cd "$src" && git ls-files models 2>/dev/null || find models -type 
     *) echo "$file: models/ holds model code, patches and the lifecycle tables only"; bad=1 ;;
   esac
 done
-[ $bad = 0 ] && echo "layers: every include points down"
+if command -v ctags >/dev/null && ctags --version | grep -q "Universal Ctags"; then
+  long=$(cd "$src" && ctags -R --languages=C++ --kinds-C++=fp --fields=+ne -x \
+           --_xformat="%{end} %{line} %N %F" src |
+         awk '$1 ~ /^[0-9]+$/ && $1 - $2 + 1 >= 120 {print $4 ":" $2 ": " $3 " runs " $1 - $2 + 1 " lines"}')
+  [ -z "$long" ] || { echo "$long (a function stays under 120 lines)"; bad=1; }
+else
+  echo "house: universal-ctags missing, function lengths not measured" >&2
+  bad=1
+fi
+[ $bad = 0 ] && echo "house: every include points down, every function is under 120 lines"
 exit $bad
