@@ -32,8 +32,8 @@ using lang::code_step;
 
 void counters(code_model const& m, code_state const& s, int pages, std::vector<int>& refs, int& ref) {
   refs.clear();
-  for (int p = 0; p < pages; ++p) refs.push_back(m.page_refcount(s, p));
-  ref = m.pgmap_ref(s);
+  for (int p = 0; p < pages; ++p) refs.push_back(m.view(s).page_refcount(p));
+  ref = m.view(s).pgmap_ref();
 }
 
 lang::site const& site_of(code_model const& m, code_step const& st) {
@@ -58,9 +58,9 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
   using lang::reason;
   switch (why) {
     case reason::underflow:
-      if (st.page >= 0 && m.page_refcount(after, st.page) < 0)
-        return fmt::format("{} refcount {}", page, m.page_refcount(after, st.page));
-      return fmt::format("pgmap->ref {}", m.pgmap_ref(after));
+      if (st.page >= 0 && m.view(after).page_refcount(st.page) < 0)
+        return fmt::format("{} refcount {}", page, m.view(after).page_refcount(st.page));
+      return fmt::format("pgmap->ref {}", m.view(after).pgmap_ref());
     case reason::get_from_zero: return fmt::format("get_page on {} at refcount 0 (VM_BUG_ON_PAGE)", page);
     case reason::struct_pages_freed: return fmt::format("touches struct {} after pageunmap_range freed it", page);
     case reason::counters_freed: return "touches pgmap->ref's per-CPU counters after percpu_ref_exit";
@@ -79,7 +79,7 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
       return fmt::format("{} freed while still mapped or referenced", page);
     case reason::page_freed_by_other:
       return fmt::format("uses {}, which its driver's page_free already took back", page);
-    case reason::ref_not_zero: return fmt::format("memunmap_pages returns with pgmap->ref {}", m.pgmap_ref(after));
+    case reason::ref_not_zero: return fmt::format("memunmap_pages returns with pgmap->ref {}", m.view(after).pgmap_ref());
     case reason::no_lifecycle_row:
       return fmt::format("{}: {}'s lifecycle has no row for {} from {} ({})", page,
                          models::pagemap_names[static_cast<std::size_t>(m.pagemap_type() - 1)],
@@ -142,8 +142,8 @@ std::vector<std::string> patched_functions(spec const& base, spec const& patched
 
 std::string counters_text(code_model const& m, code_state const& s, int pages) {
   std::string out;
-  for (int p = 0; p < pages; ++p) out += fmt::format("p{} {} ", p, m.page_refcount(s, p));
-  return out + fmt::format("ref {}", m.pgmap_ref(s));
+  for (int p = 0; p < pages; ++p) out += fmt::format("p{} {} ", p, m.view(s).page_refcount(p));
+  return out + fmt::format("ref {}", m.view(s).pgmap_ref());
 }
 
 // Which model lines ran: a line ran if any instruction of it ran in any thread.
@@ -276,7 +276,7 @@ void fill_trace(code_model const& m, spec const& s, R const& r, check_result& ou
     row.file = m.files()[site.pos.file];
     row.line = site.pos.line;
     row.calls = lang::call_path(site);
-    row.blocks = m.blocked_on(e.after, e.step.thread);
+    row.blocks = m.view(e.after).blocked_on(e.step.thread);
     auto const& in = m.threads()[e.step.thread].code[e.step.pc];
     if (in.k == lang::instr::kind::action) {
       auto const id = static_cast<lang::prim>(in.prim);
@@ -303,7 +303,7 @@ void fill_trace(code_model const& m, spec const& s, R const& r, check_result& ou
                out.trace[i].pgmap_ref != (i ? out.trace[i - 1].pgmap_ref : out.initial_pgmap_ref);
     }
     code_state const& last = r.trace.empty() ? r.initial : r.trace.back().after;
-    if (gave_up && !acted && m.finished(last, static_cast<int>(t)))
+    if (gave_up && !acted && m.view(last).finished(static_cast<int>(t)))
       for (std::size_t i = 0; i < r.trace.size(); ++i)
         if (r.trace[i].step.thread == t) out.trace[i].idle = true;
   }
@@ -343,10 +343,10 @@ std::string livelock_message(code_model const& m, search_result<code_model> cons
   code_state const& at_loop = r.loop_from ? r.trace[r.loop_from - 1].after : r.initial;
   std::vector<std::string> who;
   for (std::size_t t = 0; t < m.threads().size(); ++t) {
-    if (m.finished(at_loop, static_cast<int>(t))) continue;
+    if (m.view(at_loop).finished(static_cast<int>(t))) continue;
     bool steps = false;
     for (std::size_t i = r.loop_from; i < r.trace.size(); ++i) steps |= r.trace[i].step.thread == t;
-    std::string const asleep = m.blocked_on(at_loop, static_cast<int>(t));
+    std::string const asleep = m.view(at_loop).blocked_on(static_cast<int>(t));
     who.push_back(m.threads()[t].name + (steps ? " (spins)" : asleep.empty() ? " (not on the loop)" : " (" + asleep + ")"));
   }
   return fmt::format("{} never {}: after step {} no run ends; steps {} to {} go round for ever", fmt::join(who, ", "),
@@ -447,12 +447,12 @@ check_result run_check(spec const& s, limits const& given) {
         what = livelock_message(m, r);
       } else if (r.violated == property::deadlock) {
         for (std::size_t t = 0; t < m.threads().size(); ++t) {
-          std::string b = m.blocked_on(final_state, static_cast<int>(t));
+          std::string b = m.view(final_state).blocked_on(static_cast<int>(t));
           if (!b.empty()) what += (what.empty() ? "" : "; ") + m.threads()[t].name + " " + b;
         }
         what += "; no thread can step";
       } else {
-        what = fmt::format("pgmap->ref {} at the end", m.pgmap_ref(final_state));
+        what = fmt::format("pgmap->ref {} at the end", m.view(final_state).pgmap_ref());
       }
       out.message = what;
       out.where = era;
@@ -553,9 +553,9 @@ state_graph build_state_graph(spec const& s, check_result const& r, std::size_t 
     state_graph::vertex v;
     v.label = fmt::format("s{}\n{}", states.size() - 1, counters_text(m, st, s.sc.pages));
     for (std::size_t t = 0; t < m.threads().size(); ++t) {
-      std::string const b = m.blocked_on(st, static_cast<int>(t));
+      std::string const b = m.view(st).blocked_on(static_cast<int>(t));
       v.tooltip += fmt::format("{}: {}\n", m.threads()[t].name,
-                               m.finished(st, static_cast<int>(t)) ? "done" : b.empty() ? "runnable" : b);
+                               m.view(st).finished(static_cast<int>(t)) ? "done" : b.empty() ? "runnable" : b);
     }
     g.vertices.push_back(std::move(v));
     return g.vertices.size() - 1;
@@ -677,11 +677,11 @@ replay replay_on_code(spec const& base, check_result const& base_result, spec co
     // where the counters stand: the two sides may start from different counts.
     std::vector<std::string> diffs;
     for (int q = 0; q < pages; ++q) {
-      int const d_base = mb.page_refcount(b->second, q) - mb.page_refcount(sb, q);
-      int const d_patch = mp.page_refcount(match->second, q) - mp.page_refcount(sp, q);
+      int const d_base = mb.view(b->second).page_refcount(q) - mb.view(sb).page_refcount(q);
+      int const d_patch = mp.view(match->second).page_refcount(q) - mp.view(sp).page_refcount(q);
       if (d_base != d_patch) diffs.push_back(fmt::format("page{} {:+} (base: {:+})", q, d_patch, d_base));
     }
-    int const r_base = mb.pgmap_ref(b->second) - mb.pgmap_ref(sb), r_patch = mp.pgmap_ref(match->second) - mp.pgmap_ref(sp);
+    int const r_base = mb.view(b->second).pgmap_ref() - mb.view(sb).pgmap_ref(), r_patch = mp.view(match->second).pgmap_ref() - mp.view(sp).pgmap_ref();
     if (r_base != r_patch) diffs.push_back(fmt::format("pgmap->ref {:+} (base: {:+})", r_patch, r_base));
     if (match->first.violated != b->first.violated) {
       auto text = [](std::uint16_t bits) {

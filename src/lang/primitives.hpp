@@ -21,8 +21,10 @@ namespace pgmapcheck::lang {
 // What a primitive does beyond its semantics, as the search, the coverage
 // report and the Promela export need to know it: it can fail (a second
 // outcome, within the failure budget), it can leave its thread asleep at
-// it, it wakes sleepers, it waits for a grace period.
-enum class prim_trait : std::uint8_t { none = 0, fails = 1, sleeps = 2, wakes = 4, grace_period = 8 };
+// it, it wakes sleepers, it waits for a grace period, its thread waits at it
+// on a wait queue or a completion (what a trace says a blocked thread is
+// asleep on).
+enum class prim_trait : std::uint8_t { none = 0, fails = 1, sleeps = 2, wakes = 4, grace_period = 8, on_queue = 16 };
 constexpr prim_trait operator|(prim_trait a, prim_trait b) {
   return static_cast<prim_trait>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
 }
@@ -91,11 +93,11 @@ constexpr std::uint32_t locs(L... l) {
   X(percpu_ref_is_zero, read, boolean, (object), none, (ref), (), "percpu_ref_is_zero(ref)", "lib/percpu-refcount.c:percpu_ref_is_zero") \
   /* Completions and wait queues (kernel/sched/completion.c, wait.c, wait_bit.c). */ \
   X(complete, action, void_, (object), wakes, (), (wait), "complete(x)", "kernel/sched/completion.c:complete") \
-  X(wait_for_completion, action, void_, (object), sleeps, (), (wait), "wait_for_completion(x)", "kernel/sched/completion.c:wait_for_completion") \
+  X(wait_for_completion, action, void_, (object), sleeps | on_queue, (), (wait), "wait_for_completion(x)", "kernel/sched/completion.c:wait_for_completion") \
   X(wake_up_var, action, void_, (object), wakes, (), (wait), "wake_up_var(var)", "kernel/sched/wait_bit.c:wake_up_var") \
   X(wake_up, action, void_, (object), wakes, (), (wait), "wake_up(wq_head)", "kernel/sched/wait.c:__wake_up") \
   X(prepare_to_wait_event, action, void_, (object), none, (), (wait), "prepare_to_wait_event(wq_head, _, _)", "kernel/sched/wait.c:prepare_to_wait_event") \
-  X(schedule, action, void_, (), none, (), (wait), "schedule()", "kernel/sched/core.c:schedule (returns once woken)") \
+  X(schedule, action, void_, (), on_queue, (), (wait), "schedule()", "kernel/sched/core.c:schedule (returns once woken)") \
   X(finish_wait, local, void_, (object), none, (), (wait), "finish_wait(wq_head, _)", "kernel/sched/wait.c:finish_wait") \
   /* Locks (a lock excludes other holders of that lock only). */ \
   X(spin_lock, action, void_, (object), none, (), (lock_arg), "spin_lock(lock)", "include/linux/spinlock.h:spin_lock") \

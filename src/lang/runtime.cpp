@@ -1173,7 +1173,7 @@ void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
   code_state next;
   // Emits thread t's steps; returns false iff it cannot step.
   auto expand = [&](std::size_t t) {
-    if (finished(s, static_cast<int>(t))) return false;
+    if (view(s).finished(static_cast<int>(t))) return false;
     // Looking (enabled, outcomes) leaves the state as it was: the first
     // outcome runs on the same copy.
     copy(next);
@@ -1361,36 +1361,12 @@ void code_model::reduce(state& s) const {
   canonicalize(s);
 }
 
-bool code_model::met(state const& s, std::size_t r) const { return (s.bytes[w_met] >> r & 1u) != 0; }
-
-namespace {
-std::uint8_t const* page_at(code_state const& s, std::size_t pages_at, int page) {
-  return s.bytes.data() + pages_at + p_size * static_cast<std::size_t>(page);
-}
-}  // namespace
-
-int code_model::page_mapcount(state const& s, int page) const {
-  return static_cast<std::int8_t>(page_at(s, pages_at_, page)[p_mapcount]);
-}
-int code_model::page_pins(state const& s, int page) const { return page_at(s, pages_at_, page)[p_pins]; }
-bool code_model::page_mapped(state const& s, int page) const { return page_at(s, pages_at_, page)[p_flags] & pf_mapped; }
-bool code_model::page_free(state const& s, int page) const { return page_at(s, pages_at_, page)[p_state] == ps_free; }
-
-bool code_model::in_function(state const& s, int thread, std::string const& name) const {
-  if (finished(s, thread)) return false;
-  code_state probe = s;
-  code_step dummy;
-  executor ex(*this, probe, dummy, thread);
-  auto const& prog = threads_[static_cast<std::size_t>(thread)];
-  auto const& where = prog.sites[prog.code[ex.pc()].site];
-  return runs_in(where, name);
-}
 
 property_set code_model::check_terminal(state const& s) const {
   property_set bad;
   if (!took_part(s)) return bad;
   for (std::size_t t = 0; t < threads_.size(); ++t)
-    if (!finished(s, static_cast<int>(t))) bad.add(property::deadlock);
+    if (!view(s).finished(static_cast<int>(t))) bad.add(property::deadlock);
   if (!bad.empty()) return bad;
   // Every thread has returned: the counts must be back at the era's baseline.
   auto const* b = s.bytes.data();
@@ -1413,34 +1389,51 @@ property_set code_model::check_terminal(state const& s) const {
   return bad;
 }
 
-int code_model::page_refcount(state const& s, int page) const {
-  return static_cast<std::int8_t>(s.bytes[pages_at_ + p_size * static_cast<std::size_t>(page) + p_refcount]);
-}
-int code_model::pgmap_ref(state const& s) const { return static_cast<std::int8_t>(s.bytes[w_ref]); }
-int code_model::local_value(state const& s, int thread, int slot) const {
-  return static_cast<std::int8_t>(s.bytes[layout_[static_cast<std::size_t>(thread)].locals + static_cast<std::size_t>(slot)]);
-}
-std::size_t code_model::resting_pc(state const& s, int thread) const {
-  return record_pc(s.bytes.data() + layout_[static_cast<std::size_t>(thread)].base);
-}
+// --- state views ----------------------------------------------------------
 
-bool code_model::finished(state const& s, int thread) const {
-  return record_done(s.bytes.data() + layout_[static_cast<std::size_t>(thread)].base);
+std::uint8_t const* state_view::page(int page) const {
+  return s_.bytes.data() + m_.pages_at_ + p_size * static_cast<std::size_t>(page);
 }
+int state_view::page_refcount(int page) const { return static_cast<std::int8_t>(this->page(page)[p_refcount]); }
+int state_view::pgmap_ref() const { return static_cast<std::int8_t>(s_.bytes[w_ref]); }
+int state_view::page_mapcount(int page) const { return static_cast<std::int8_t>(this->page(page)[p_mapcount]); }
+int state_view::page_pins(int page) const { return this->page(page)[p_pins]; }
+bool state_view::page_mapped(int page) const { return this->page(page)[p_flags] & pf_mapped; }
+bool state_view::page_free(int page) const { return this->page(page)[p_state] == ps_free; }
+int state_view::local_value(int thread, int slot) const {
+  return static_cast<std::int8_t>(s_.bytes[m_.layout_[static_cast<std::size_t>(thread)].locals + static_cast<std::size_t>(slot)]);
+}
+std::size_t state_view::resting_pc(int thread) const {
+  return record_pc(s_.bytes.data() + m_.layout_[static_cast<std::size_t>(thread)].base);
+}
+bool state_view::finished(int thread) const {
+  return record_done(s_.bytes.data() + m_.layout_[static_cast<std::size_t>(thread)].base);
+}
+bool state_view::met(std::size_t r) const { return (s_.bytes[w_met] >> r & 1u) != 0; }
 
-std::string code_model::blocked_on(state const& s, int thread) const {
-  if (finished(s, thread)) return "";
-  code_state probe = s;
+bool state_view::in_function(int thread, std::string const& name) const {
+  if (finished(thread)) return false;
+  code_state probe = s_;
   code_step dummy;
-  executor ex(*this, probe, dummy, thread);
-  instr const& in = threads_[static_cast<std::size_t>(thread)].code[ex.pc()];
+  executor ex(m_, probe, dummy, thread);
+  auto const& prog = m_.threads_[static_cast<std::size_t>(thread)];
+  auto const& where = prog.sites[prog.code[ex.pc()].site];
+  return runs_in(where, name);
+}
+
+std::string state_view::blocked_on(int thread) const {
+  if (finished(thread)) return "";
+  code_state probe = s_;
+  code_step dummy;
+  executor ex(m_, probe, dummy, thread);
+  instr const& in = m_.threads_[static_cast<std::size_t>(thread)].code[ex.pc()];
   if (ex.enabled(in)) return "";
   prim const id = static_cast<prim>(in.prim);
   std::string const name(primitives()[in.prim].name);
-  std::uint8_t w = s.bytes[layout_[static_cast<std::size_t>(thread)].base + t_wait];
+  std::uint8_t w = s_.bytes[m_.layout_[static_cast<std::size_t>(thread)].base + t_wait];
   std::string on = w == 0 ? "" : w < object_count ? std::string(object_names[w])
                                                   : "&page" + std::to_string(w - object_count) + "->_refcount";
-  if (id == prim::schedule || id == prim::wait_for_completion) return "asleep in " + name + " on " + on;
+  if (has(id, prim_trait::on_queue)) return "asleep in " + name + " on " + on;
   if (has(id, prim_trait::grace_period)) return "in " + name + ", waiting for readers";
   return "blocked in " + name;
 }

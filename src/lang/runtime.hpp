@@ -89,6 +89,8 @@ struct code_setup {
 
 // The state's bytes (docs/language.md, the state): world, pages, threads.
 
+class state_view;
+
 class code_model {
  public:
   using state = code_state;
@@ -185,26 +187,9 @@ class code_model {
   // s as the reduced search stores it: dead locals zeroed, then canonical.
   void reduce(state& s) const;
 
-  // Reading a state, for traces and tests.
-  int page_refcount(state const& s, int page) const;
-  int pgmap_ref(state const& s) const;
-  int local_value(state const& s, int thread, int slot) const;
-  bool finished(state const& s, int thread) const;
-  // The instruction thread rests at in s (its pc).
-  std::size_t resting_pc(state const& s, int thread) const;
-  // Returns true iff every thread group the setup requires has taken part in s.
-  bool took_part(state const& s) const;
-  // Returns true iff requirement r of the setup has been met on the way to s.
-  bool met(state const& s, std::size_t r) const;
-  int page_mapcount(state const& s, int page) const;
-  int page_pins(state const& s, int page) const;  // references threads hold
-  bool page_mapped(state const& s, int page) const;
-  bool page_free(state const& s, int page) const;  // in its allocator
+  // Reading a state, for traces, witnesses and tests: view(s).page_refcount(0).
+  state_view view(state const& s) const;
   int pages() const { return setup_.facts.pages; }
-  // Returns true iff thread's current instruction runs inside function name.
-  bool in_function(state const& s, int thread, std::string const& name) const;
-  // What a thread that cannot step waits for, or "" if it can step or has finished.
-  std::string blocked_on(state const& s, int thread) const;
 
   // Coverage: whether thread t's instruction pc ran in a search so far, and
   // whether its failure branch (outcome 1 of should_fail, vm_insert_page) did.
@@ -234,7 +219,11 @@ class code_model {
     std::size_t gp = 0;    // offset of the grace-period mask, 0 if none
     std::size_t locals = 0;
   };
+  // Returns true iff every thread group the setup requires has taken part in s.
+  bool took_part(state const& s) const;
+
   friend class executor;
+  friend class state_view;
   friend class promela_writer;  // src/export/promela.cpp reads the layout
 
   std::vector<program> threads_;
@@ -258,5 +247,39 @@ class code_model {
 };
 
 static_assert(model<code_model> && stuck_model<code_model>);
+
+// One state of a code_model, read only: the counters, the pages, where each
+// thread stands and what it waits for. It holds references: it lives no
+// longer than the model and the state.
+class state_view {
+ public:
+  state_view(code_model const& m, code_state const& s) : m_(m), s_(s) {}
+
+  int page_refcount(int page) const;
+  int pgmap_ref() const;
+  int page_mapcount(int page) const;
+  int page_pins(int page) const;  // references threads hold
+  bool page_mapped(int page) const;
+  bool page_free(int page) const;  // in its allocator
+  int local_value(int thread, int slot) const;
+  bool finished(int thread) const;
+  // The instruction thread rests at (its pc).
+  std::size_t resting_pc(int thread) const;
+  // Returns true iff every thread group the setup requires has taken part.
+  bool took_part() const { return m_.took_part(s_); }
+  // Returns true iff requirement r of the setup has been met on the way here.
+  bool met(std::size_t r) const;
+  // Returns true iff thread's current instruction runs inside function name.
+  bool in_function(int thread, std::string const& name) const;
+  // What a thread that cannot step waits for, or "" if it can step or has finished.
+  std::string blocked_on(int thread) const;
+
+ private:
+  std::uint8_t const* page(int page) const;
+  code_model const& m_;
+  code_state const& s_;
+};
+
+inline state_view code_model::view(state const& s) const { return {*this, s}; }
 
 }  // namespace pgmapcheck::lang

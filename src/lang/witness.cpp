@@ -210,16 +210,17 @@ bool truth(node const& n, code_model const& m, code_state const& s, std::size_t 
     case node::kind::done:
     case node::kind::asleep:
       for (int t : threads_named(m, n.name)) {
-        if (n.k == node::kind::done ? m.finished(s, t)
-                                    : !m.blocked_on(s, t).empty() && (n.function.empty() || m.in_function(s, t, n.function)))
+        auto const v = m.view(s);
+        if (n.k == node::kind::done ? v.finished(t)
+                                    : !v.blocked_on(t).empty() && (n.function.empty() || v.in_function(t, n.function)))
           return true;
       }
       return false;
-    case node::kind::ran: return m.met(s, first + n.ran);
+    case node::kind::ran: return m.view(s).met(first + n.ran);
     case node::kind::page_bool:
-      if (n.name == "mapped") return m.page_mapped(s, n.value);
-      if (n.name == "pinned") return m.page_pins(s, n.value) > 0;
-      return m.page_free(s, n.value);
+      if (n.name == "mapped") return m.view(s).page_mapped(n.value);
+      if (n.name == "pinned") return m.view(s).page_pins(n.value) > 0;
+      return m.view(s).page_free(n.value);
     case node::kind::negate: return !truth(*n.a, m, s, first);
     case node::kind::both: return truth(*n.a, m, s, first) && truth(*n.b, m, s, first);
     case node::kind::either: return truth(*n.a, m, s, first) || truth(*n.b, m, s, first);
@@ -239,11 +240,11 @@ bool truth(node const& n, code_model const& m, code_state const& s, std::size_t 
 int value(node const& n, code_model const& m, code_state const& s, std::size_t first) {
   switch (n.k) {
     case node::kind::number: return n.value;
-    case node::kind::ref: return m.pgmap_ref(s);
+    case node::kind::ref: return m.view(s).pgmap_ref();
     case node::kind::page_int:
-      if (n.name == "refcount") return m.page_refcount(s, n.value);
-      if (n.name == "mapcount") return m.page_mapcount(s, n.value);
-      return m.page_pins(s, n.value);
+      if (n.name == "refcount") return m.view(s).page_refcount(n.value);
+      if (n.name == "mapcount") return m.view(s).page_mapcount(n.value);
+      return m.view(s).page_pins(n.value);
     default: return truth(n, m, s, first) ? 1 : 0;
   }
 }

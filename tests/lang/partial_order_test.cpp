@@ -79,11 +79,11 @@ audit walk(code_model const& m, std::size_t cap, bool stop_at_break = false) {
         if (!mv.step.violated && seen.insert(key(mv.after)).second) todo.push_back(mv.after);
         auto const before = m.future_footprint(static_cast<int>(t), mv.step.pc);
         ++a.futures;
-        std::size_t const pc_after = m.resting_pc(mv.after, static_cast<int>(t));
+        std::size_t const pc_after = m.view(mv.after).resting_pc(static_cast<int>(t));
         if (!subset(m.step_footprint(static_cast<int>(t), mv.step.pc), before) ||
             !subset(m.future_footprint(static_cast<int>(t), pc_after), before))
           ++a.unfounded;
-        if (m.ample_ok(static_cast<int>(t), mv.step.pc) && !m.finished(mv.after, static_cast<int>(t)) &&
+        if (m.ample_ok(static_cast<int>(t), mv.step.pc) && !m.view(mv.after).finished(static_cast<int>(t)) &&
             pc_after == mv.step.pc)
           ++a.stayed;
       }

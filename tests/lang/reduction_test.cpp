@@ -30,8 +30,8 @@ bool replays(spec const& s, check_result const& r) {
     if (!next) return false;
     cur = *next;
     for (int p = 0; p < s.sc.pages; ++p)
-      if (m.page_refcount(cur, p) != row.page_refs[static_cast<std::size_t>(p)]) return false;
-    if (m.pgmap_ref(cur) != row.pgmap_ref) return false;
+      if (m.view(cur).page_refcount(p) != row.page_refs[static_cast<std::size_t>(p)]) return false;
+    if (m.view(cur).pgmap_ref() != row.pgmap_ref) return false;
   }
   return true;
 }

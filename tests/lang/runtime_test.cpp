@@ -80,7 +80,7 @@ std::set<int> final_counts(code_model const& m) {
       any = true;
       todo.push_back(n);
     });
-    if (!any) out.insert(m.page_refcount(s, 0));
+    if (!any) out.insert(m.view(s).page_refcount(0));
   }
   return out;
 }
@@ -123,8 +123,8 @@ void putter(void)
   REQUIRE(r.result == verdict::violation);
   CHECK(r.violated == property::deadlock);
   // The sleeper's condition holds in the final state: a lost wake-up.
-  CHECK(lost.page_refcount(r.trace.back().after, 0) == 1);
-  CHECK(lost.blocked_on(r.trace.back().after, 0) == "asleep in schedule on &page0->_refcount");
+  CHECK(lost.view(r.trace.back().after).page_refcount(0) == 1);
+  CHECK(lost.view(r.trace.back().after).blocked_on(0) == "asleep in schedule on &page0->_refcount");
 }
 
 TEST_CASE("lang: a lock excludes other holders of that lock", "[lang]") {
@@ -586,8 +586,8 @@ void getter(void)
   // Stuck only after the getter's last put (step 3 of the shortest run).
   std::size_t const stuck = r.stuck_at;
   auto const& before = stuck >= 2 ? r.trace[stuck - 2].after : r.initial;
-  CHECK(m.page_refcount(r.trace[stuck - 1].after, 0) == 1);
-  CHECK(m.page_refcount(before, 0) == 2);
+  CHECK(m.view(r.trace[stuck - 1].after).page_refcount(0) == 1);
+  CHECK(m.view(before).page_refcount(0) == 2);
   for (std::size_t i = r.loop_from; i < r.trace.size(); ++i) CHECK(r.trace[i].step.thread == 0);  // the spinner spins
 }
 
@@ -615,6 +615,7 @@ TEST_CASE("primitives: a row's columns agree with each other", "[lang]") {
     if (lang::has(id, lang::prim_trait::fails)) CHECK(touches(f.writes, loc::failures));
     if (lang::has(id, lang::prim_trait::wakes)) CHECK(touches(f.writes, loc::wait));
     if (lang::has(id, lang::prim_trait::grace_period)) CHECK(touches(f.writes, loc::rcu));
+    if (lang::has(id, lang::prim_trait::on_queue)) CHECK(touches(f.writes, loc::wait));
     if (touches(f.reads | f.writes, loc::lock_arg)) CHECK((p.arity >= 1 && p.params[0] == lang::value_type::object));
     CHECK(f.reads < (1u << lang::loc_count));
     CHECK(f.writes < (1u << lang::loc_count));
