@@ -1,6 +1,6 @@
 // The Promela export (src/export/promela.hpp). Each primitive's
 // effect is written again here in Promela, beside its C++ semantics in
-// runtime.cpp (executor::action); SPIN's state count on the export equals
+// lang/executor.hpp (executor::action); SPIN's state count on the export equals
 // the unreduced search's only when the two agree, which tests/export/spin_crosscheck.sh checks.
 //
 // The state: the world's bytes are global scalars, each page field an array

@@ -1,6 +1,6 @@
 // The primitives: the atomic kernel operations model code calls, one row
 // each. Everything that needs a list of them reads this one: the table the
-// compiler looks names up in (lang/runtime.cpp), the enum the executor and
+// compiler looks names up in (lang/primitives.cpp), the enum the executor and
 // the Promela export dispatch on, the footprints the partial order reads.
 // A row:
 //   name, kind (prim_kind), result and parameter types (value_type),

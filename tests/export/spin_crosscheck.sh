@@ -2,7 +2,7 @@
 # SPIN against pgmapcheck on every catalog scenario the Promela export
 # covers: the same verdict, and for a scenario that holds, the same number
 # of states as the unreduced search (pgmapcheck check --no-reduction). The
-# primitives are written twice, in C++ (src/lang/runtime.cpp) and in
+# primitives are written twice, in C++ (src/lang/executor.hpp) and in
 # Promela (src/export/promela.cpp): the counts agree only if they do.
 # Then two scenarios with [expect] involves rewritten so that they hold.
 # Last, a seeded bug in one export (pgmap->ref's release never completes)

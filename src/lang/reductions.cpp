@@ -1,0 +1,149 @@
+// Thread symmetry and dead values: the reductions code_model applies to the
+// states it hands the search (docs/performance.md). The partial order is
+// partial_order.cpp.
+#include "lang/layout.hpp"
+#include "lang/runtime.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace pgmapcheck::lang {
+
+using namespace layout;  // the state's bytes: src/lang/layout.hpp
+
+void code_model::find_groups() {
+  auto kind = [](std::string const& name) { return name.substr(0, name.find('#')); };
+  std::vector<bool> placed(threads_.size(), false);
+  for (std::size_t a = 0; a < threads_.size(); ++a) {
+    if (placed[a] || threads_[a].name.find('#') == std::string::npos) continue;
+    std::vector<int> group{static_cast<int>(a)};
+    for (std::size_t b = a + 1; b < threads_.size(); ++b) {
+      auto const& x = threads_[a];
+      auto const& y = threads_[b];
+      if (!placed[b] && kind(x.name) == kind(y.name) && x.code.size() == y.code.size() &&
+          x.slot_names == y.slot_names && x.uses_rcu_gp == y.uses_rcu_gp) {
+        group.push_back(static_cast<int>(b));
+        placed[b] = true;
+      }
+    }
+    if (group.size() > 1) groups_.push_back(std::move(group));
+  }
+}
+
+void code_model::canonicalize(state& s) const {
+  if (groups_.empty()) return;
+  auto record = [&](int t) {
+    std::size_t const begin = layout_[static_cast<std::size_t>(t)].base;
+    std::size_t const end = static_cast<std::size_t>(t) + 1 < layout_.size() ? layout_[static_cast<std::size_t>(t) + 1].base
+                                                                           : state_bytes_;
+    return std::pair{begin, end - begin};
+  };
+  std::array<int, 32> perm{};  // the thread now at i was thread perm[i]
+  for (std::size_t i = 0; i < threads_.size(); ++i) perm[i] = static_cast<int>(i);
+  bool moved = false;
+  for (auto const& g : groups_) {
+    std::array<int, 32> order{};
+    std::copy(g.begin(), g.end(), order.begin());
+    // A stable insertion sort: a group is a few records, and this runs on
+    // every successor (std::stable_sort would allocate each time).
+    std::size_t const n = record(g.front()).second;
+    auto less = [&](int x, int y) {
+      return std::memcmp(s.bytes.data() + record(x).first, s.bytes.data() + record(y).first, n) < 0;
+    };
+    for (std::size_t k = 1; k < g.size(); ++k)
+      for (std::size_t j = k; j > 0 && less(order[j], order[j - 1]); --j) std::swap(order[j], order[j - 1]);
+    for (std::size_t k = 0; k < g.size(); ++k) {
+      perm[static_cast<std::size_t>(g[k])] = order[k];
+      moved |= order[k] != g[k];
+    }
+  }
+  if (!moved) return;
+  state const old = s;
+  for (std::size_t i = 0; i < threads_.size(); ++i) {
+    if (perm[i] == static_cast<int>(i)) continue;
+    auto const [to, n] = record(static_cast<int>(i));
+    std::memcpy(s.bytes.data() + to, old.bytes.data() + record(perm[i]).first, n);
+  }
+  for (auto const& l : layout_) {
+    if (!l.gp) continue;
+    std::uint32_t mask = 0, renamed = 0;
+    std::memcpy(&mask, s.bytes.data() + l.gp, 4);
+    for (std::size_t i = 0; i < threads_.size(); ++i)
+      if (mask >> perm[i] & 1u) renamed |= 1u << i;
+    std::memcpy(s.bytes.data() + l.gp, &renamed, 4);
+  }
+}
+
+void code_model::find_dead() {
+  for (auto const& prog : threads_) {
+    std::size_t const n = prog.code.size(), slots = prog.slot_names.size();
+    // Every local an instruction may read: its expressions' locals, and, to
+    // be safe, each action argument taken as a slot number too.
+    auto uses = [&](instr const& in, std::vector<bool>& live) {
+      std::vector<std::uint16_t> roots;
+      if (in.k == instr::kind::assign || in.k == instr::kind::branch) roots.push_back(in.a);
+      if (in.k == instr::kind::action)
+        for (std::size_t i = 0; i < in.nargs; ++i) {
+          roots.push_back(in.args[i]);
+          if (in.args[i] < slots) live[in.args[i]] = true;
+        }
+      if (in.wait_cond != 0xffff) roots.push_back(in.wait_cond);
+      while (!roots.empty()) {
+        std::uint16_t const e = roots.back();
+        roots.pop_back();
+        if (e >= prog.exprs.size()) continue;
+        auto const& x = prog.exprs[e];
+        if (x.k == cexpr::kind::local && static_cast<std::size_t>(x.value) < slots) live[static_cast<std::size_t>(x.value)] = true;
+        if (x.k == cexpr::kind::constant) continue;
+        for (std::size_t i = 0; i < x.nargs; ++i) roots.push_back(x.args[i]);
+      }
+    };
+    std::vector<std::vector<bool>> live(n, std::vector<bool>(slots, false));
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (std::size_t i = n; i-- > 0;) {
+        auto const& in = prog.code[i];
+        std::vector<bool> out(slots, false);
+        auto join = [&](std::size_t to) {
+          if (to < n)
+            for (std::size_t k = 0; k < slots; ++k) out[k] = out[k] || live[to][k];
+        };
+        if (in.k == instr::kind::jump) join(in.target);
+        else if (in.k != instr::kind::finish) join(i + 1);
+        if (in.k == instr::kind::branch) join(in.target);
+        if ((in.k == instr::kind::assign || in.k == instr::kind::action) && in.dest >= 0 &&
+            static_cast<std::size_t>(in.dest) < slots)
+          out[static_cast<std::size_t>(in.dest)] = false;
+        if (in.k == instr::kind::clear)
+          for (int k = 0; k < in.value; ++k)
+            if (static_cast<std::size_t>(in.dest + k) < slots) out[static_cast<std::size_t>(in.dest + k)] = false;
+        uses(in, out);
+        if (out != live[i]) {
+          live[i] = std::move(out);
+          changed = true;
+        }
+      }
+    }
+    auto& dead = dead_at_.emplace_back(n);
+    for (std::size_t i = 0; i < n; ++i)
+      if (prog.code[i].visible || prog.code[i].k == instr::kind::finish)
+        for (std::size_t k = 0; k < slots; ++k)
+          if (!live[i][k]) dead[i].push_back(static_cast<std::uint16_t>(k));
+  }
+}
+
+void code_model::clear_dead(state& s, int t) const {
+  auto const& l = layout_[static_cast<std::size_t>(t)];
+  for (auto const k : dead_at_[static_cast<std::size_t>(t)][record_pc(s.bytes.data() + l.base)]) s.bytes[l.locals + k] = 0;
+}
+
+void code_model::reduce(state& s) const {
+  for (std::size_t t = 0; t < threads_.size(); ++t) clear_dead(s, static_cast<int>(t));
+  canonicalize(s);
+}
+
+}  // namespace pgmapcheck::lang
