@@ -5,6 +5,7 @@
 #include "models/lifecycle.hpp"
 #include "lang/budget.hpp"
 #include "lang/primitives.hpp"
+#include "lang/reduced.hpp"
 #include "lang/scenario.hpp"
 #include "lang/witness.hpp"
 
@@ -316,7 +317,8 @@ void fill_trace(code_model const& m, spec const& s, R const& r, check_result& ou
 // state, at each step the successor whose reduced form is the next stored
 // state, by the same step (the same code, page, branch and verdict). Thread
 // names and locals in the result are the concrete ones.
-void concretize(code_model const& m, search_result<code_model>& r) {
+void concretize(lang::reduced_model const& rm, search_result<code_model>& r) {
+  code_model const& m = rm.model();
   code_state cur = m.initial();
   std::vector<trace_entry<code_model>> concrete;
   for (auto const& e : r.trace) {
@@ -326,7 +328,7 @@ void concretize(code_model const& m, search_result<code_model>& r) {
           st.violated != e.step.violated)
         return;
       code_state canonical = next;
-      m.reduce(canonical);
+      rm.reduce(canonical);
       if (std::memcmp(canonical.bytes.data(), e.after.bytes.data(), m.state_bytes()) == 0) hit = {st, next};
     });
     if (!hit) throw std::logic_error("symmetry: a representative's trace has no concrete run");
@@ -390,13 +392,13 @@ check_result run_check(spec const& s, limits const& given) {
   check_result loaded;
   auto built = load_within(s, nullptr, lim, loaded);
   if (!built) return loaded;
-  code_model& m = *built;
-  m.set_reductions(!lim.no_reduction);
-  if (lim.no_partial_order) m.set_partial_order(false);
-  auto r = explore(m, s.checked, lim);
-  bool reduced_trace = m.reduced();  // r's states are reduced ones: its trace is made concrete below
+  code_model const& m = *built;
+  auto options = lang::reduction_options::all(!lim.no_reduction);
+  if (lim.no_partial_order) options.partial_order = false;
+  std::optional<lang::reduced_model> rm(std::in_place, m, options);
+  auto r = explore(*rm, s.checked, lim);
   bool const livelock = r.result == verdict::violation && r.violated == property::livelock;
-  if (r.result == verdict::violation && (m.partial_order() || (livelock && m.reduced()))) {
+  if (r.result == verdict::violation && (rm->partial_order() || (livelock && rm->reduced()))) {
     // The partial-order reduction keeps verdicts, not distances: the
     // counterexample shown comes from a search without it, which is as
     // short as any. A livelock's loop closes on a stored state, under
@@ -404,23 +406,19 @@ check_result run_check(spec const& s, limits const& given) {
     // reductions at all, so the loop closes on the very state. Should a
     // limit stop that search, the first counterexample stands, not known
     // to be shortest.
-    if (livelock)
-      m.set_reductions(false);
-    else
-      m.set_partial_order(false);
-    auto again = explore(m, s.checked, lim);
+    auto again_options = livelock ? lang::reduction_options::all(false) : options;
+    again_options.partial_order = false;
+    lang::reduced_model again_model(m, again_options);
+    auto again = explore(again_model, s.checked, lim);
     again.seconds += r.seconds;
     if (again.result == verdict::violation) {
       r = std::move(again);
-      reduced_trace = m.reduced();
+      rm.emplace(m, again_options);
     } else {
       r.shortest = false;
     }
   }
-  if (reduced_trace) {
-    m.set_reductions(false);
-    concretize(m, r);
-  }
+  if (rm->reduced()) concretize(*rm, r);  // r's states are reduced ones: its trace is made concrete
   bool const fewest = lim.fewest_switches && r.result == verdict::violation && r.shortest &&
                       r.violated != property::livelock;
   if (fewest) fewest_switches(m, s.checked, r);

@@ -75,8 +75,8 @@ struct check_result {
 };
 
 // A check_result for spec s with a search's verdict and figures (no trace yet).
-template <class M>
-check_result result_of(spec const& s, search_result<M> const& r) {
+template <class State, class Step>
+check_result result_of(spec const& s, basic_search_result<State, Step> const& r) {
   check_result out;
   out.scenario = s;
   out.result = r.result;

@@ -40,7 +40,6 @@ class promela_writer {
       : m_(m), checked_(checked), file_(std::move(file)), pages_(m.setup_.facts.pages), threads_(static_cast<int>(m.threads_.size())) {}
 
   std::string write(std::string const& title) {
-    if (m_.reduced()) fail("the Promela export is of the unreduced model (build it without reductions)");
     for (auto const& r : m_.setup_.required)
       if (r.line > 0) fail("the Promela export does not cover a witness's ran(...) atoms");
     gated_ = !m_.setup_.required.empty();

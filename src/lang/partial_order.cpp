@@ -17,7 +17,7 @@
 // is met by the reduced one. A scenario with [expect] requirements is not
 // reduced: every step may record that it met one.
 #include "lang/primitives.hpp"
-#include "lang/runtime.hpp"
+#include "lang/reduced.hpp"
 
 #include "lang/layout.hpp"
 
@@ -58,14 +58,14 @@ constexpr std::uint64_t flag2(std::uint8_t f) {
   return m;
 }
 constexpr std::uint64_t all_locks = ((std::uint64_t{1} << lock_objects.size()) - 1) << loc_lock;
-constexpr code_model::footprint everything{~std::uint64_t{0}, ~std::uint64_t{0}};
+constexpr reduced_model::footprint everything{~std::uint64_t{0}, ~std::uint64_t{0}};
 
-code_model::footprint rw(std::uint64_t reads, std::uint64_t writes) { return {reads, writes}; }
+reduced_model::footprint rw(std::uint64_t reads, std::uint64_t writes) { return {reads, writes}; }
 
 // The footprint of primitive `id` itself (its arguments' reads apart): its
 // row's reads and writes (lang/primitives.hpp) as this layout's locations;
 // `lock` stands for the lock its first argument names.
-code_model::footprint primitive_footprint(prim id, std::uint64_t lock) {
+reduced_model::footprint primitive_footprint(prim id, std::uint64_t lock) {
   auto bits = [&](std::uint32_t l) {
     std::uint64_t m = 0;
     auto on = [&](loc x) { return (l & static_cast<std::uint32_t>(x)) != 0; };
@@ -100,13 +100,13 @@ bool may_stay(prim id) { return has(id, prim_trait::sleeps); }
 
 }  // namespace
 
-bool code_model::footprint::conflicts(footprint const& o) const {
+bool reduced_model::footprint::conflicts(footprint const& o) const {
   return (writes & (o.reads | o.writes)) != 0 || (o.writes & reads) != 0;
 }
 
 namespace {
 
-using footprint = code_model::footprint;
+using footprint = reduced_model::footprint;
 
 void add(footprint& to, footprint const& f) {
   to.reads |= f.reads;
@@ -260,7 +260,7 @@ std::vector<bool> ample_candidates(program const& prog, program_graph const& g, 
 
 }  // namespace
 
-void code_model::find_footprints() {
+void reduced_model::find_footprints() {
   step_fp_.clear();
   future_fp_.clear();
   ample_ok_.clear();
@@ -272,12 +272,12 @@ void code_model::find_footprints() {
   }
 }
 
-void code_model::forget_footprint(std::string_view primitive) {
+void reduced_model::forget_footprint(std::string_view primitive) {
   forgotten_ = primitive;
   find_footprints();
 }
 
-int code_model::ample_thread(state const& s, std::size_t from) const {
+int reduced_model::ample_thread(state const& s, std::size_t from) const {
   std::size_t const n = threads_.size();
   std::array<std::uint16_t, 32> pc{};
   std::array<bool, 32> live{};

@@ -2,7 +2,7 @@
 // states it hands the search (docs/performance.md). The partial order is
 // partial_order.cpp.
 #include "lang/layout.hpp"
-#include "lang/runtime.hpp"
+#include "lang/reduced.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -15,7 +15,24 @@ namespace pgmapcheck::lang {
 
 using namespace layout;  // the state's bytes: src/lang/layout.hpp
 
-void code_model::find_groups() {
+reduced_model::reduced_model(code_model const& m, reduction_options o)
+    : m_(m), threads_(m.threads_), layout_(m.layout_) {
+  find_groups();
+  find_dead();
+  find_footprints();
+  symmetry_ = o.symmetry && !groups_.empty();
+  dead_values_ = o.dead_values;
+  partial_order_ = o.partial_order && m.setup_.required.empty();
+}
+
+code_state reduced_model::initial() const {
+  code_state s = m_.initial();
+  if (dead_values_)
+    for (std::size_t t = 0; t < threads_.size(); ++t) clear_dead(s, static_cast<int>(t));
+  return s;
+}
+
+void reduced_model::find_groups() {
   auto kind = [](std::string const& name) { return name.substr(0, name.find('#')); };
   std::vector<bool> placed(threads_.size(), false);
   for (std::size_t a = 0; a < threads_.size(); ++a) {
@@ -34,12 +51,12 @@ void code_model::find_groups() {
   }
 }
 
-void code_model::canonicalize(state& s) const {
+void reduced_model::canonicalize(state& s) const {
   if (groups_.empty()) return;
   auto record = [&](int t) {
     std::size_t const begin = layout_[static_cast<std::size_t>(t)].base;
     std::size_t const end = static_cast<std::size_t>(t) + 1 < layout_.size() ? layout_[static_cast<std::size_t>(t) + 1].base
-                                                                           : state_bytes_;
+                                                                           : m_.state_bytes();
     return std::pair{begin, end - begin};
   };
   std::array<int, 32> perm{};  // the thread now at i was thread perm[i]
@@ -78,7 +95,7 @@ void code_model::canonicalize(state& s) const {
   }
 }
 
-void code_model::find_dead() {
+void reduced_model::find_dead() {
   for (auto const& prog : threads_) {
     std::size_t const n = prog.code.size(), slots = prog.slot_names.size();
     // Every local an instruction may read: its expressions' locals, and, to
@@ -136,12 +153,12 @@ void code_model::find_dead() {
   }
 }
 
-void code_model::clear_dead(state& s, int t) const {
+void reduced_model::clear_dead(state& s, int t) const {
   auto const& l = layout_[static_cast<std::size_t>(t)];
   for (auto const k : dead_at_[static_cast<std::size_t>(t)][record_pc(s.bytes.data() + l.base)]) s.bytes[l.locals + k] = 0;
 }
 
-void code_model::reduce(state& s) const {
+void reduced_model::reduce(state& s) const {
   for (std::size_t t = 0; t < threads_.size(); ++t) clear_dead(s, static_cast<int>(t));
   canonicalize(s);
 }

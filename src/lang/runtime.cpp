@@ -76,9 +76,6 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
   if (threads_.size() > 32) throw spec_error(setup_.path, 1, 1, "at most 32 threads");
   if (setup_.facts.pages > 16) throw spec_error(setup_.path, 1, 1, "at most 16 pages");
   find_checked_starts();
-  find_groups();
-  find_dead();
-  find_footprints();
 }
 
 code_state code_model::blank() const {
@@ -98,7 +95,6 @@ code_state code_model::initial() const {
     code_step st;
     executor ex(*this, s, st, static_cast<int>(t));
     ex.run_invisible();
-    if (dead_values_) clear_dead(s, static_cast<int>(t));
   }
   return s;
 }
@@ -117,54 +113,45 @@ void code_model::find_checked_starts() {
   for (auto& marks : ran_) std::fill(marks.begin(), marks.end(), std::uint8_t{0});
 }
 
-void code_model::successors(state const& s, emit_fn emit, void* ctx) const {
+bool code_model::thread_successors(state const& s, int t, emit_fn emit, void* ctx) const {
+  if (view(s).finished(t)) return false;
   // Scratch states: only the first state_bytes_ bytes are ever read, so they
   // are all that is copied (a state's capacity is much larger than most
-  // scenarios need).
+  // scenarios need). Looking (enabled, outcomes) leaves the state as it
+  // was: the first outcome runs on the same copy.
   auto copy = [&](code_state& to) { std::memcpy(to.bytes.data(), s.bytes.data(), state_bytes_); };
   code_state next;
-  // Emits thread t's steps; returns false iff it cannot step.
-  auto expand = [&](std::size_t t) {
-    if (view(s).finished(static_cast<int>(t))) return false;
-    // Looking (enabled, outcomes) leaves the state as it was: the first
-    // outcome runs on the same copy.
-    copy(next);
-    code_step dummy;
-    executor look(*this, next, dummy, static_cast<int>(t));
-    std::uint16_t const pc = look.pc();
-    instr const& in = threads_[t].code[pc];
-    if (!look.enabled(in)) return false;
-    int const n = look.outcomes(in);
-    for (int o = 0; o < n; ++o) {
-      if (o > 0) copy(next);
-      code_step st;
-      st.thread = static_cast<std::uint8_t>(t);
-      st.pc = pc;
-      st.outcome = static_cast<std::uint8_t>(o);
-      executor ex(*this, next, st, static_cast<int>(t));
-      ex.step(o);
-      if (dead_values_) clear_dead(next, static_cast<int>(t));
-      if (symmetry_) canonicalize(next);
-      if (!setup_.required.empty()) {
-        for (std::size_t r = 0; r < setup_.required.size(); ++r)
-          if (setup_.required[r].line == 0 && meets_[r][t][st.pc] && (!setup_.required[r].function.empty() || st.page >= 0))
-            next.bytes[w_met] |= static_cast<std::uint8_t>(1u << r);
-        if (!took_part(next)) {  // not the counterexample the spec claims: the search goes on past it,
-          // but never past the model's range, which no requirement excuses
-          auto const range = static_cast<std::uint16_t>(1u << static_cast<unsigned>(property::model_range));
-          st.violated = st.violated & range;
-          st.why = st.violated ? reason::out_of_range : reason::none;
-          st.fired = 0xffff;  // the line is the step's: the check that fired first may be one masked here
-        }
+  copy(next);
+  code_step dummy;
+  executor look(*this, next, dummy, t);
+  std::uint16_t const pc = look.pc();
+  instr const& in = threads_[static_cast<std::size_t>(t)].code[pc];
+  if (!look.enabled(in)) return false;
+  int const n = look.outcomes(in);
+  for (int o = 0; o < n; ++o) {
+    if (o > 0) copy(next);
+    code_step st;
+    st.thread = static_cast<std::uint8_t>(t);
+    st.pc = pc;
+    st.outcome = static_cast<std::uint8_t>(o);
+    executor ex(*this, next, st, t);
+    ex.step(o);
+    if (!setup_.required.empty()) {
+      for (std::size_t r = 0; r < setup_.required.size(); ++r)
+        if (setup_.required[r].line == 0 && meets_[r][static_cast<std::size_t>(t)][st.pc] &&
+            (!setup_.required[r].function.empty() || st.page >= 0))
+          next.bytes[w_met] |= static_cast<std::uint8_t>(1u << r);
+      if (!took_part(next)) {  // not the counterexample the spec claims: the search goes on past it,
+        // but never past the model's range, which no requirement excuses
+        auto const range = static_cast<std::uint16_t>(1u << static_cast<unsigned>(property::model_range));
+        st.violated = st.violated & range;
+        st.why = st.violated ? reason::out_of_range : reason::none;
+        st.fired = 0xffff;  // the line is the step's: the check that fired first may be one masked here
       }
-      emit(ctx, st, next);
     }
-    return true;
-  };
-  if (partial_order_)
-    for (int t = ample_thread(s); t >= 0; t = ample_thread(s, static_cast<std::size_t>(t) + 1))
-      if (expand(static_cast<std::size_t>(t))) return;
-  for (std::size_t t = 0; t < threads_.size(); ++t) expand(t);
+    emit(ctx, st, next);
+  }
+  return true;
 }
 
 bool code_model::took_part(state const& s) const {

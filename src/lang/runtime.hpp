@@ -9,6 +9,8 @@
 #include "search/model.hpp"
 
 #include <array>
+#include <memory>
+#include <type_traits>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -103,8 +105,8 @@ class code_model {
 
   template <class F>
   void for_each_successor(state const& s, F&& f) const {
-    successors(s, [](void* ctx, step const& st, state const& next) { (*static_cast<F*>(ctx))(st, next); },
-               static_cast<void*>(&f));
+    for (std::size_t t = 0; t < threads_.size(); ++t)
+      for_each_step_of(s, static_cast<int>(t), [&](step const& st, state const& next) { f(st, next); });
   }
 
   property_set check(step const& st) const { return property_set::from_bits(st.violated); }
@@ -129,63 +131,17 @@ class code_model {
   void set_files(std::vector<std::string> files) { files_ = std::move(files); }
   std::vector<program> const& threads() const { return threads_; }
 
-  // Thread symmetry: threads that run the same code (instances of one actor
-  // kind) are interchangeable, so a state is stored as its orbit's
-  // representative, their records in sorted order (grace-period masks, the
-  // one place a record names other threads, renumbered to match). Off by
-  // default; the explorer's states then stand for orbits, and a trace must
-  // be made concrete again (concretize) before it is shown.
-  //
-  // Dead values: a local no path from a thread's pc reads again before
-  // writing it (a backward liveness analysis over the compiled program) is
-  // zeroed when the thread comes to rest there, so states that differ only
-  // in what a thread can no longer read are one state.
-  //
-  // Partial-order reduction (src/lang/partial_order.cpp): a state
-  // where one thread's step commutes with everything the other threads can
-  // still do is expanded by that thread's steps alone. It keeps every
-  // verdict and covered line, not distances: a counterexample it finds is
-  // searched again without it (lang::run_check), so that one is shortest.
-  //
-  // set_reductions turns all three on or off (off by default: a plain
-  // search); set_partial_order the last alone.
-  void set_reductions(bool on) {
-    symmetry_ = on && !groups_.empty();
-    dead_values_ = on;
-    set_partial_order(on);
+  // Thread t's steps from s, each with the state it leads to, unreduced
+  // (lang/reduced.hpp wraps this model with the reductions); f gets the
+  // state as a scratch copy it may change. Returns false iff t cannot step
+  // at s (it has finished, or is blocked).
+  template <class F>
+  bool for_each_step_of(state const& s, int t, F&& f) const {
+    using G = std::remove_reference_t<F>;
+    return thread_successors(
+        s, t, [](void* ctx, step const& st, state& next) { (*static_cast<G*>(ctx))(st, next); },
+        const_cast<void*>(static_cast<void const*>(std::addressof(f))));
   }
-  void set_partial_order(bool on) { partial_order_ = on && setup_.required.empty(); }
-  bool reduced() const { return symmetry_ || dead_values_; }
-  bool partial_order() const { return partial_order_; }
-
-  // The shared state a step may read and write, as sets of locations
-  // (pgmap->ref, the wait queues, RCU, the failure budget, the pages, each
-  // lock, each world flag): two steps whose footprints do not conflict
-  // commute, and neither enables, disables or changes the checks of the other.
-  struct footprint {
-    std::uint64_t reads = 0, writes = 0;
-    bool conflicts(footprint const& o) const;
-  };
-  // The footprint of thread t's step from resting pc (its instruction and
-  // the invisible code after it), and of every step it may take from there on.
-  footprint step_footprint(int t, std::size_t pc) const { return step_fp_[static_cast<std::size_t>(t)][pc]; }
-  footprint future_footprint(int t, std::size_t pc) const { return future_fp_[static_cast<std::size_t>(t)][pc]; }
-  // The first thread from `from` on whose step at s commutes with every
-  // step the other threads can still take and cannot repeat; -1 if none.
-  // Whether it can step at s is the caller's to see.
-  int ample_thread(state const& s, std::size_t from = 0) const;
-  // Returns true iff thread t's step from resting pc may be taken alone:
-  // it is visible, its footprint is known and it cannot leave t at pc.
-  bool ample_ok(int t, std::size_t pc) const { return ample_ok_[static_cast<std::size_t>(t)][pc]; }
-  // For the tests' seeded bugs: primitive `name` is taken to touch nothing
-  // and never to leave its thread resting where it was (asleep).
-  void forget_footprint(std::string_view primitive);
-  // Puts s in its orbit's canonical form (whether or not successors are).
-  void canonicalize(state& s) const;
-  // Zeroes thread t's dead locals at its pc in s.
-  void clear_dead(state& s, int t) const;
-  // s as the reduced search stores it: dead locals zeroed, then canonical.
-  void reduce(state& s) const;
 
   // Reading a state, for traces, witnesses and tests: view(s).page_refcount(0).
   state_view view(state const& s) const;
@@ -201,7 +157,7 @@ class code_model {
   bool life_seen(int event, int from, int to) const { return life_seen_[static_cast<std::size_t>(event * 16 + from * 4 + to)]; }
 
  private:
-  using emit_fn = void (*)(void*, step const&, state const&);
+  using emit_fn = void (*)(void*, step const&, state&);
   // The state before any thread has run: the world and the pages at rest.
   state blank() const;
   // Invisible code before a thread's first visible step runs as the search
@@ -209,10 +165,7 @@ class code_model {
   // first instruction is made visible instead, so that the check fires in
   // a step of its own, which the trace shows.
   void find_checked_starts();
-  void find_groups();
-  void find_dead();
-  void find_footprints();
-  void successors(state const& s, emit_fn emit, void* ctx) const;
+  bool thread_successors(state const& s, int t, emit_fn emit, void* ctx) const;
 
   struct thread_layout {
     std::size_t base = 0;  // pc (2), wait_on, flags, rcu nesting, [gp mask 4], locals
@@ -223,6 +176,7 @@ class code_model {
   bool took_part(state const& s) const;
 
   friend class executor;
+  friend class reduced_model;
   friend class state_view;
   friend class promela_writer;  // src/export/promela.cpp reads the layout
 
@@ -230,14 +184,6 @@ class code_model {
   std::vector<std::string> files_;
   mutable std::vector<std::vector<std::uint8_t>> ran_;
   mutable std::array<bool, 8 * 16> life_seen_{};  // event * 16 + from * 4 + to
-  std::vector<std::vector<int>> groups_;  // interchangeable threads, two or more a group
-  bool symmetry_ = false;                 // successors are canonical
-  bool dead_values_ = false;              // successors have their dead locals zeroed
-  bool partial_order_ = false;            // successors are one ample thread's where one exists
-  std::vector<std::vector<footprint>> step_fp_, future_fp_;  // per thread, per pc
-  std::vector<std::vector<bool>> ample_ok_;  // per thread, per pc: a step that cannot repeat and has a footprint
-  std::string forgotten_;
-  std::vector<std::vector<std::vector<std::uint16_t>>> dead_at_;  // per thread, per pc: the slots dead there
   // Per requirement, per thread, per pc: the step that rests there meets it.
   std::vector<std::vector<std::vector<bool>>> meets_;  // per thread, per pc: bit 0 ran, bit 1 failed
   code_setup setup_;

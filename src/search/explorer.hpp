@@ -41,20 +41,24 @@ struct limits {
   unsigned threads = 1;          // BFS workers; the result is the same for any number
 };
 
-template <class M>
-struct trace_entry {
-  typename M::step step;
-  typename M::state after;
+// A step of a trace and the state it leads to. Keyed by the state and step
+// types, not the model: a model wrapped by a reduction has its model's.
+template <class State, class Step>
+struct basic_trace_entry {
+  Step step;
+  State after;
 };
-
 template <class M>
-struct search_result {
+using trace_entry = basic_trace_entry<typename M::state, typename M::step>;
+
+template <class State, class Step>
+struct basic_search_result {
   verdict result = verdict::holds;
   property violated = property::refcount_underflow;
   bool violation_at_step = false;  // else the last state is a terminal violation (deadlock, ref-leak)
   bool shortest = false;           // the trace is shown shortest: BFS, and no limit cut its level short
-  typename M::state initial{};
-  std::vector<trace_entry<M>> trace;
+  State initial{};
+  std::vector<basic_trace_entry<State, Step>> trace;
   std::uint64_t states = 0;
   std::uint64_t transitions = 0;
   std::uint32_t depth = 0;  // BFS levels fully or partly explored
@@ -68,6 +72,8 @@ struct search_result {
   std::uint32_t stuck_at = 0;
   std::uint32_t loop_from = 0;
 };
+template <class M>
+using search_result = basic_search_result<typename M::state, typename M::step>;
 
 namespace detail {
 

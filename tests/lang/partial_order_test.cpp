@@ -1,6 +1,7 @@
 // Partial-order reduction: the footprints it relies on, checked on every
 // reachable state of the catalog, and a seeded footprint error caught.
 #include "search/explorer.hpp"
+#include "lang/reduced.hpp"
 #include "lang/runtime.hpp"
 #include "lang/scenario.hpp"
 #include "lang/spec.hpp"
@@ -43,7 +44,7 @@ bool same(code_model const& m, code_state const& a, code_state const& b) {
   return std::memcmp(a.bytes.data(), b.bytes.data(), m.state_bytes()) == 0;
 }
 
-bool subset(code_model::footprint a, code_model::footprint b) {
+bool subset(lang::reduced_model::footprint a, lang::reduced_model::footprint b) {
   return (a.reads & ~b.reads) == 0 && (a.writes & ~b.writes) == 0;
 }
 
@@ -61,7 +62,8 @@ struct audit {
 // take alone (ample_ok) never leaves its thread at the same pc, which the
 // cycle proviso relies on. stop_at_break: stop at the first pair that does
 // not commute.
-audit walk(code_model const& m, std::size_t cap, bool stop_at_break = false) {
+audit walk(lang::reduced_model const& rm, std::size_t cap, bool stop_at_break = false) {
+  code_model const& m = rm.model();
   audit a;
   std::size_t const n = m.threads().size();
   std::unordered_set<std::string> seen;
@@ -77,13 +79,13 @@ audit walk(code_model const& m, std::size_t cap, bool stop_at_break = false) {
     for (std::size_t t = 0; t < n; ++t) {
       for (auto const& mv : by[t]) {
         if (!mv.step.violated && seen.insert(key(mv.after)).second) todo.push_back(mv.after);
-        auto const before = m.future_footprint(static_cast<int>(t), mv.step.pc);
+        auto const before = rm.future_footprint(static_cast<int>(t), mv.step.pc);
         ++a.futures;
         std::size_t const pc_after = m.view(mv.after).resting_pc(static_cast<int>(t));
-        if (!subset(m.step_footprint(static_cast<int>(t), mv.step.pc), before) ||
-            !subset(m.future_footprint(static_cast<int>(t), pc_after), before))
+        if (!subset(rm.step_footprint(static_cast<int>(t), mv.step.pc), before) ||
+            !subset(rm.future_footprint(static_cast<int>(t), pc_after), before))
           ++a.unfounded;
-        if (m.ample_ok(static_cast<int>(t), mv.step.pc) && !m.view(mv.after).finished(static_cast<int>(t)) &&
+        if (rm.ample_ok(static_cast<int>(t), mv.step.pc) && !m.view(mv.after).finished(static_cast<int>(t)) &&
             pc_after == mv.step.pc)
           ++a.stayed;
       }
@@ -91,8 +93,8 @@ audit walk(code_model const& m, std::size_t cap, bool stop_at_break = false) {
     for (std::size_t t = 0; t < n; ++t)
       for (std::size_t u = t + 1; u < n; ++u) {
         if (by[t].empty() || by[u].empty()) continue;
-        auto const ft = m.step_footprint(static_cast<int>(t), by[t].front().step.pc);
-        auto const fu = m.step_footprint(static_cast<int>(u), by[u].front().step.pc);
+        auto const ft = rm.step_footprint(static_cast<int>(t), by[t].front().step.pc);
+        auto const fu = rm.step_footprint(static_cast<int>(u), by[u].front().step.pc);
         if (ft.conflicts(fu)) continue;
         for (auto const& x : by[t])
           for (auto const& y : by[u]) {
@@ -123,7 +125,7 @@ TEST_CASE("partial order: steps whose footprints do not conflict commute, on eve
     spec const s = load_spec(file);
     INFO(s.path);
     auto const m = lang::build_code_model(s);
-    auto const a = walk(m, 40000);
+    auto const a = walk(lang::reduced_model(m, lang::reduction_options::all(true)), 40000);
     INFO(a.first);
     CHECK(a.broken == 0);
     CHECK(a.unfounded == 0);
@@ -141,11 +143,11 @@ TEST_CASE("partial order: fewer states, the same verdicts, shortest lengths and 
     spec const s = load_spec(file);
     INFO(s.path);
     if (!s.witness) {
-      auto m = lang::build_code_model(s);
-      m.set_reductions(true);
-      auto const with = explore(m, s.checked, {});
-      m.set_partial_order(false);
-      auto const without = explore(m, s.checked, {});
+      auto const m = lang::build_code_model(s);
+      auto no_po = lang::reduction_options::all(true);
+      no_po.partial_order = false;
+      auto const with = explore(lang::reduced_model(m, lang::reduction_options::all(true)), s.checked, {});
+      auto const without = explore(lang::reduced_model(m, no_po), s.checked, {});
       CHECK(with.result == without.result);
       if (with.result == verdict::holds) {
         CHECK(with.states <= without.states);
@@ -154,15 +156,15 @@ TEST_CASE("partial order: fewer states, the same verdicts, shortest lengths and 
       // What run_check shows: a counterexample as short as without it;
       // and, where the scenario holds, the same model lines covered (a run
       // to a line that leaves the chosen thread alone stays a run).
-      limits off, no_po;
+      limits off, no_po_limits;
       off.no_reduction = true;
-      no_po.no_partial_order = true;
+      no_po_limits.no_partial_order = true;
       auto const shown = run_check(s, {});
       auto const plain = run_check(s, off);
       CHECK(shown.result == plain.result);
       CHECK(shown.trace.size() == plain.trace.size());
       if (shown.result == verdict::holds) {
-        auto const all = run_check(s, no_po);
+        auto const all = run_check(s, no_po_limits);
         CHECK(shown.never_ran == all.never_ran);
         CHECK(shown.failures_never_taken == all.failures_never_taken);
         CHECK(shown.wakeups_never_ran == all.wakeups_never_ran);
@@ -181,15 +183,13 @@ TEST_CASE("partial order: a seeded footprint error is caught", "[reduction][cata
   std::vector<std::string> changed;
   for (auto const& file : catalog_files(specs_dir)) {
     spec const s = load_spec(file);
-    auto m = lang::build_code_model(s);
-    m.forget_footprint("synchronize_rcu");
-    if (broken == 0) broken += walk(m, 40000, true).broken;  // one broken pair is enough
+    auto const m = lang::build_code_model(s);
+    lang::reduced_model seeded_model(m, lang::reduction_options::all(true));
+    seeded_model.forget_footprint("synchronize_rcu");
+    if (broken == 0) broken += walk(seeded_model, 40000, true).broken;  // one broken pair is enough
     if (s.witness) continue;
-    m.set_reductions(true);
-    auto const seeded = explore(m, s.checked, {});
-    auto truth = lang::build_code_model(s);
-    truth.set_reductions(true);
-    if (seeded.result != explore(truth, s.checked, {}).result)
+    auto const seeded = explore(seeded_model, s.checked, {});
+    if (seeded.result != explore(lang::reduced_model(m, lang::reduction_options::all(true)), s.checked, {}).result)
       changed.push_back(std::filesystem::path(s.path).filename().string());
   }
   CHECK(broken > 0);
@@ -201,8 +201,9 @@ TEST_CASE("partial order: a sleeping primitive missing from the cycle proviso is
   // wait looks like a step that cannot repeat. The audit must see a step
   // marked ample that leaves its thread where it was.
   auto const s = load_spec(specs_dir / "p2pdma" / "alloc-vs-memunmap-refs-v5.10.toml");
-  auto m = lang::build_code_model(s);
-  REQUIRE(walk(m, 40000).stayed == 0);
-  m.forget_footprint("wait_for_completion");
-  CHECK(walk(m, 40000).stayed > 0);
+  auto const m = lang::build_code_model(s);
+  lang::reduced_model rm(m, lang::reduction_options::all(true));
+  REQUIRE(walk(rm, 40000).stayed == 0);
+  rm.forget_footprint("wait_for_completion");
+  CHECK(walk(rm, 40000).stayed > 0);
 }

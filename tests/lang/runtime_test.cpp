@@ -5,6 +5,7 @@
 #include "lang/error.hpp"
 #include "search/explorer.hpp"
 #include "lang/primitives.hpp"
+#include "lang/reduced.hpp"
 #include "lang/runtime.hpp"
 
 #include <catch2/catch.hpp>
@@ -49,7 +50,8 @@ property_set toy_properties() {
 }
 
 // The toys change counts on purpose: every toy property but ref-leak.
-search_result<code_model> search(code_model const& m) {
+template <class M>
+search_result<code_model> search(M const& m) {
   auto props = toy_properties();
   props.remove(property::ref_leak);
   return explore(m, props);
@@ -420,11 +422,8 @@ namespace {
 // Every toy property, livelock included, with a second search that has the
 // reductions on and must agree.
 search_result<code_model> search_both_ways(code_model& m) {
-  m.set_reductions(false);
   auto plain = search(m);
-  m.set_reductions(true);
-  auto reduced = search(m);
-  m.set_reductions(false);
+  auto reduced = search(lang::reduced_model(m, lang::reduction_options::all(true)));
   CHECK(reduced.result == plain.result);
   if (plain.result == verdict::violation && reduced.result == verdict::violation) CHECK(reduced.violated == plain.violated);
   limits dfs;

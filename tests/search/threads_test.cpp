@@ -79,8 +79,8 @@ struct fan {
 };
 static_assert(model<fan>);
 
-template <class M>
-void same(search_result<M> const& a, search_result<M> const& b) {
+template <class State, class Step>
+void same(basic_search_result<State, Step> const& a, basic_search_result<State, Step> const& b) {
   CHECK(a.result == b.result);
   CHECK(a.violated == b.violated);
   CHECK(a.states == b.states);
