@@ -497,6 +497,10 @@ class promela_writer {
       case prim::mutex_unlock:
       case prim::up_write:
       case prim::up_read: return emit_unlock(id, s);
+      case prim::spin_trylock:
+      case prim::mutex_trylock:
+      case prim::down_read_trylock:
+      case prim::down_write_trylock: return emit_trylock(id, s);
       case prim::rcu_read_lock:
       case prim::dax_read_lock: return emit_read_lock(id, s);
       case prim::rcu_read_unlock:
@@ -651,6 +655,20 @@ class promela_writer {
     int const li = lock_of(c, in, &out);
     if (li < 0) fail(c.prog.name + ": " + name_of_prim(in) + " on an object that is not a lock");
     out += id == prim::down_read ? fmt::format("locks[{0}] = locks[{0}] + 1;\n", li) : fmt::format("locks[{}] = 128;\n", li);
+    next(out);
+  }
+
+  void emit_trylock(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    int const li = lock_of(c, in, &out);
+    if (li < 0) fail(c.prog.name + ": " + name_of_prim(in) + " on an object that is not a lock");
+    std::string const v = fmt::format("locks[{}]", li);
+    bool const reader = id == prim::down_read_trylock;
+    std::string took = reader ? v + " = " + v + " + 1;\n" : v + " = 128;\n", missed;
+    result(in, "1", took);
+    result(in, "0", missed);
+    out += "if\n:: " + (reader ? "(" + v + " & 128) == 0" : v + " == 0") + " ->\n" + took + ":: else ->\n" +
+           or_skip(missed) + "fi;\n";
     next(out);
   }
 

@@ -434,6 +434,10 @@ class executor {
       case prim::mutex_unlock:
       case prim::up_write:
       case prim::up_read: return unlock(id, in);
+      case prim::spin_trylock:
+      case prim::mutex_trylock:
+      case prim::down_read_trylock:
+      case prim::down_write_trylock: return trylock(id, in);
       case prim::rcu_read_lock:
       case prim::dax_read_lock: return read_lock(id);
       case prim::rcu_read_unlock:
@@ -647,6 +651,25 @@ class executor {
     }
     std::uint8_t& v = b()[w_locks + static_cast<std::size_t>(li)];
     v = id == prim::down_read ? static_cast<std::uint8_t>(v + 1) : std::uint8_t{0x80};
+    return true;
+  }
+
+  // spin_trylock, mutex_trylock, down_read_trylock, down_write_trylock:
+  // the lock if no one holds it (a reader's: if no writer does), and
+  // whether it was taken; never waits.
+  bool trylock(prim id, instr const& in) {
+    int const target = arg(in, 0);
+    int const li = lock_index(target);
+    if (li < 0) {  // as lock() does
+      violate(property::kernel_bug, target == 0 ? reason::null_deref : reason::bug_fired);
+      result(in, 0);
+      return true;
+    }
+    std::uint8_t& v = b()[w_locks + static_cast<std::size_t>(li)];
+    bool const reader = id == prim::down_read_trylock;
+    bool const taken = reader ? !(v & 0x80) : v == 0;
+    if (taken) v = reader ? static_cast<std::uint8_t>(v + 1) : std::uint8_t{0x80};
+    result(in, taken);
     return true;
   }
 

@@ -108,6 +108,10 @@ constexpr std::uint32_t locs(L... l) {
   X(up_read, action, void_, (object), none, (), (lock_arg), "up_read(sem)", "kernel/locking/rwsem.c:up_read") \
   X(down_write, action, void_, (object), none, (), (lock_arg), "down_write(sem)", "kernel/locking/rwsem.c:down_write") \
   X(up_write, action, void_, (object), none, (), (lock_arg), "up_write(sem)", "kernel/locking/rwsem.c:up_write") \
+  X(spin_trylock, action, boolean, (object), none, (), (lock_arg), "spin_trylock(lock)", "include/linux/spinlock.h:spin_trylock (takes the lock if no one holds it; never spins)") \
+  X(mutex_trylock, action, boolean, (object), none, (), (lock_arg), "mutex_trylock(lock)", "kernel/locking/mutex.c:mutex_trylock (takes the mutex if no one holds it; never sleeps)") \
+  X(down_read_trylock, action, boolean, (object), none, (), (lock_arg), "down_read_trylock(sem)", "kernel/locking/rwsem.c:down_read_trylock (a reader's hold unless a writer holds it)") \
+  X(down_write_trylock, action, boolean, (object), none, (), (lock_arg), "down_write_trylock(sem)", "kernel/locking/rwsem.c:down_write_trylock (the writer's hold if no one holds it)") \
   /* RCU (include/linux/rcupdate.h, kernel/rcu/tree.c). */ \
   X(rcu_read_lock, action, void_, (), none, (rcu), (), "rcu_read_lock()", "include/linux/rcupdate.h:rcu_read_lock") \
   X(rcu_read_unlock, action, void_, (), none, (rcu), (), "rcu_read_unlock()", "include/linux/rcupdate.h:rcu_read_unlock") \

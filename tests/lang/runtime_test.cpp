@@ -156,6 +156,99 @@ void inc_unlocked(void)
   CHECK(final_counts(load(code, {"inc_locked", "inc_unlocked"})) == std::set<int>{2, 3});
 }
 
+TEST_CASE("lang: a trylock takes a free lock, says whether it did, and never waits", "[lang]") {
+  // Page 0 counts the critical sections run; inside one, a WARN_ON sees
+  // whether another thread ran its own at the same time.
+  std::string const code = R"(
+static bool first(struct page *page) { return 1; }
+static void inside(struct page *page)
+{
+	int v = page_ref_count(page);
+
+	set_page_count(page, v + 1);
+	WARN_ON(page_ref_count(page) != v + 1);
+}
+void locker(void)
+{
+	struct page *page = choose_page(first);
+
+	spin_lock(&lock_a);
+	inside(page);
+	spin_unlock(&lock_a);
+}
+void trier(void)
+{
+	struct page *page = choose_page(first);
+
+	if (spin_trylock(&lock_a)) {
+		inside(page);
+		spin_unlock(&lock_a);
+	}
+}
+void mutex_trier(void)
+{
+	struct page *page = choose_page(first);
+
+	if (mutex_trylock(&lock_a)) {
+		inside(page);
+		mutex_unlock(&lock_a);
+	}
+}
+void unlocked(void)
+{
+	struct page *page = choose_page(first);
+
+	inside(page);
+}
+void keeper(void)
+{
+	spin_lock(&lock_a);
+}
+void reader(void)
+{
+	struct page *page = choose_page(first);
+
+	if (down_read_trylock(&lock_b)) {
+		page_ref_inc(page);
+		up_read(&lock_b);
+	}
+}
+void writer(void)
+{
+	struct page *page = choose_page(first);
+
+	if (down_write_trylock(&lock_b)) {
+		inside(page);
+		up_write(&lock_b);
+	}
+}
+void holding_reader(void)
+{
+	down_read(&lock_b);
+	down_read(&lock_b);
+	up_read(&lock_b);
+	up_read(&lock_b);
+}
+)";
+  // Taken when free (3: both ran), refused while held (2), and exclusive:
+  // the WARN never fires, where without the lock it does.
+  CHECK(final_counts(load(code, {"locker", "trier"})) == std::set<int>{2, 3});
+  CHECK(final_counts(load(code, {"trier", "mutex_trier"})) == std::set<int>{2, 3});
+  CHECK(search(load(code, {"locker", "trier"})).result == verdict::holds);
+  auto racy = search(load(code, {"unlocked", "trier"}));
+  REQUIRE(racy.result == verdict::violation);
+  CHECK(racy.violated == property::kernel_warn);
+  // Never waits: a lock held for good fails the trylock, where spin_lock
+  // would sleep for ever.
+  CHECK(final_counts(load(code, {"keeper", "trier"})) == std::set<int>{1, 2});
+  CHECK(search(load(code, {"keeper", "trier"})).result == verdict::holds);
+  CHECK(search(load(code, {"keeper", "locker"})).violated == property::deadlock);
+  // Readers share the rwsem, a writer excludes them both ways.
+  CHECK(final_counts(load(code, {"reader", "reader"})) == std::set<int>{3});
+  CHECK(final_counts(load(code, {"holding_reader", "writer"})) == std::set<int>{1, 2});
+  CHECK(search(load(code, {"reader", "writer"})).result == verdict::holds);
+}
+
 TEST_CASE("lang: synchronize_rcu waits for the readers inside a section when it starts", "[lang]") {
   // Page 0 stands for the published pointer (0: unpublished), page 1 for the
   // object it points to (9: freed). The writer unpublishes, waits a grace
