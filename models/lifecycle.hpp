@@ -4,7 +4,7 @@
 // Objects; docs/language.md, Lifecycle monitors).
 #pragma once
 
-#include "lang/machine.hpp"
+#include "machine/machine.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Compile-fail cases for the DSL's static checks: exactly one PGMAPCHECK_CASE_*
 // is defined; every case but CONTROL must be rejected by a static_assert.
-#include "lang/machine.hpp"
+#include "machine/machine.hpp"
 
 namespace cf {
 enum class st : unsigned char { free, cache, pinned };

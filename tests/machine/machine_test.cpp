@@ -1,6 +1,6 @@
 // The state-machine DSL: rows, guards, actions, first-match firing, validation.
 #include "models/lifecycle.hpp"
-#include "lang/machine.hpp"
+#include "machine/machine.hpp"
 
 #include <catch2/catch.hpp>
 
