@@ -192,7 +192,7 @@ class executor {
       case prim::page_mapped:
       case prim::page_shared:
       case prim::page_associated: {
-        int p = page_arg(eval(e.args[0]));
+        int p = page_arg(a0);
         if (p < 0) return 0;
         if (id == prim::page_allocated) return page(p)[p_state] != ps_free;
         std::uint8_t const bit = id == prim::page_mapped ? pf_mapped : id == prim::page_shared ? pf_shared : pf_associated;

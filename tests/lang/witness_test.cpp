@@ -109,4 +109,7 @@ TEST_CASE("witness: ran(FILE:LINE) names a file by its path or the end of it", "
   // A part of a name is not the end of a path; a line no step is on is refused.
   CHECK(error_of(s, "ran(free-on-v7.0.toml:98)").find("runs model line") != std::string::npos);
   CHECK(error_of(s, "ran(p2pdma-reset-before-free-on-v7.0.toml:3)").find("runs model line") != std::string::npos);
+  // An end two paths share (mm/memremap.kc, include/linux/memremap.kc) names neither.
+  CHECK(error_of(s, "ran(memremap.kc:1)").find("ends more than one model file's path") != std::string::npos);
+  CHECK(error_of(s, "ran(mm/memremap.kc:1)").find("ends more than one") == std::string::npos);
 }
