@@ -551,7 +551,8 @@ class promela_writer {
     auto v = s.a(0);
     std::string a1 = in.nargs > 1 ? s.a(1) : "", a2 = in.nargs > 2 ? s.a(2) : "";
     b += "touch_page(hp);\n";
-    auto get = [&] { return "refcount[hp] = refcount[hp] + 1;\n" + range("refcount[hp]") + "life_get_page(hp);\nhold(" + t + ", hp);\n"; };
+    // s.t, not t: clang 14 cannot capture a structured binding.
+    auto get = [&] { return "refcount[hp] = refcount[hp] + 1;\n" + range("refcount[hp]") + "life_get_page(hp);\nhold(" + s.t + ", hp);\n"; };
     if (id == prim::page_ref_inc) b += get();
     else if (id == prim::get_page) b += check(property::get_from_zero, "refcount[hp] <= 0") + get();
     else if (id == prim::try_get_page) {
