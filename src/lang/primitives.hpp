@@ -53,7 +53,8 @@ enum class loc : std::uint32_t {
   ptr_p2pdma = 1u << 16,            // pdev->p2pdma
   ptr_ref = 1u << 17,               // pgmap->ref as a pointer (NULL after dev_pagemap_cleanup, v5.10)
 };
-inline constexpr int loc_count = 18;
+inline constexpr int loc_count = 18;  // the bits above: loc::ptr_ref is the last
+static_assert(static_cast<std::uint32_t>(loc::ptr_ref) == 1u << (loc_count - 1));
 template <class... L>
 constexpr std::uint32_t locs(L... l) {
   return (std::uint32_t{0} | ... | static_cast<std::uint32_t>(l));

@@ -1,7 +1,8 @@
-// Compiled model code as a Model the explorer searches: the packed state
-// (the shared kernel objects, then one record per thread), the primitives'
-// semantics, and what a step is (one visible instruction and the invisible
-// code after it).
+// Compiled model code as a Model the explorer searches (code_model): the
+// packed state (the shared kernel objects, then one record per thread), what
+// a step is (one visible instruction and the invisible code after it, run by
+// the executor, lang/executor.hpp), and a read-only view of a state
+// (state_view). The reductions wrap it: lang/reduced.hpp.
 #pragma once
 
 #include "lang/compile.hpp"
