@@ -70,6 +70,7 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
     case reason::warn_fired: return fmt::format("WARN fires: {}", fired_at(m, st).text);
     case reason::bug_fired: return fmt::format("BUG fires: {}", fired_at(m, st).text);
     case reason::unlock_unheld: return fmt::format("releases a lock it does not hold: {}", fired_at(m, st).text);
+    case reason::page_not_locked: return fmt::format("unlock_page on {}, which is not locked (VM_BUG_ON_FOLIO)", page);
     case reason::loop_without_step:
       return "a loop runs 100,000 instructions with no step in it (it never reaches a primitive): the thread spins for ever";
     case reason::divide_error: return fmt::format("divide error (division or modulo by zero): {}", fired_at(m, st).text);

@@ -469,20 +469,34 @@ int run_promela_command(std::string const& path, std::string const& out) {
   return ok;
 }
 
+// The kernel library of era e, with its patch stack.
+lang::source_set era_library(models::era e) {
+  lang::scenario_facts facts;
+  facts.kernel = lang::release_of(e);
+  auto lib = lang::load_library(facts);
+  spec era_only;  // the era's patch stack on its release, and nothing of a spec's own
+  era_only.sc.kernel = e;
+  for (auto const& p : era_patch_stack(e))
+    era_only.era_patches.insert(era_only.era_patches.end(), p.functions.begin(), p.functions.end());
+  lang::add_scenario_code(lib, era_only, facts);
+  return lib;
+}
+
 int run_show_command(std::string const& name, std::string const& kernel) {
   auto e = models::parse_era(kernel);
   if (!e) throw usage_error("unknown kernel '" + kernel + "': expected " + one_of(models::era_names));
-  lang::scenario_facts facts;
-  facts.kernel = lang::release_of(*e);
-  auto lib = lang::load_library(facts);
-  spec era_only;  // the era's patch stack on its release, and nothing of a spec's own
-  era_only.sc.kernel = *e;
-  for (auto const& p : era_patch_stack(*e))
-    era_only.era_patches.insert(era_only.era_patches.end(), p.functions.begin(), p.functions.end());
-  lang::add_scenario_code(lib, era_only, facts);
+  auto lib = era_library(*e);
   auto const* f = lib.find(name);
-  if (!f) throw usage_error("no function '" + name + "' in the kernel library for " + kernel +
-                            " (pgmapcheck list shows the thread functions)");
+  if (!f) {  // another era's function says so; a name no era has is a mistake
+    std::vector<std::string_view> has;
+    for (std::size_t i = 0; i < models::era_names.size(); ++i)
+      if (era_library(static_cast<models::era>(i)).find(name)) has.push_back(models::era_names[i]);
+    if (has.empty())
+      throw usage_error("no function '" + name + "' in the kernel library for any kernel" +
+                        " (pgmapcheck list shows the thread functions)");
+    std::cout << fmt::format("{}: not in {}; the library has it for {}\n", name, kernel, fmt::join(has, ", "));
+    return ok;
+  }
   std::cout << fmt::format("{}:{} ({})\n", lib.files()[f->pos.file], f->pos.line, kernel);
   if (!f->comment.empty()) std::cout << f->comment << "\n";
   // Lines another era's #if left out are blank runs of spaces: drop them.

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 #include <string_view>
 
@@ -319,6 +320,9 @@ class promela_writer {
       case prim::page_mapped: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_mapped}), false);
       case prim::page_shared: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_shared}), false);
       case prim::page_associated: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_associated}), false);
+      case prim::PageLocked: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_locked}), true);
+      case prim::is_migration_entry: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_migration}), false);
+      case prim::page_mapcount: return page_read("mapcount" + p, true);
       case prim::mapping_mapped: return fmt::format("((wflags & {}) != 0)", int{wf_file_mapped});
       case prim::dax_alive: return fmt::format("((wflags2 & {}) == 0)", int{wf2_dax_dead});
       // Steps, not values: action() (-Wswitch: a value row with no case
@@ -355,6 +359,10 @@ class promela_writer {
                          page_ok(v), v, t);
     }
     if (id == prim::wait_for_completion) return "(completion_done > 0 || !" + asleep + ")";
+    if (id == prim::lock_page || id == prim::wait_on_page_locked) {
+      auto v = pure(c, in.args[0]);
+      return fmt::format("(!({0}) || (pflags[({1}) - 1] & {2}) == 0)", page_ok(v), v, int{pf_locked});
+    }
     if (id == prim::synchronize_rcu || id == prim::kill_dax)
       return fmt::format("((tflags[{}] & {}) == 0 || gp[{}] == 0)", t, int{tf_gp_started}, t);
     if (id == prim::vmf_insert_mixed || id == prim::dax_insert_pfn || id == prim::vm_insert_page)
@@ -378,12 +386,42 @@ class promela_writer {
 
   // Emits thread c.t's step from the visible instruction at pc with outcome
   // o (for choose_page: o is the page, or -1 for none).
+  // The step's invisible code is written once per instruction: where two
+  // paths meet (a join), the second one jumps to the first's label, so a
+  // step's d_step grows with its code, not with its paths.
   std::string step(ctx const& c, std::uint16_t pc, int o) {
     std::string out;
+    ++step_id_;
+    joins_ = joins_from(c, pc);
+    written_.clear();
     run(c, pc, o, out, {}, true);
     return out + step_end(c.t, pc);
   }
 
+  // The invisible instructions two or more paths of the step from pc reach.
+  std::set<std::uint16_t> joins_from(ctx const& c, std::uint16_t pc) const {
+    std::map<std::uint16_t, int> in_degree;
+    std::vector<std::uint16_t> todo{pc};
+    std::set<std::uint16_t> seen{pc};
+    while (!todo.empty()) {
+      auto const at = todo.back();
+      todo.pop_back();
+      auto const& in = c.prog.code[at];
+      std::vector<std::uint16_t> next;
+      if (in.k == instr::kind::branch) next = {static_cast<std::uint16_t>(at + 1), in.target};
+      else if (in.k == instr::kind::jump) next = {in.target};
+      else if (in.k != instr::kind::finish) next = {static_cast<std::uint16_t>(at + 1)};
+      for (auto n : next) {
+        if (c.prog.code[n].visible) continue;
+        ++in_degree[n];
+        if (seen.insert(n).second) todo.push_back(n);
+      }
+    }
+    std::set<std::uint16_t> joins;
+    for (auto const& [at, d] : in_degree)
+      if (d > 1) joins.insert(at);
+    return joins;
+  }
 
   // The invisible code from pc on, up to the next visible instruction.
   void run_from(ctx const& c, std::uint16_t pc, std::string& out, std::set<std::uint16_t> path) {
@@ -394,6 +432,14 @@ class promela_writer {
     }
     if (!path.insert(pc).second)
       fail(fmt::format("{}: model code loops without a step (instruction {})", c.prog.name, pc));
+    if (joins_.count(pc)) {
+      std::string const label = fmt::format("s{}_{}", step_id_, pc);
+      if (!written_.insert(pc).second) {
+        out += "goto " + label + ";\n";
+        return;
+      }
+      out += label + ":\n";
+    }
     if (++emitted_ > 100000) fail(c.prog.name + ": a step's code has too many paths for the export");
     run(c, pc, 0, out, path, false);
   }
@@ -501,6 +547,10 @@ class promela_writer {
       case prim::mutex_trylock:
       case prim::down_read_trylock:
       case prim::down_write_trylock: return emit_trylock(id, s);
+      case prim::lock_page:
+      case prim::trylock_page:
+      case prim::unlock_page: return emit_page_lock(id, s);
+      case prim::wait_on_page_locked: return s.next(s.out);  // ran once PG_locked was clear (enabled())
       case prim::rcu_read_lock:
       case prim::dax_read_lock: return emit_read_lock(id, s);
       case prim::rcu_read_unlock:
@@ -526,7 +576,9 @@ class promela_writer {
       case prim::dax_insert_pfn:
       case prim::vm_insert_page:
       case prim::set_pte_device_private: return emit_insert_pte(id, s);
-      case prim::zap_pte: return emit_zap_pte(s);
+      case prim::zap_pte:
+      case prim::set_pte_migration: return emit_zap_pte(id, s);
+      case prim::clear_pte_migration: return emit_clear_pte_migration(s);
       case prim::kernfs_remove_alloc_file:
       case prim::driver_stop: return emit_harness_flag(id, s);
       case prim::unlink_file_vma: return emit_unlink_file_vma(s);
@@ -670,6 +722,21 @@ class promela_writer {
     result(in, "0", missed);
     out += "if\n:: " + (reader ? "(" + v + " & 128) == 0" : v + " == 0") + " ->\n" + took + ":: else ->\n" +
            or_skip(missed) + "fi;\n";
+    next(out);
+  }
+
+  // lock_page runs only when PG_locked is clear (enabled()).
+  void emit_page_lock(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    std::string b = "touch_page(hp);\n";
+    if (id == prim::unlock_page) {
+      b += check(property::kernel_bug, fmt::format("(pflags[hp] & {}) == 0", int{pf_locked})) +
+           fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_locked});
+    } else {
+      result(in, fmt::format("((pflags[hp] & {}) == 0)", int{pf_locked}), b);
+      b += fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_locked});
+    }
+    with_page(s.a(0), out, b);
     next(out);
   }
 
@@ -826,8 +893,9 @@ class promela_writer {
       rest += fmt::format("pflags[hp] = pflags[hp] | {};\nrefcount[hp] = refcount[hp] + 1;\nmapcount[hp] = mapcount[hp] + 1;\n",
                           int{pf_pte_ref}) + range("refcount[hp]") + range("mapcount[hp]");
     if (id == prim::set_pte_device_private)
-      rest += fmt::format("pflags[hp] = pflags[hp] | {};\nif :: held[{} * P + hp] > 0 -> life_put_page(hp) :: else fi;\nunhold({}, hp);\n",
-                          int{pf_pte_ref}, t, t);
+      rest += fmt::format("pflags[hp] = pflags[hp] | {};\nmapcount[hp] = mapcount[hp] + 1;\n", int{pf_pte_ref}) +
+              range("mapcount[hp]") +
+              fmt::format("if :: held[{} * P + hp] > 0 -> life_put_page(hp) :: else fi;\nunhold({}, hp);\n", t, t);
     result(in, id == prim::vm_insert_page ? "0" : "64", rest);
     if (id == prim::vm_insert_page) {
       if (o == 1) {
@@ -845,16 +913,27 @@ class promela_writer {
     next(out);
   }
 
-  void emit_zap_pte(step_args const& s) {
+  // zap_pte and set_pte_migration: the page's entry goes (a migration entry
+  // takes its place); its reference passes to the thread.
+  void emit_zap_pte(prim id, step_args const& s) {
     auto const& [w, c, in, o, out, next, first, t] = s;
     auto v = s.a(0);
-    std::string body = fmt::format("hv = ((pflags[hp] & {}) != 0);\n", int{pf_pte_ref});
+    std::string body = id == prim::set_pte_migration ? "touch_page(hp);\n" : "";
+    body += fmt::format("hv = ((pflags[hp] & {}) != 0);\n", int{pf_pte_ref});
     body += fmt::format("if :: (pflags[hp] & {}) != 0 -> life_unmap(hp) :: else fi;\n", int{pf_mapped});
     body += fmt::format("pflags[hp] = pflags[hp] & ~{};\n", pf_mapped | pf_pte_ref);
     body += "if :: hv && mapcount[hp] > 0 -> mapcount[hp] = mapcount[hp] - 1 :: else fi;\n";
     body += "if :: hv -> life_get_page(hp); hold(" + t + ", hp) :: else fi;\n";
     result(in, "hv", body);
+    body += id == prim::set_pte_migration ? fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_migration})
+                                          : fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_migration});
     with_page(v, out, body);
+    next(out);
+  }
+
+  void emit_clear_pte_migration(step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    with_page(s.a(0), out, fmt::format("touch_page(hp);\npflags[hp] = pflags[hp] & ~{};\n", int{pf_migration}));
     next(out);
   }
 
@@ -1003,6 +1082,9 @@ class promela_writer {
   int pages_;
   int threads_;
   long emitted_ = 0;
+  long step_id_ = 0;                     // the step being written: its labels' prefix
+  std::set<std::uint16_t> joins_;        // its invisible instructions more than one path reaches
+  std::set<std::uint16_t> written_;      // the joins written so far, each under its label
 };
 
 std::string to_promela(code_model const& m, property_set checked, std::string const& title, std::string const& file) {

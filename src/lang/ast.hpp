@@ -50,6 +50,7 @@ struct stmt {
     block,      // body
     expression, // exprs[0]
     decl,       // type, name, exprs[0] if initialised (one per declarator)
+    decls,      // body: the decls of one declaration of several names, in the enclosing scope
     if_,        // exprs[0]; body[0] then, body[1] else (optional)
     while_,     // exprs[0]; body[0]
     do_while,   // body[0]; exprs[0]

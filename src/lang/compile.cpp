@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <functional>
 #include <initializer_list>
 #include <optional>
@@ -117,6 +118,7 @@ std::optional<int> constant_named(std::string const& n) {
       {"EPERM", 1},
       {"ENOENT", 2},
       {"EINTR", 4},
+      {"EAGAIN", 11},
       {"EIO", 5},
       {"ENXIO", 6},
       {"ENOMEM", 12},
@@ -136,6 +138,11 @@ std::optional<int> constant_named(std::string const& n) {
       {"VM_FAULT_NOPAGE", 64},
       {"FOLL_GET", 1},
       {"FOLL_PIN", 2},
+      {"MIGRATEPAGE_SUCCESS", 0},
+      {"MIGRATE_PFN_VALID", 1},  // include/linux/migrate.h: bits of a src/dst entry (the pfn apart)
+      {"MIGRATE_PFN_MIGRATE", 2},
+      {"MIGRATE_PFN_LOCKED", 4},  // until ab09243aa95a (v5.16)
+      {"MIGRATE_PFN_WRITE", 8},
   };
   auto it = table.find(n);
   if (it == table.end()) return std::nullopt;
@@ -890,6 +897,24 @@ class lowerer {
 
   // --- statements ---------------------------------------------------------
 
+  // return [value]: the value goes to the frame's result slot, then a jump to
+  // the function's exit.
+  void return_stmt(stmt const& s) {
+    auto& fr = frames_.back();  // frames_ is a deque: this stays valid while value() inlines calls
+    if (!s.exprs.empty()) {
+      if (fr.fn->result.kind == type_kind::void_) fail(s.pos, "'" + fr.fn->name + "' returns void");
+      std::uint16_t v = value(s.exprs[0]);
+      value_type want = value_type_of(fr.fn->result);
+      if (!fits(want, p_.exprs[v].type) && p_.exprs[v].type != value_type::any)
+        fail(s.exprs[0].pos, "'" + fr.fn->name + "' returns " + type_name(want) + ", not " +
+                                 type_name(p_.exprs[v].type));
+      if (fr.result_slot >= 0) emit_assign(fr.result_slot, v, s.pos);
+    } else if (fr.fn->result.kind != type_kind::void_) {
+      fail(s.pos, "'" + fr.fn->name + "' must return a value");
+    }
+    fr.returns.push_back(emit_jump(s.pos));
+  }
+
   void stmt_(stmt const& s) {
     using K = stmt::kind;
     switch (s.k) {
@@ -897,6 +922,9 @@ class lowerer {
         scopes_.emplace_back();
         for (auto const& c : s.body) stmt_(c);
         scopes_.pop_back();
+        return;
+      case K::decls:
+        for (auto const& c : s.body) stmt_(c);
         return;
       case K::expression:
         if (s.exprs[0].k == expr::kind::call) {
@@ -968,22 +996,7 @@ class lowerer {
         return;
       }
       case K::foreach: return foreach(s);
-      case K::return_: {
-        auto& fr = frames_.back();
-        if (!s.exprs.empty()) {
-          if (fr.fn->result.kind == type_kind::void_) fail(s.pos, "'" + fr.fn->name + "' returns void");
-          std::uint16_t v = value(s.exprs[0]);
-          value_type want = value_type_of(fr.fn->result);
-          if (!fits(want, p_.exprs[v].type) && p_.exprs[v].type != value_type::any)
-            fail(s.exprs[0].pos, "'" + fr.fn->name + "' returns " + type_name(want) + ", not " +
-                                     type_name(p_.exprs[v].type));
-          if (fr.result_slot >= 0) emit_assign(fr.result_slot, v, s.pos);
-        } else if (fr.fn->result.kind != type_kind::void_) {
-          fail(s.pos, "'" + fr.fn->name + "' must return a value");
-        }
-        frames_.back().returns.push_back(emit_jump(s.pos));
-        return;
-      }
+      case K::return_: return return_stmt(s);
       case K::goto_: {
         auto at = emit_jump(s.pos);
         frames_.back().gotos.emplace_back(s.name, at);
@@ -1087,7 +1100,7 @@ class lowerer {
   source_set const& src_;
   scenario_facts const& facts_;
   program& p_;
-  std::vector<frame> frames_;
+  std::deque<frame> frames_;  // a deque: a reference into it stays valid while a call inlines (pushes)
   source_pos last_pos_{};  // the statement last emitted: where a program too large is reported
   std::vector<std::map<std::string, int>> scopes_;
   std::vector<loop> loops_;

@@ -191,11 +191,22 @@ class executor {
       case prim::page_allocated:
       case prim::page_mapped:
       case prim::page_shared:
-      case prim::page_associated: {
+      case prim::page_associated:
+      case prim::is_migration_entry:
+      case prim::PageLocked:
+      case prim::page_mapcount: {
         int p = page_arg(a0);
         if (p < 0) return 0;
         if (id == prim::page_allocated) return page(p)[p_state] != ps_free;
-        std::uint8_t const bit = id == prim::page_mapped ? pf_mapped : id == prim::page_shared ? pf_shared : pf_associated;
+        if (id == prim::PageLocked || id == prim::page_mapcount) {
+          touch_page(p);
+          if (id == prim::page_mapcount) return static_cast<std::int8_t>(page(p)[p_mapcount]);
+          return (page(p)[p_flags] & pf_locked) != 0;
+        }
+        std::uint8_t const bit = id == prim::page_mapped    ? pf_mapped
+                                 : id == prim::page_shared  ? pf_shared
+                                 : id == prim::is_migration_entry ? pf_migration
+                                                            : pf_associated;
         return (page(p)[p_flags] & bit) != 0;
       }
       case prim::mapping_mapped: return (wflags() & wf_file_mapped) != 0;
@@ -324,6 +335,10 @@ class executor {
       return p < 0 || p >= m_.setup_.facts.pages || (others_pins(p) == 0 && page(p)[p_io] == 0);
     }
     if (id == prim::wait_for_completion) return b()[w_done] > 0 || !asleep();
+    if (id == prim::lock_page || id == prim::wait_on_page_locked) {  // asleep until PG_locked is clear
+      int p = eval(in.args[0]) - 1;
+      return p < 0 || p >= m_.setup_.facts.pages || !(page(p)[p_flags] & pf_locked);
+    }
     if (id == prim::synchronize_rcu || id == prim::kill_dax) {
       if (!(tflags() & tf_gp_started)) return true;
       std::uint32_t mask;
@@ -438,6 +453,10 @@ class executor {
       case prim::mutex_trylock:
       case prim::down_read_trylock:
       case prim::down_write_trylock: return trylock(id, in);
+      case prim::lock_page:
+      case prim::trylock_page:
+      case prim::unlock_page: return page_lock(id, in);
+      case prim::wait_on_page_locked: return true;  // ran once PG_locked was clear (enabled())
       case prim::rcu_read_lock:
       case prim::dax_read_lock: return read_lock(id);
       case prim::rcu_read_unlock:
@@ -463,6 +482,8 @@ class executor {
       case prim::vm_insert_page:
       case prim::set_pte_device_private: return insert_pte(id, in, o);
       case prim::zap_pte: return zap_pte(in);
+      case prim::set_pte_migration: return set_pte_migration(in);
+      case prim::clear_pte_migration: return clear_pte_migration(in);
       case prim::kernfs_remove_alloc_file: return kernfs_remove_alloc_file();
       case prim::driver_stop: return driver_stop();
       case prim::unlink_file_vma: return unlink_file_vma();
@@ -673,6 +694,26 @@ class executor {
     return true;
   }
 
+  // lock_page, trylock_page, unlock_page: PG_locked, a bit of the page
+  // with no owner (migration unlocks pages that another function locked).
+  // lock_page runs only once the bit is clear (enabled()): the kernel's
+  // unlock wakes every waiter, so a sleeper is never left behind.
+  bool page_lock(prim id, instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;  // the oops ends the run
+    touch_page(p);
+    std::uint8_t& f = page(p)[p_flags];
+    if (id == prim::unlock_page) {
+      if (!(f & pf_locked)) violate(property::kernel_bug, reason::page_not_locked);
+      f = static_cast<std::uint8_t>(f & ~pf_locked);
+      return true;
+    }
+    bool const taken = !(f & pf_locked);
+    f = static_cast<std::uint8_t>(f | pf_locked);
+    result(in, taken);
+    return true;
+  }
+
   // spin_unlock, mutex_unlock, up_write, up_read.
   bool unlock(prim id, instr const& in) {
     int const li = lock_index(arg(in, 0));
@@ -869,8 +910,9 @@ class executor {
       result(in, 0);
       return true;
     }
-    if (id == prim::set_pte_device_private) {
+    if (id == prim::set_pte_device_private) {  // page_add_anon_rmap: a mapcount
       page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_pte_ref);
+      page(p)[p_mapcount] = static_cast<std::uint8_t>(fit(static_cast<std::int8_t>(page(p)[p_mapcount]) + 1));
       if (held_on(p) > 0) life<models::events::put_page>(p);  // the thread's reference becomes the PTE's
       unhold(p);
     }
@@ -878,19 +920,45 @@ class executor {
     return true;
   }
 
-  // zap_pte.
+  // zap_pte: the page's PTE goes, or its migration entry.
   bool zap_pte(instr const& in) {
     int p = page_arg(arg(in, 0));
     if (p < 0) return true;
+    result(in, clear_entry(p));
+    page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~pf_migration);
+    return true;
+  }
+
+  // The page's PTE goes: true iff it held a reference, which passes to the
+  // thread (it puts it).
+  bool clear_entry(int p) {
     bool const had_ref = page(p)[p_flags] & pf_pte_ref;
     if (page(p)[p_flags] & pf_mapped) life<models::events::unmap>(p);
     page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~(pf_mapped | pf_pte_ref));
     if (had_ref && page(p)[p_mapcount] > 0) --page(p)[p_mapcount];
-    if (had_ref) {  // the PTE's reference passes to the zapping thread, which puts it
+    if (had_ref) {
       life<models::events::get_page>(p);
       hold(p);
     }
-    result(in, had_ref);
+    return had_ref;
+  }
+
+  // set_pte_migration: a migration entry replaces the page's entry.
+  bool set_pte_migration(instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    touch_page(p);
+    result(in, clear_entry(p));
+    page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] | pf_migration);
+    return true;
+  }
+
+  // clear_pte_migration: the migration entry goes.
+  bool clear_pte_migration(instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;
+    touch_page(p);
+    page(p)[p_flags] = static_cast<std::uint8_t>(page(p)[p_flags] & ~pf_migration);
     return true;
   }
 

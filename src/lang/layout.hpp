@@ -51,7 +51,8 @@ inline int lock_index(int obj) {
 // holds is a bit in its own record).
 // life: the page's state in its type's lifecycle monitor (models::page_state).
 enum : std::size_t { p_refcount = 0, p_mapcount = 1, p_state = 2, p_flags = 3, p_pins = 4, p_io = 5, p_life = 6, p_size = 7 };
-enum page_flag : std::uint8_t { pf_mapped = 1, pf_associated = 2, pf_shared = 4, pf_pte_ref = 8 };
+enum page_flag : std::uint8_t { pf_mapped = 1, pf_associated = 2, pf_shared = 4, pf_pte_ref = 8, pf_locked = 16, pf_migration = 32 };
+// pf_locked: PG_locked; pf_migration: the page's PTE holds a migration entry for it.
 // A page out of its allocator: a driver's page (allocated: in use until the
 // driver frees it), or a claimed extent (claimed: a p2pdma pool chunk, whose
 // address the pool handed out with no struct page touched; a filesystem

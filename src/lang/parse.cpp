@@ -501,11 +501,12 @@ class converter {
     return s;
   }
 
-  // A declaration of several names becomes a block of one decl per name.
+  // A declaration of several names becomes one decl per name, declared in
+  // the enclosing scope (decls, not a block: a block's names die with it).
   stmt decl_of(node const& n) const {
     node const& t = *n.children.front();
     stmt group;
-    group.k = stmt::kind::block;
+    group.k = stmt::kind::decls;
     group.pos = pos(n);
     for (std::size_t i = 1; i < n.children.size(); ++i) {
       node const& id = *n.children[i];

@@ -113,6 +113,12 @@ constexpr std::uint32_t locs(L... l) {
   X(mutex_trylock, action, boolean, (object), none, (), (lock_arg), "mutex_trylock(lock)", "kernel/locking/mutex.c:mutex_trylock (takes the mutex if no one holds it; never sleeps)") \
   X(down_read_trylock, action, boolean, (object), none, (), (lock_arg), "down_read_trylock(sem)", "kernel/locking/rwsem.c:down_read_trylock (a reader's hold unless a writer holds it)") \
   X(down_write_trylock, action, boolean, (object), none, (), (lock_arg), "down_write_trylock(sem)", "kernel/locking/rwsem.c:down_write_trylock (the writer's hold if no one holds it)") \
+  /* The page lock: PG_locked, one bit a page, no owner (include/linux/pagemap.h, mm/filemap.c). */ \
+  X(lock_page, action, void_, (page), none, (flag_pages_freed), (pages), "lock_page(page)", "include/linux/pagemap.h:lock_page (sleeps in folio_wait_bit_common until PG_locked is clear, then sets it; every unlock wakes its waiters)") \
+  X(trylock_page, action, boolean, (page), none, (flag_pages_freed), (pages), "trylock_page(page)", "include/linux/pagemap.h:trylock_page (sets PG_locked if it is clear, and says whether it did; never sleeps)") \
+  X(unlock_page, action, void_, (page), none, (flag_pages_freed), (pages), "unlock_page(page)", "mm/filemap.c:unlock_page (folio_unlock: clears PG_locked and wakes the waiters; VM_BUG_ON_FOLIO if it was clear)") \
+  X(wait_on_page_locked, action, void_, (page), none, (pages, flag_pages_freed), (), "folio_wait_locked(folio)", "mm/filemap.c:folio_wait_locked (sleeps until PG_locked is clear and does not take it; migration_entry_wait_on_locked and softleaf_entry_wait_on_locked alike)") \
+  X(PageLocked, read, boolean, (page), none, (pages, flag_pages_freed), (), "PageLocked(page)", "include/linux/page-flags.h:PageLocked") \
   /* RCU (include/linux/rcupdate.h, kernel/rcu/tree.c). */ \
   X(rcu_read_lock, action, void_, (), none, (rcu), (), "rcu_read_lock()", "include/linux/rcupdate.h:rcu_read_lock") \
   X(rcu_read_unlock, action, void_, (), none, (rcu), (), "rcu_read_unlock()", "include/linux/rcupdate.h:rcu_read_unlock") \
@@ -149,7 +155,11 @@ constexpr std::uint32_t locs(L... l) {
   X(driver_stop, action, void_, (), none, (), (flag_driver_stopped), "", "harness: the driver's own 'removing' flag is set (lib/test_hmm.c: the device is going: no new allocation)") \
   X(driver_stopped, read, boolean, (), none, (flag_driver_stopped), (), "", "harness: the driver's 'removing' flag") \
   X(percpu_ref_is_dying, read, boolean, (object), none, (ref), (), "percpu_ref_is_dying(ref)", "include/linux/percpu-refcount.h:percpu_ref_is_dying") \
-  X(zap_pte, action, boolean, (page), none, (), (pages), "", "mm/memory.c:zap_pte_range (clears the PTE; true iff it held a page reference: vm_normal_page)") \
+  X(zap_pte, action, boolean, (page), none, (), (pages), "", "mm/memory.c:zap_pte_range (clears the PTE, a migration entry too; true iff it held a page reference: vm_normal_page)") \
+  X(set_pte_migration, action, boolean, (page), none, (flag_pages_freed), (pages), "", "mm/migrate_device.c:migrate_vma_collect_pmd's (and try_to_migrate_one's) swap of the page's entry for a migration entry, with page_remove_rmap, under the caller's PTL (the entry's reference passes to the thread; true iff it held one)") \
+  X(clear_pte_migration, action, void_, (page), none, (flag_pages_freed), (pages), "", "mm/migrate.c:remove_migration_pte's removal of the page's migration entry, under the caller's PTL (the caller installs the entry that replaces it)") \
+  X(is_migration_entry, read, boolean, (page), none, (pages), (), "is_migration_entry(entry)", "include/linux/swapops.h:is_migration_entry (the page's PTE holds a migration entry for it)") \
+  X(page_mapcount, read, integer, (page), none, (pages, flag_pages_freed), (), "page_mapcount(page)", "include/linux/mm.h:page_mapcount") \
   X(mapping_mapped, read, boolean, (object), none, (flag_file_mapped), (), "mapping_mapped(mapping)", "include/linux/fs.h:mapping_mapped (a VMA maps the file)") \
   X(unlink_file_vma, action, void_, (object), none, (), (flag_file_mapped), "", "mm/mmap.c:unlink_file_vma (the VMA goes: mapping_mapped turns false)") \
   /* DAX (fs/dax.c) and the filesystem's blocks. */ \

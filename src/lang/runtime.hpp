@@ -40,6 +40,7 @@ enum class reason : std::uint8_t {
   warn_fired,
   bug_fired,
   unlock_unheld,
+  page_not_locked,
   loop_without_step,
   null_deref,
   double_free,

@@ -55,7 +55,8 @@ TEST_CASE("diff: a fixed counterexample replays to the step the fix changes", "[
         std::string::npos);
   CHECK(it->evidence->cannot_happen);
   CHECK(it->evidence->what.find("it can only do spin_lock in do_swap_page") != std::string::npos);
-  CHECK(it->evidence->why == std::vector<std::string>{"the patch changes do_swap_page"});
+  // The functions the patch changes on the path to that step (the call path).
+  CHECK(it->evidence->why == std::vector<std::string>{"the patch changes dmirror_devmem_fault, do_swap_page"});
 
   patch_file rfc = load_patch(patches / "rfc-v3-on-v5.10.toml");
   spec v9 = load_spec(root / "specs/device_private/v9-page-free-under-mapping-v5.10.toml");

@@ -55,7 +55,7 @@ static int count(struct page *page) { return page_ref_count(page) == 1 ? 1 : -2;
   REQUIRE(f.body.body.size() == 7);
   CHECK(f.body.body[0].k == stmt::kind::decl);
   CHECK(f.body.body[0].type.kind == type_kind::page);
-  CHECK(f.body.body[1].k == stmt::kind::block);  // int i = 0, n;: one decl a name
+  CHECK(f.body.body[1].k == stmt::kind::decls);  // int i = 0, n;: one decl a name, in the function's scope
   CHECK(f.body.body[1].body.size() == 2);
   CHECK(f.body.body[3].k == stmt::kind::foreach);
   CHECK(f.body.body[3].name == "for_each_device_pfn");

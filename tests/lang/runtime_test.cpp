@@ -249,6 +249,109 @@ void holding_reader(void)
   CHECK(search(load(code, {"reader", "writer"})).result == verdict::holds);
 }
 
+TEST_CASE("lang: each name of a declaration is in scope after it; a return's value may call a function", "[lang]") {
+  // Both once failed: 'int a, b;' declared its names in a block of their
+  // own, gone at its semicolon ("expected a local variable" at 'a = ...');
+  // 'return twice(v);' inlined twice while holding a reference into the
+  // call frames it grew (a segfault).
+  std::string const code = R"(
+static int twice(int v) { return v + v; }
+static int call_twice(int v) { return twice(v); }
+void both(void)
+{
+	int a, b = 2;
+
+	a = call_twice(b);
+	set_page_count(pfn_to_page(0), a + b);
+}
+)";
+  CHECK(final_counts(load(code, {"both"})) == std::set<int>{6});
+}
+
+TEST_CASE("lang: the page lock is a bit of the page: lock_page waits for it, trylock_page never does", "[lang]") {
+  // Page 0 counts the critical sections run under page 1's lock; inside
+  // one, a WARN_ON sees whether another ran at the same time.
+  std::string const code = R"(
+static void inside(void)
+{
+	struct page *counter = pfn_to_page(0);
+	int v = page_ref_count(counter);
+
+	set_page_count(counter, v + 1);
+	WARN_ON(page_ref_count(counter) != v + 1);
+}
+void locker(void)
+{
+	struct page *page = pfn_to_page(1);
+
+	lock_page(page);
+	WARN_ON(!PageLocked(page));
+	inside();
+	unlock_page(page);
+}
+void trier(void)
+{
+	struct page *page = pfn_to_page(1);
+
+	if (trylock_page(page)) {
+		inside();
+		unlock_page(page);
+	}
+}
+void unlocked(void)
+{
+	inside();
+}
+void keeper(void)
+{
+	lock_page(pfn_to_page(1));
+}
+void other_unlocks(void)
+{
+	struct page *page = pfn_to_page(1);
+
+	if (PageLocked(page))
+		unlock_page(page);
+}
+void stray_unlock(void)
+{
+	unlock_page(pfn_to_page(1));
+}
+void waiter(void)
+{
+	wait_on_page_locked(pfn_to_page(1));
+}
+)";
+  auto model = [&](std::vector<std::string> const& threads) { return load(code, threads, 2); };
+  // Two lockers both run (3), one after the other: the WARN never fires,
+  // where without the lock it does.
+  CHECK(final_counts(model({"locker", "locker"})) == std::set<int>{3});
+  CHECK(search(model({"locker", "locker"})).result == verdict::holds);
+  auto racy = search(model({"locker", "unlocked"}));
+  REQUIRE(racy.result == verdict::violation);
+  CHECK(racy.violated == property::kernel_warn);
+  // A trylock takes a free page lock (3) and is refused a held one (2).
+  CHECK(final_counts(model({"locker", "trier"})) == std::set<int>{2, 3});
+  CHECK(search(model({"locker", "trier"})).result == verdict::holds);
+  // Held for good: trylock_page gives up, lock_page sleeps for ever.
+  CHECK(final_counts(model({"keeper", "trier"})) == std::set<int>{1, 2});
+  CHECK(search(model({"keeper", "locker"})).violated == property::deadlock);
+  // No owner: another thread's unlock_page wakes the sleeper, which runs
+  // its section (2).
+  CHECK(final_counts(model({"keeper", "other_unlocks", "locker"})).count(2) == 1);
+  // wait_on_page_locked sleeps while the page is locked and does not take
+  // the lock: beside a locker both finish (the locker's section ran: 2); on
+  // a page locked for good it sleeps for ever.
+  CHECK(final_counts(model({"locker", "waiter"})) == std::set<int>{2});
+  CHECK(search(model({"locker", "waiter"})).result == verdict::holds);
+  CHECK(search(model({"waiter"})).result == verdict::holds);
+  CHECK(search(model({"keeper", "waiter"})).violated == property::deadlock);
+  // Unlocking a page no one locked is the kernel's VM_BUG_ON_FOLIO.
+  auto stray = search(model({"stray_unlock"}));
+  REQUIRE(stray.result == verdict::violation);
+  CHECK(stray.violated == property::kernel_bug);
+}
+
 TEST_CASE("lang: synchronize_rcu waits for the readers inside a section when it starts", "[lang]") {
   // Page 0 stands for the published pointer (0: unpublished), page 1 for the
   // object it points to (9: freed). The writer unpublishes, waits a grace
