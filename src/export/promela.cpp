@@ -297,6 +297,8 @@ class promela_writer {
     std::string const p = "[(" + a0 + ") - 1]";
     switch (id) {
       case prim::page_var: return fmt::format("(({0}) >= 1 -> {1} + ({0}) - 1 : 0)", a0, object_count);
+      case prim::page_waitqueue:
+        return fmt::format("(({0}) >= 1 && ({0}) <= P -> {1} + ({0}) - 1 : 0)", a0, object_count + max_pages);
       case prim::pfn_to_page: return fmt::format("(({0}) >= 0 && ({0}) < P -> ({0}) + 1 : 0)", a0);
       case prim::page_ref_count: return page_read("refcount" + p, true);
       case prim::percpu_ref_is_zero: return "(pgmap_ref == 0)";
@@ -359,7 +361,7 @@ class promela_writer {
                          page_ok(v), v, t);
     }
     if (id == prim::wait_for_completion) return "(completion_done > 0 || !" + asleep + ")";
-    if (id == prim::lock_page || id == prim::wait_on_page_locked) {
+    if (id == prim::lock_page) {
       auto v = pure(c, in.args[0]);
       return fmt::format("(!({0}) || (pflags[({1}) - 1] & {2}) == 0)", page_ok(v), v, int{pf_locked});
     }
@@ -550,7 +552,6 @@ class promela_writer {
       case prim::lock_page:
       case prim::trylock_page:
       case prim::unlock_page: return emit_page_lock(id, s);
-      case prim::wait_on_page_locked: return s.next(s.out);  // ran once PG_locked was clear (enabled())
       case prim::rcu_read_lock:
       case prim::dax_read_lock: return emit_read_lock(id, s);
       case prim::rcu_read_unlock:
@@ -731,7 +732,7 @@ class promela_writer {
     std::string b = "touch_page(hp);\n";
     if (id == prim::unlock_page) {
       b += check(property::kernel_bug, fmt::format("(pflags[hp] & {}) == 0", int{pf_locked})) +
-           fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_locked});
+           fmt::format("pflags[hp] = pflags[hp] & ~{};\nwake_all({} + hp);\n", int{pf_locked}, object_count + max_pages);
     } else {
       result(in, fmt::format("((pflags[hp] & {}) == 0)", int{pf_locked}), b);
       b += fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_locked});

@@ -163,6 +163,7 @@ class executor {
     int a0 = e.nargs > 0 ? eval(e.args[0]) : 0;
     switch (id) {
       case prim::page_var: return a0 >= 1 ? page_var(a0 - 1) : 0;
+      case prim::page_waitqueue: return a0 >= 1 && a0 <= m_.setup_.facts.pages ? page_lock_var(a0 - 1) : 0;
       case prim::pfn_to_page: return a0 >= 0 && a0 < m_.setup_.facts.pages ? a0 + 1 : 0;
       case prim::page_ref_count: {
         int p = page_arg(a0);
@@ -335,7 +336,7 @@ class executor {
       return p < 0 || p >= m_.setup_.facts.pages || (others_pins(p) == 0 && page(p)[p_io] == 0);
     }
     if (id == prim::wait_for_completion) return b()[w_done] > 0 || !asleep();
-    if (id == prim::lock_page || id == prim::wait_on_page_locked) {  // asleep until PG_locked is clear
+    if (id == prim::lock_page) {  // asleep until PG_locked is clear
       int p = eval(in.args[0]) - 1;
       return p < 0 || p >= m_.setup_.facts.pages || !(page(p)[p_flags] & pf_locked);
     }
@@ -456,7 +457,6 @@ class executor {
       case prim::lock_page:
       case prim::trylock_page:
       case prim::unlock_page: return page_lock(id, in);
-      case prim::wait_on_page_locked: return true;  // ran once PG_locked was clear (enabled())
       case prim::rcu_read_lock:
       case prim::dax_read_lock: return read_lock(id);
       case prim::rcu_read_unlock:
@@ -697,7 +697,10 @@ class executor {
   // lock_page, trylock_page, unlock_page: PG_locked, a bit of the page
   // with no owner (migration unlocks pages that another function locked).
   // lock_page runs only once the bit is clear (enabled()): the kernel's
-  // unlock wakes every waiter, so a sleeper is never left behind.
+  // unlock hands the lock to a sleeper or wakes it to try again, so none is
+  // left behind. A thread that waits for the unlock without taking the lock
+  // (migration_entry_wait_on_locked) queues on page_waitqueue(page), and
+  // unlock_page wakes it.
   bool page_lock(prim id, instr const& in) {
     int p = page_arg(arg(in, 0));
     if (p < 0) return true;  // the oops ends the run
@@ -706,6 +709,7 @@ class executor {
     if (id == prim::unlock_page) {
       if (!(f & pf_locked)) violate(property::kernel_bug, reason::page_not_locked);
       f = static_cast<std::uint8_t>(f & ~pf_locked);
+      wake_all(page_lock_var(p));  // folio_wake_bit: every waiter queued on the bit
       return true;
     }
     bool const taken = !(f & pf_locked);

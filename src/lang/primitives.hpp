@@ -116,8 +116,8 @@ constexpr std::uint32_t locs(L... l) {
   /* The page lock: PG_locked, one bit a page, no owner (include/linux/pagemap.h, mm/filemap.c). */ \
   X(lock_page, action, void_, (page), none, (flag_pages_freed), (pages), "lock_page(page)", "include/linux/pagemap.h:lock_page (sleeps in folio_wait_bit_common until PG_locked is clear, then sets it; every unlock wakes its waiters)") \
   X(trylock_page, action, boolean, (page), none, (flag_pages_freed), (pages), "trylock_page(page)", "include/linux/pagemap.h:trylock_page (sets PG_locked if it is clear, and says whether it did; never sleeps)") \
-  X(unlock_page, action, void_, (page), none, (flag_pages_freed), (pages), "unlock_page(page)", "mm/filemap.c:unlock_page (folio_unlock: clears PG_locked and wakes the waiters; VM_BUG_ON_FOLIO if it was clear)") \
-  X(wait_on_page_locked, action, void_, (page), none, (pages, flag_pages_freed), (), "folio_wait_locked(folio)", "mm/filemap.c:folio_wait_locked (sleeps until PG_locked is clear and does not take it; migration_entry_wait_on_locked and softleaf_entry_wait_on_locked alike)") \
+  X(unlock_page, action, void_, (page), wakes, (flag_pages_freed), (pages, wait), "unlock_page(page)", "mm/filemap.c:unlock_page (folio_unlock: clears PG_locked and wakes the waiters on page_waitqueue(page); VM_BUG_ON_FOLIO if it was clear)") \
+  X(page_waitqueue, constant, object, (page), none, (), (), "page_waitqueue(page)", "mm/filemap.c:page_waitqueue (6.x folio_waitqueue): the wait queue a PG_locked waiter sleeps on, a wait key") \
   X(PageLocked, read, boolean, (page), none, (pages, flag_pages_freed), (), "PageLocked(page)", "include/linux/page-flags.h:PageLocked") \
   /* RCU (include/linux/rcupdate.h, kernel/rcu/tree.c). */ \
   X(rcu_read_lock, action, void_, (), none, (rcu), (), "rcu_read_lock()", "include/linux/rcupdate.h:rcu_read_lock") \

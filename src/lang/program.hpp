@@ -47,6 +47,10 @@ inline constexpr std::array<std::string_view, object_count> object_names{
 // A wait target: an object, or &page->_refcount of page i (wait_var_event).
 // Stored in a thread record as one byte.
 constexpr std::uint8_t page_var(int page) { return static_cast<std::uint8_t>(object_count + page); }
+// The wait queue of page `page`'s PG_locked (folio_waitqueue: the kernel
+// hashes the folio and the bit): a key after the pages' refcount keys.
+inline constexpr int max_pages = 16;
+constexpr std::uint8_t page_lock_var(int page) { return static_cast<std::uint8_t>(object_count + max_pages + page); }
 
 // Fields of the singleton objects and of pages that model code may name.
 // A constant field (page->pgmap, p2pdma->pool) is a fixed object; a mutable

@@ -74,7 +74,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
                      "the scenario needs " + std::to_string(state_bytes_) + " bytes of state; at most " +
                          std::to_string(max_state_bytes) + " fit (fewer threads, pages or locals)");
   if (threads_.size() > 32) throw spec_error(setup_.path, 1, 1, "at most 32 threads");
-  if (setup_.facts.pages > 16) throw spec_error(setup_.path, 1, 1, "at most 16 pages");
+  if (setup_.facts.pages > max_pages) throw spec_error(setup_.path, 1, 1, "at most 16 pages");
   find_checked_starts();
 }
 

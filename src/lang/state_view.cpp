@@ -50,8 +50,10 @@ std::string state_view::blocked_on(int thread) const {
   prim const id = static_cast<prim>(in.prim);
   std::string const name(primitives()[in.prim].name);
   std::uint8_t w = s_.bytes[m_.layout_[static_cast<std::size_t>(thread)].base + t_wait];
-  std::string on = w == 0 ? "" : w < object_count ? std::string(object_names[w])
-                                                  : "&page" + std::to_string(w - object_count) + "->_refcount";
+  std::string on = w == 0                           ? ""
+                   : w < object_count                 ? std::string(object_names[w])
+                   : w < object_count + max_pages     ? "&page" + std::to_string(w - object_count) + "->_refcount"
+                                                      : "page" + std::to_string(w - object_count - max_pages) + "'s PG_locked";
   if (has(id, prim_trait::on_queue)) return "asleep in " + name + " on " + on;
   if (has(id, prim_trait::grace_period)) return "in " + name + ", waiting for readers";
   return "blocked in " + name;

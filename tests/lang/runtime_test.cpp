@@ -319,7 +319,35 @@ void stray_unlock(void)
 }
 void waiter(void)
 {
-	wait_on_page_locked(pfn_to_page(1));
+	struct page *page = pfn_to_page(1);
+	bool locked;
+
+	prepare_to_wait_event(page_waitqueue(page));
+	locked = PageLocked(page);
+	if (locked)
+		schedule();
+	finish_wait(page_waitqueue(page));
+}
+void woken_waiter(void)
+{
+	struct page *page = pfn_to_page(1);
+	bool locked;
+
+	prepare_to_wait_event(page_waitqueue(page));
+	locked = PageLocked(page);
+	if (locked) {
+		schedule();
+		page_ref_inc(pfn_to_page(0));
+	}
+	finish_wait(page_waitqueue(page));
+}
+void relocker(void)
+{
+	struct page *page = pfn_to_page(1);
+
+	lock_page(page);
+	unlock_page(page);
+	lock_page(page);
 }
 )";
   auto model = [&](std::vector<std::string> const& threads) { return load(code, threads, 2); };
@@ -339,12 +367,15 @@ void waiter(void)
   // No owner: another thread's unlock_page wakes the sleeper, which runs
   // its section (2).
   CHECK(final_counts(model({"keeper", "other_unlocks", "locker"})).count(2) == 1);
-  // wait_on_page_locked sleeps while the page is locked and does not take
-  // the lock: beside a locker both finish (the locker's section ran: 2); on
-  // a page locked for good it sleeps for ever.
+  // A waiter queued on page_waitqueue while the page is locked sleeps until
+  // the next unlock_page, which wakes it, and does not take the lock: beside
+  // a locker both finish (the locker's section ran: 2); a page locked again
+  // at once after its unlock still lets it go (the kernel's waiter does not
+  // look at the bit again); on a page locked for good it sleeps for ever.
   CHECK(final_counts(model({"locker", "waiter"})) == std::set<int>{2});
   CHECK(search(model({"locker", "waiter"})).result == verdict::holds);
   CHECK(search(model({"waiter"})).result == verdict::holds);
+  CHECK(final_counts(model({"relocker", "woken_waiter"})).count(2) == 1);
   CHECK(search(model({"keeper", "waiter"})).violated == property::deadlock);
   // Unlocking a page no one locked is the kernel's VM_BUG_ON_FOLIO.
   auto stray = search(model({"stray_unlock"}));
