@@ -58,6 +58,10 @@ class promela_writer {
     o += fmt::format("byte wflags = {};\nbyte completion_done = {};\nbyte failures = {};\nbyte wflags2 = {};\n",
                      b[w_flags], b[w_done], b[w_failures], b[w_flags2]);
     o += fmt::format("byte locks[{}] = {};\n", lock_objects.size(), uniform(b + w_locks, 1, lock_objects.size(), "locks"));
+    for (std::size_t g = 0, k = 0; g < m_.global_at_.size(); ++g)
+      if (m_.global_at_[g] >= 0)
+        o += fmt::format("short g{} = {};  /* {} */\n", g, static_cast<std::int8_t>(b[m_.global_at_[g]]),
+                         m_.globals_[k++].name);
     o += "\n/* The pages. */\n";
     for (std::size_t f = 0; f < p_size; ++f) {
       int const v = uniform(b + m_.pages_at_ + f, p_size, static_cast<std::size_t>(pages_), page_fields[f]);
@@ -297,6 +301,10 @@ class promela_writer {
     std::string const p = "[(" + a0 + ") - 1]";
     switch (id) {
       case prim::page_var: return fmt::format("(({0}) >= 1 -> {1} + ({0}) - 1 : 0)", a0, object_count);
+      case prim::global_read: return "g" + a0;
+      case prim::static_branch_unlikely:
+      case prim::static_branch_likely:
+      case prim::static_key_enabled: return "(g" + a0 + " > 0)";
       case prim::page_waitqueue:
         return fmt::format("(({0}) >= 1 && ({0}) <= P -> {1} + ({0}) - 1 : 0)", a0, object_count + max_pages);
       case prim::pfn_to_page: return fmt::format("(({0}) >= 0 && ({0}) < P -> ({0}) + 1 : 0)", a0);
@@ -552,6 +560,9 @@ class promela_writer {
       case prim::lock_page:
       case prim::trylock_page:
       case prim::unlock_page: return emit_page_lock(id, s);
+      case prim::global_write:
+      case prim::static_branch_inc:
+      case prim::static_branch_dec: return emit_global(id, s);
       case prim::rcu_read_lock:
       case prim::dax_read_lock: return emit_read_lock(id, s);
       case prim::rcu_read_unlock:
@@ -723,6 +734,17 @@ class promela_writer {
     result(in, "0", missed);
     out += "if\n:: " + (reader ? "(" + v + " & 128) == 0" : v + " == 0") + " ->\n" + took + ":: else ->\n" +
            or_skip(missed) + "fi;\n";
+    next(out);
+  }
+
+  // A file-scope variable: g<id>, the compiler's constant id.
+  void emit_global(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    std::string const g = "g" + s.a(0);
+    if (id == prim::global_write) out += g + " = " + s.a(1) + ";\n";
+    else out += g + " = " + g + (id == prim::static_branch_inc ? " + 1;\n" : " - 1;\n");
+    if (id == prim::static_branch_dec) out += check(property::kernel_warn, g + " < 0");
+    out += range(g);
     next(out);
   }
 

@@ -88,10 +88,21 @@ struct function {
   bool is_static = false;
 };
 
+// A file-scope variable: "static int name = 0;" (int or bool), or a static
+// key, "DEFINE_STATIC_KEY_FALSE(name);" (its count; TRUE starts at 1).
+struct global {
+  std::string name;
+  bool key = false;
+  bool boolean = false;
+  int init = 0;  // a constant
+  source_pos pos;
+};
+
 // One parsed model file.
 struct unit {
   std::uint16_t file = 0;
   std::vector<function> functions;
+  std::vector<global> globals;
 };
 
 }  // namespace pgmapcheck::lang

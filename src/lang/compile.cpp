@@ -55,6 +55,8 @@ bool is_wait_macro(std::string_view name) {
 bool reserved(std::string const& name) {
   return find_primitive(name) >= 0 || find_check_macro(name) || is_wait_macro(name);
 }
+std::optional<int> constant_named(std::string const& n);
+std::optional<object> global_named(std::string const& n);
 }  // namespace
 
 void source_set::add(std::string const& name, std::string const& text, scenario_facts const& facts, bool replace,
@@ -74,6 +76,7 @@ void source_set::add(std::string const& name, std::string const& text, scenario_
     if (only && f.name != *only)
       fail_at("this defines '" + f.name + "': a patch's with defines the function it replaces, '" + *only +
               "', and no other");
+    if (find_global(f.name)) fail_at("'" + f.name + "' is a file-scope variable already");
   }
   files_.push_back(name);
   std::vector<std::string> lines;
@@ -95,11 +98,31 @@ void source_set::add(std::string const& name, std::string const& text, scenario_
     }
     functions_[f.name] = std::move(f);
   }
+  for (auto& g : u.globals) {
+    auto fail_at = [&](std::string const& why) {
+      throw spec_error(name, static_cast<int>(g.pos.line), static_cast<int>(g.pos.column), why);
+    };
+    if (reserved(g.name) || constant_named(g.name) || global_named(g.name))
+      fail_at("'" + g.name + "' is a name the checker defines (pgmapcheck list): model code cannot define it");
+    if (functions_.count(g.name)) fail_at("'" + g.name + "' is a function already");
+    if (auto prev = find_global(g.name))
+      fail_at("'" + g.name + "' is already defined at " + files_[globals_[*prev].pos.file] + ":" +
+              std::to_string(globals_[*prev].pos.line));
+    if (globals_.size() >= 64) fail_at("more than 64 file-scope variables");
+    if (g.init < -128 || g.init > 127) fail_at("a file-scope variable starts between -128 and 127 (it is one byte)");
+    globals_.push_back(g);
+  }
 }
 
 function const* source_set::find(std::string const& name) const {
   auto it = functions_.find(name);
   return it == functions_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::uint16_t> source_set::find_global(std::string const& name) const {
+  for (std::size_t i = 0; i < globals_.size(); ++i)
+    if (globals_[i].name == name) return static_cast<std::uint16_t>(i);
+  return std::nullopt;
 }
 
 namespace {
@@ -487,6 +510,10 @@ class lowerer {
   // A local, a parameter, a constant, a global object, a release.
   std::uint16_t name_value(expr const& e) {
     if (auto slot = lookup(e.text)) return local(*slot);
+    if (auto g = used_global(e.text)) {
+      if (src_.globals()[*g].key) fail(e.pos, "'" + e.text + "' is a static key: read it with static_branch_unlikely(&" + e.text + ")");
+      return global_read(*g);
+    }
     if (auto c = constant_named(e.text))
       return constant(*c, e.text == "true" || e.text == "false" ? value_type::boolean
                           : e.text == "NULL"                    ? value_type::any
@@ -543,6 +570,12 @@ class lowerer {
     if (auto o = static_object(e)) return constant(static_cast<int>(*o), value_type::object);
     if (e.k == expr::kind::member) return member(e);
     if (e.text == "&" && e.kids[0].k == expr::kind::member) return member(e.kids[0], true);
+    if (e.text == "&" && e.kids[0].k == expr::kind::name && !lookup(e.kids[0].text)) {
+      // &key: a static key, as static_branch_inc and friends take it.
+      auto g = used_global(e.kids[0].text);
+      if (!g || !src_.globals()[*g].key) fail(e.pos, "'&' applies to a local, an object's field or a static key here");
+      return constant(*g, value_type::integer);
+    }
     if (e.text == "&" && e.kids[0].k == expr::kind::name && lookup(e.kids[0].text)) {
       // &local: an out-parameter of a primitive (gen_pool_alloc_owner's owner).
       cexpr o;
@@ -653,6 +686,49 @@ class lowerer {
     return add_expr(n);
   }
 
+  // A file-scope variable model code names: its id, recorded as one this
+  // thread uses (its state byte exists only then).
+  std::optional<std::uint16_t> used_global(std::string const& name) {
+    auto g = src_.find_global(name);
+    if (!g) return std::nullopt;
+    p_.globals.emplace(*g, src_.globals()[*g]);
+    return g;
+  }
+
+  std::uint16_t global_read(std::uint16_t g) {
+    cexpr r;
+    r.k = cexpr::kind::read;
+    r.prim = static_cast<std::uint16_t>(prim::global_read);
+    r.args[0] = constant(g);
+    r.nargs = 1;
+    r.type = src_.globals()[g].boolean ? value_type::boolean : value_type::integer;
+    return add_expr(r);
+  }
+
+  // g = v is one store; g op= v (and g++) reads g in a step of its own,
+  // then stores: a read-modify-write other threads can come between, as C's.
+  std::uint16_t assign_global(expr const& e, std::uint16_t g) {
+    std::uint16_t v;
+    if (e.text == "=") {
+      v = value(e.kids[1]);
+    } else {
+      int const old = new_slot("(" + src_.globals()[g].name + ")", value_type::integer);
+      emit_assign(old, global_read(g), e.pos);
+      cexpr b;
+      b.k = cexpr::kind::binary;
+      b.op = static_cast<std::uint8_t>(binop_code(e.text.substr(0, 1)));
+      b.args[0] = local(old);
+      b.args[1] = value(e.kids[1]);
+      b.nargs = 2;
+      b.type = value_type::integer;
+      v = add_expr(b);
+    }
+    int const held = new_slot("(" + src_.globals()[g].name + " =)", value_type::integer);
+    emit_assign(held, v, e.pos);
+    emit_action("global_write", {constant(g), local(held)}, e.pos);
+    return local(held);
+  }
+
   std::uint16_t assign(expr const& e) {
     auto const& lhs = e.kids[0];
     if (lhs.k == expr::kind::member && e.text == "=") {
@@ -668,6 +744,8 @@ class lowerer {
       emit_action("store_pointer", {target, v}, e.pos);
       return v;
     }
+    if (lhs.k == expr::kind::name && !lookup(lhs.text))
+      if (auto g = used_global(lhs.text)) return assign_global(e, *g);
     if (lhs.k != expr::kind::name || !lookup(lhs.text))
       fail(lhs.pos, "expected a local variable to assign to (shared state changes through primitives)");
     int slot = *lookup(lhs.text);

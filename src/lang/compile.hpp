@@ -6,6 +6,7 @@
 #include "lang/program.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,11 +34,16 @@ class source_set {
   std::vector<std::string> const& lines(std::uint16_t file) const { return lines_[file]; }
   function const* find(std::string const& name) const;
   std::map<std::string, function> const& functions() const { return functions_; }
+  // The file-scope variables, in the order their files were added: a
+  // variable's id is its index here.
+  std::vector<global> const& globals() const { return globals_; }
+  std::optional<std::uint16_t> find_global(std::string const& name) const;
 
  private:
   std::vector<std::string> files_;
   std::vector<std::vector<std::string>> lines_;  // each file's source lines, for traces
   std::map<std::string, function> functions_;
+  std::vector<global> globals_;
 };
 
 // Compiles the thread that runs `root` (a function with no parameters), or

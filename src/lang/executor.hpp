@@ -164,6 +164,10 @@ class executor {
     switch (id) {
       case prim::page_var: return a0 >= 1 ? page_var(a0 - 1) : 0;
       case prim::page_waitqueue: return a0 >= 1 && a0 <= m_.setup_.facts.pages ? page_lock_var(a0 - 1) : 0;
+      case prim::global_read: return static_cast<std::int8_t>(global(a0));
+      case prim::static_branch_unlikely:
+      case prim::static_branch_likely:
+      case prim::static_key_enabled: return static_cast<std::int8_t>(global(a0)) > 0;
       case prim::pfn_to_page: return a0 >= 0 && a0 < m_.setup_.facts.pages ? a0 + 1 : 0;
       case prim::page_ref_count: {
         int p = page_arg(a0);
@@ -457,6 +461,9 @@ class executor {
       case prim::lock_page:
       case prim::trylock_page:
       case prim::unlock_page: return page_lock(id, in);
+      case prim::global_write:
+      case prim::static_branch_inc:
+      case prim::static_branch_dec: return global_step(id, in);
       case prim::rcu_read_lock:
       case prim::dax_read_lock: return read_lock(id);
       case prim::rcu_read_unlock:
@@ -715,6 +722,24 @@ class executor {
     bool const taken = !(f & pf_locked);
     f = static_cast<std::uint8_t>(f | pf_locked);
     result(in, taken);
+    return true;
+  }
+
+  // A file-scope variable's byte: id is the compiler's (a constant), and the
+  // model gave every variable a thread uses a byte.
+  std::uint8_t& global(int id) {
+    int const at = id < 0 ? -1 : m_.global_at_.at(static_cast<std::size_t>(id));
+    if (at < 0) throw std::logic_error("a file-scope variable with no byte in the state");
+    return b()[static_cast<std::size_t>(at)];
+  }
+
+  // global_write, static_branch_inc, static_branch_dec.
+  bool global_step(prim id, instr const& in) {
+    std::uint8_t& g = global(arg(in, 0));
+    int const now = static_cast<std::int8_t>(g);
+    int const v = id == prim::global_write ? arg(in, 1) : id == prim::static_branch_inc ? now + 1 : now - 1;
+    if (id == prim::static_branch_dec && v < 0) violate(property::kernel_warn, reason::warn_fired);  // "negative count"
+    g = static_cast<std::uint8_t>(fit(v));
     return true;
   }
 

@@ -164,7 +164,11 @@ struct param_list : sor<void_params, opt<param_decl, _, star<comma, _, must<para
 struct function_body : block {};
 struct function_def : seq<star<storage, _>, type, declarator, _, must<lparen>, _, param_list, _, must<rparen>, _,
                           must<function_body>> {};
-struct unit_rule : seq<_, star<function_def, _>, must<eof>> {};
+// File-scope variables: "static int x = 0;" and the static keys.
+struct static_key_kind : sor<TAO_PEGTL_STRING("DEFINE_STATIC_KEY_FALSE"), TAO_PEGTL_STRING("DEFINE_STATIC_KEY_TRUE")> {};
+struct static_key_def : if_must<static_key_kind, _, lparen, _, name, _, rparen, _, semi> {};
+struct global_def : seq<star<storage, _>, type, declarator, _, opt<initializer, _>, semi> {};
+struct unit_rule : seq<_, star<sor<static_key_def, global_def, function_def>, _>, must<eof>> {};
 
 // Preprocessor expressions (#if, #elif).
 struct pp_expr;
@@ -285,6 +289,7 @@ using selector = pt::selector<
                           add_op, shift_op, rel_op, eq_op, band_op, bxor_op, bor_op, land_op, lor_op, assign_op, arrow,
                           dot, incdec, storage, foreach_name, type, struct_type, declarator, initializer,
                           init_declarator, decl_stmt, param_decl, void_params, param_list, function_def, function_body,
+                          static_key_kind, static_key_def, global_def,
                           block, if_stmt, else_part, while_stmt, do_stmt, for_stmt, for_init, for_cond, for_step,
                           return_stmt, goto_stmt, break_stmt, continue_stmt, label_stmt, foreach_stmt, expr_stmt,
                           empty_stmt, call_args, member_op, prefixed, ternary_tail, assign_tail, string_lit, pp_release,
@@ -334,7 +339,8 @@ class converter {
     u.file = index_;
     std::size_t prev_end = 0;
     for (auto const& f : root.children) {
-      u.functions.push_back(function_of(*f, prev_end));
+      if (f->is_type<grammar::function_def>()) u.functions.push_back(function_of(*f, prev_end));
+      else u.globals.push_back(global_of(*f));
       prev_end = f->m_end.byte;
     }
     return u;
@@ -499,6 +505,42 @@ class converter {
       fail(n, "expected a statement");
     }
     return s;
+  }
+
+  // A file-scope variable: an int or a bool with a constant initializer, or
+  // a static key.
+  global global_of(node const& n) const {
+    global g;
+    g.pos = pos(n);
+    if (n.is_type<grammar::static_key_def>()) {
+      g.key = true;
+      g.init = n.children[0]->string_view() == "DEFINE_STATIC_KEY_TRUE" ? 1 : 0;
+      g.name = n.children[1]->string();
+      return g;
+    }
+    std::size_t i = 0;
+    while (n.children[i]->is_type<grammar::storage>()) ++i;
+    node const& d = *n.children[i + 1];
+    type_ref const t = type_of(*n.children[i], &d);
+    g.name = name_of_declarator(d);
+    if (t.kind != type_kind::integer && t.kind != type_kind::boolean)
+      fail(n, "expected an int or a bool for the file-scope variable '" + g.name + "' (the model keeps no global pointers)");
+    g.boolean = t.kind == type_kind::boolean;
+    if (i + 2 < n.children.size()) {
+      expr const e = expr_of(*n.children[i + 2]->children.front());
+      auto v = constant_of(e);
+      if (!v) fail(*n.children[i + 2], "expected a constant to initialize '" + g.name + "' (a number, true or false)");
+      g.init = *v;
+    }
+    return g;
+  }
+
+  // The value of a constant initializer: a number, -number, true or false.
+  static std::optional<int> constant_of(expr const& e) {
+    if (e.k == expr::kind::number) return e.value;
+    if (e.k == expr::kind::name && (e.text == "true" || e.text == "false")) return e.text == "true" ? 1 : 0;
+    if (e.k == expr::kind::unary && e.text == "-" && e.kids[0].k == expr::kind::number) return -e.kids[0].value;
+    return std::nullopt;
   }
 
   // A declaration of several names becomes one decl per name, declared in

@@ -37,6 +37,7 @@ enum location : unsigned {
   loc_rcu,       // RCU and dax SRCU: readers read it, a grace period writes it
   loc_failures,  // the failure budget
   loc_pages,     // every byte of every struct page (refcount, state, pins, ...)
+  loc_globals,   // every file-scope variable and static key
   loc_lock,      // five locks from here (layout::lock_objects)
   loc_flag = loc_lock + lock_objects.size(),  // w_flags' bits from here
   loc_flag2 = loc_flag + 8,                   // w_flags2's bits from here
@@ -68,6 +69,7 @@ reduced_model::footprint rw(std::uint64_t reads, std::uint64_t writes) { return 
 std::uint64_t location_bits(loc l, std::uint64_t lock) {
   switch (l) {
     case loc::pages: return bit(loc_pages);
+    case loc::globals: return bit(loc_globals);
     case loc::ref: return bit(loc_ref);
     case loc::wait: return bit(loc_wait);
     case loc::rcu: return bit(loc_rcu);

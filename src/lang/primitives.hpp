@@ -52,9 +52,10 @@ enum class loc : std::uint32_t {
   flag_dax_dead = 1u << 15,         // kill_dax cleared DAXDEV_ALIVE
   ptr_p2pdma = 1u << 16,            // pdev->p2pdma
   ptr_ref = 1u << 17,               // pgmap->ref as a pointer (NULL after dev_pagemap_cleanup, v5.10)
+  globals = 1u << 18,               // model code's file-scope variables and static keys
 };
-inline constexpr int loc_count = 18;  // the bits above: loc::ptr_ref is the last
-static_assert(static_cast<std::uint32_t>(loc::ptr_ref) == 1u << (loc_count - 1));
+inline constexpr int loc_count = 19;  // the bits above: loc::globals is the last
+static_assert(static_cast<std::uint32_t>(loc::globals) == 1u << (loc_count - 1));
 template <class... L>
 constexpr std::uint32_t locs(L... l) {
   return (std::uint32_t{0} | ... | static_cast<std::uint32_t>(l));
@@ -123,6 +124,14 @@ constexpr std::uint32_t locs(L... l) {
   X(rcu_read_lock, action, void_, (), none, (rcu), (), "rcu_read_lock()", "include/linux/rcupdate.h:rcu_read_lock") \
   X(rcu_read_unlock, action, void_, (), none, (rcu), (), "rcu_read_unlock()", "include/linux/rcupdate.h:rcu_read_unlock") \
   X(synchronize_rcu, action, void_, (), sleeps | grace_period, (), (rcu), "synchronize_rcu()", "kernel/rcu/tree.c:synchronize_rcu (waits for readers inside a section when it starts)") \
+  /* File-scope variables and static keys (include/linux/jump_label.h). */ \
+  X(global_read, read, integer, (integer), none, (globals), (), "", "a file-scope variable's value (model code names it: 'callocated')") \
+  X(global_write, action, void_, (integer, integer), none, (), (globals), "", "a store to a file-scope variable ('callocated = v'; 'callocated++' reads it first, in a step of its own)") \
+  X(static_branch_inc, action, void_, (integer), none, (globals), (globals), "static_branch_inc(&key)", "kernel/jump_label.c:static_key_slow_inc (the key's count, under jump_label_mutex: one step)") \
+  X(static_branch_dec, action, void_, (integer), none, (globals), (globals), "static_branch_dec(&key)", "kernel/jump_label.c:static_key_slow_dec (WARNs if the count goes below 0)") \
+  X(static_branch_unlikely, read, boolean, (integer), none, (globals), (), "static_branch_unlikely(&key)", "include/linux/jump_label.h:static_branch_unlikely (the key is enabled: its count is above 0)") \
+  X(static_branch_likely, read, boolean, (integer), none, (globals), (), "static_branch_likely(&key)", "include/linux/jump_label.h:static_branch_likely") \
+  X(static_key_enabled, read, boolean, (integer), none, (globals), (), "static_key_enabled(&key)", "include/linux/jump_label.h:static_key_enabled") \
   /* Failures outside the model, within the failure budget. */ \
   X(should_fail, action, boolean, (), fails, (), (failures), "", "an allocation, vm_insert_page, a page-table allocation: fails or not") \
   /* Pointers and objects. */ \

@@ -6,6 +6,7 @@
 #include "lang/ast.hpp"
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -156,6 +157,9 @@ struct program {
   std::vector<site> sites;
   std::vector<std::string> slot_names;  // "page", "memunmap_pages.i": what each local slot holds
   std::vector<value_type> slot_types;
+  // The file-scope variables the thread reads or writes: each one's id in
+  // the source set (global_read's argument) and what it starts at.
+  std::map<std::uint16_t, global> globals;
   bool uses_rcu_gp = false;  // calls synchronize_rcu: its record keeps a grace-period mask
 };
 

@@ -268,6 +268,92 @@ void both(void)
   CHECK(final_counts(load(code, {"both"})) == std::set<int>{6});
 }
 
+TEST_CASE("lang: file-scope variables and static keys are shared state, one byte each, only when used", "[lang]") {
+  std::string const code = R"(
+static int counter;
+static bool ready = true;
+static int unused = 5;
+DEFINE_STATIC_KEY_FALSE(key_off);
+DEFINE_STATIC_KEY_TRUE(key_on);
+
+void inc(void)
+{
+	counter++;
+	complete(&pgmap->done);
+}
+void inc_locked(void)
+{
+	spin_lock(&lock_a);
+	counter++;
+	spin_unlock(&lock_a);
+	complete(&pgmap->done);
+}
+void sum(void)
+{
+	wait_for_completion(&pgmap->done);
+	wait_for_completion(&pgmap->done);
+	set_page_count(pfn_to_page(0), counter);
+}
+void keys(void)
+{
+	int v = 0;
+
+	if (static_branch_unlikely(&key_off))
+		v += 1;
+	static_branch_inc(&key_off);
+	if (static_branch_unlikely(&key_off))
+		v += 10;
+	if (static_branch_likely(&key_on) && ready)
+		v += 20;
+	static_branch_dec(&key_on);
+	if (!static_key_enabled(&key_on))
+		v += 40;
+	set_page_count(pfn_to_page(0), v);
+}
+void underflow(void)
+{
+	static_branch_dec(&key_off);
+}
+void plain(void)
+{
+	set_page_count(pfn_to_page(0), 3);
+}
+)";
+  // counter++ reads, then stores: unlocked, one increment can be lost (1);
+  // under a lock both land (2).
+  CHECK(final_counts(load(code, {"inc", "inc", "sum"})) == std::set<int>{1, 2});
+  CHECK(final_counts(load(code, {"inc_locked", "inc_locked", "sum"})) == std::set<int>{2});
+  // A key's count: FALSE starts at 0, TRUE at 1; a dec below 0 WARNs.
+  CHECK(final_counts(load(code, {"keys"})) == std::set<int>{70});
+  auto under = search(load(code, {"underflow"}));
+  REQUIRE(under.result == verdict::violation);
+  CHECK(under.violated == property::kernel_warn);
+  // A byte a variable, in the shared part, only for those a thread uses.
+  auto shared = [&](std::vector<std::string> const& t) { return load(code, t).components().front().second; };
+  std::size_t const none = shared({"plain"});
+  CHECK(shared({"inc", "sum"}) == none + 1);
+  CHECK(shared({"keys"}) == none + 3);  // key_off, key_on, ready: not counter, not unused
+  CHECK(shared({"inc", "keys"}) == none + 4);
+}
+
+TEST_CASE("lang: a file-scope variable is an int or a bool with a constant value, defined once", "[lang]") {
+  auto refused = [](std::string const& code, std::string const& why) {
+    try {
+      load(code + "\nvoid t(void)\n{\n}\n", {"t"});
+      FAIL("loaded: " << code);
+    } catch (spec_error const& e) {
+      CHECK_THAT(e.what(), Catch::Contains(why));
+    }
+  };
+  refused("static struct page *p;", "expected an int or a bool");
+  refused("static int a = 1 + 2;", "expected a constant");
+  refused("static int a;\nstatic int a;", "already defined");
+  refused("static int t;", "is a function already");
+  refused("static int get_page;", "a name the checker defines");
+  refused("static int big = 300;", "between -128 and 127");
+  refused("DEFINE_STATIC_KEY_FALSE(k);\nvoid u(void)\n{\n\tint v = k;\n}", "is a static key");
+}
+
 TEST_CASE("lang: the page lock is a bit of the page: lock_page waits for it, trylock_page never does", "[lang]") {
   // Page 0 counts the critical sections run under page 1's lock; inside
   // one, a WARN_ON sees whether another ran at the same time.
