@@ -301,10 +301,10 @@ class promela_writer {
     std::string const p = "[(" + a0 + ") - 1]";
     switch (id) {
       case prim::page_var: return fmt::format("(({0}) >= 1 -> {1} + ({0}) - 1 : 0)", a0, object_count);
-      case prim::global_read: return "g" + a0;
+      case prim::global_read: return fmt::format("g{}", a0);
       case prim::static_branch_unlikely:
       case prim::static_branch_likely:
-      case prim::static_key_enabled: return "(g" + a0 + " > 0)";
+      case prim::static_key_enabled: return fmt::format("(g{} > 0)", a0);
       case prim::page_waitqueue:
         return fmt::format("(({0}) >= 1 && ({0}) <= P -> {1} + ({0}) - 1 : 0)", a0, object_count + max_pages);
       case prim::pfn_to_page: return fmt::format("(({0}) >= 0 && ({0}) < P -> ({0}) + 1 : 0)", a0);
@@ -740,7 +740,7 @@ class promela_writer {
   // A file-scope variable: g<id>, the compiler's constant id.
   void emit_global(prim id, step_args const& s) {
     auto const& [w, c, in, o, out, next, first, t] = s;
-    std::string const g = "g" + s.a(0);
+    std::string const g = fmt::format("g{}", s.a(0));  // not "g" + ...: GCC 12 -O3 warns (-Wrestrict) on that
     if (id == prim::global_write) out += g + " = " + s.a(1) + ";\n";
     else out += g + " = " + g + (id == prim::static_branch_inc ? " + 1;\n" : " - 1;\n");
     if (id == prim::static_branch_dec) out += check(property::kernel_warn, g + " < 0");
