@@ -58,10 +58,9 @@ class promela_writer {
     o += fmt::format("byte wflags = {};\nbyte completion_done = {};\nbyte failures = {};\nbyte wflags2 = {};\n",
                      b[w_flags], b[w_done], b[w_failures], b[w_flags2]);
     o += fmt::format("byte locks[{}] = {};\n", lock_objects.size(), uniform(b + w_locks, 1, lock_objects.size(), "locks"));
-    for (std::size_t g = 0, k = 0; g < m_.global_at_.size(); ++g)
-      if (m_.global_at_[g] >= 0)
-        o += fmt::format("short g{} = {};  /* {} */\n", g, static_cast<std::int8_t>(b[m_.global_at_[g]]),
-                         m_.globals_[k++].name);
+    for (std::size_t g = 0; g < m_.globals_.size(); ++g)
+      if (int const at = m_.globals_[g].at; at >= 0)
+        o += fmt::format("short g{} = {};  /* {} */\n", g, static_cast<std::int8_t>(b[at]), m_.globals_[g].var.name);
     o += "\n/* The pages. */\n";
     for (std::size_t f = 0; f < p_size; ++f) {
       int const v = uniform(b + m_.pages_at_ + f, p_size, static_cast<std::size_t>(pages_), page_fields[f]);

@@ -707,6 +707,9 @@ class lowerer {
 
   // g = v is one store; g op= v (and g++) reads g in a step of its own,
   // then stores: a read-modify-write other threads can come between, as C's.
+  // A value that reads shared state is read in a step of its own first (a
+  // slot); any other is an expression over locals no later code changes, so
+  // it is stored and is the assignment's value, with no slot of its own.
   std::uint16_t assign_global(expr const& e, std::uint16_t g) {
     std::uint16_t v;
     if (e.text == "=") {
@@ -723,10 +726,13 @@ class lowerer {
       b.type = value_type::integer;
       v = add_expr(b);
     }
-    int const held = new_slot("(" + src_.globals()[g].name + " =)", value_type::integer);
-    emit_assign(held, v, e.pos);
-    emit_action("global_write", {constant(g), local(held)}, e.pos);
-    return local(held);
+    if (reads_shared(v)) {
+      int const read = new_slot("(" + src_.globals()[g].name + " =)", p_.exprs[v].type);
+      emit_assign(read, v, e.pos);
+      v = local(read);
+    }
+    emit_action("global_write", {constant(g), v}, e.pos);
+    return v;
   }
 
   std::uint16_t assign(expr const& e) {

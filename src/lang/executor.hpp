@@ -728,7 +728,7 @@ class executor {
   // A file-scope variable's byte: id is the compiler's (a constant), and the
   // model gave every variable a thread uses a byte.
   std::uint8_t& global(int id) {
-    int const at = id < 0 ? -1 : m_.global_at_.at(static_cast<std::size_t>(id));
+    int const at = id < 0 ? -1 : m_.globals_.at(static_cast<std::size_t>(id)).at;
     if (at < 0) throw std::logic_error("a file-scope variable with no byte in the state");
     return b()[static_cast<std::size_t>(at)];
   }

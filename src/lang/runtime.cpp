@@ -36,9 +36,8 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
   std::map<std::uint16_t, global> used;  // by id: the same order for every scenario
   for (auto const& t : threads_) used.insert(t.globals.begin(), t.globals.end());
   for (auto const& [id, g] : used) {
-    if (global_at_.size() <= id) global_at_.resize(id + 1u, -1);
-    global_at_[id] = static_cast<int>(at++);
-    globals_.push_back(g);
+    if (globals_.size() <= id) globals_.resize(id + 1u);
+    globals_[id] = {static_cast<int>(at++), g};
   }
   for (auto const& t : threads_) {
     thread_layout l;
@@ -94,8 +93,8 @@ code_state code_model::blank() const {
   b[w_failures] = static_cast<std::uint8_t>(setup_.failures);
   for (int p = 0; p < setup_.facts.pages; ++p)
     b[pages_at_ + p_size * static_cast<std::size_t>(p) + p_refcount] = static_cast<std::uint8_t>(setup_.free_refcount);
-  for (std::size_t g = 0, k = 0; g < global_at_.size(); ++g)
-    if (global_at_[g] >= 0) b[global_at_[g]] = static_cast<std::uint8_t>(globals_[k++].init);
+  for (auto const& g : globals_)
+    if (g.at >= 0) b[g.at] = static_cast<std::uint8_t>(g.var.init);
   return s;
 }
 

@@ -192,10 +192,13 @@ class code_model {
   std::vector<thread_layout> layout_;
   std::size_t pages_at_ = 0;
   std::size_t state_bytes_ = 0;
-  // The file-scope variables the threads use: each one's byte, by its id in
-  // the source set (-1: no thread uses it, so the state has no byte for it).
-  std::vector<int> global_at_;
-  std::vector<global> globals_;
+  // The file-scope variables, by their id in the source set: each one the
+  // threads use has its byte in the state (at), one no thread uses has none.
+  struct placed_global {
+    int at = -1;
+    global var;
+  };
+  std::vector<placed_global> globals_;
 };
 
 static_assert(model<code_model> && stuck_model<code_model>);

@@ -318,11 +318,33 @@ void plain(void)
 {
 	set_page_count(pfn_to_page(0), 3);
 }
+static int a;
+static int b;
+void copy(void)
+{
+	a = b;
+	complete(&pgmap->done);
+}
+void store_both(void)
+{
+	b = 1;
+	a = 2;
+	complete(&pgmap->done);
+}
+void show_ab(void)
+{
+	wait_for_completion(&pgmap->done);
+	wait_for_completion(&pgmap->done);
+	set_page_count(pfn_to_page(0), a * 10 + b);
+}
 )";
   // counter++ reads, then stores: unlocked, one increment can be lost (1);
   // under a lock both land (2).
   CHECK(final_counts(load(code, {"inc", "inc", "sum"})) == std::set<int>{1, 2});
   CHECK(final_counts(load(code, {"inc_locked", "inc_locked", "sum"})) == std::set<int>{2});
+  // 'a = b' reads b in one step and stores a in another: store_both can run
+  // whole between them, and a ends 0 beside b's 1.
+  CHECK(final_counts(load(code, {"copy", "store_both", "show_ab"})) == std::set<int>{1, 11, 21});
   // A key's count: FALSE starts at 0, TRUE at 1; a dec below 0 WARNs.
   CHECK(final_counts(load(code, {"keys"})) == std::set<int>{70});
   auto under = search(load(code, {"underflow"}));
