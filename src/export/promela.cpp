@@ -324,6 +324,7 @@ class promela_writer {
       case prim::is_zone_device_page: return "1";
       case prim::is_device_private_page: return m_.setup_.facts.pagemap_type == 1 ? "1" : "0";
       case prim::pgmap_nr_pages: return "P";
+      case prim::dev_dax_align_pmd: return m_.setup_.facts.align_pmd ? "1" : "0";
       case prim::xa_load: return fmt::format("((wflags & {}) != 0 -> {} : 0)", int{wf_published}, static_cast<int>(object::pgmap));
       case prim::page_allocated: return page_read("(pstate" + p + " != 0)", false);
       case prim::page_mapped: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_mapped}), false);

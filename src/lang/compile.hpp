@@ -18,6 +18,7 @@ struct scenario_facts {
   int pagemap_type = 0;  // MEMORY_DEVICE_* as the kernel numbers them
   int pages = 1;
   bool has_page_free = false;  // the pgmap has ops->page_free in this era
+  bool align_pmd = false;      // align = "pmd": the device-dax region's faults map PMDs
 };
 
 // Every function model code can call, by name, with the file it came from.

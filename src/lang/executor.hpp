@@ -192,6 +192,7 @@ class executor {
       case prim::is_zone_device_page: return 1;
       case prim::is_device_private_page: return m_.setup_.facts.pagemap_type == 1;
       case prim::pgmap_nr_pages: return m_.setup_.facts.pages;
+      case prim::dev_dax_align_pmd: return m_.setup_.facts.align_pmd;
       case prim::xa_load: return (wflags() & wf_published) ? static_cast<int>(object::pgmap) : 0;
       case prim::page_allocated:
       case prim::page_mapped:

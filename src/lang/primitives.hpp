@@ -142,6 +142,7 @@ constexpr std::uint32_t locs(L... l) {
   X(is_zone_device_page, constant, boolean, (page), none, (), (), "is_zone_device_page(page)", "include/linux/mm.h:is_zone_device_page") \
   X(is_device_private_page, constant, boolean, (page), none, (), (), "is_device_private_page(page)", "include/linux/mm.h:is_device_private_page") \
   X(pgmap_nr_pages, constant, integer, (object), none, (), (), "", "the pgmap's page count (one range)") \
+  X(dev_dax_align_pmd, constant, boolean, (), none, (), (), "", "drivers/dax/device.c: dev_dax->align == PMD_SIZE (the scenario's align = \"pmd\"): the region faults in PMDs, each covering the pgmap's pages") \
   X(kfree, action, void_, (object), none, (), (flag_struct_freed), "kfree(objp)", "mm/slab_common.c:kfree (the struct embedding the pgmap)") \
   /* The pgmap xarray and the memory behind the struct pages (mm/memremap.c). */ \
   X(xa_load, read, object, (object, page), none, (flag_published), (), "xa_load(xa, index)", "lib/xarray.c:xa_load (pgmap_array)") \

@@ -196,6 +196,7 @@ code_model build(spec const& s, witness const* w) {
   facts.kernel = release_of(s.sc.kernel);
   facts.pagemap_type = type_code(s.sc.type);
   facts.pages = s.sc.pages;
+  facts.align_pmd = s.sc.align_pmd;
   auto const code = compiled(s, facts);
 
   // The era's values (and a patch's): the initial state and the ref-leak baseline.

@@ -42,6 +42,16 @@ bool applies(property p, models::pagemap t) { return p != property::dax_truncate
 
 namespace {
 
+// A device-dax PMD (align = "pmd") maps devmap pages up to v6.14; from v6.15
+// it maps a folio (aed877c2b425), which the model does not have.
+bool align_pmd_modelled(models::era e) { return e < models::era::v6_15; }
+constexpr char const* align_pmd_refusal =
+    "align = \"pmd\" is modelled up to v6.14: from v6.15 a device-dax PMD maps a folio, which the model does not have";
+
+}  // namespace
+
+namespace {
+
 using models::actor_kind;
 
 std::vector<function_patch> era_functions(models::era e) {
@@ -118,10 +128,10 @@ class parser {
     s.path = path_;
     s.name = std::filesystem::path(path_).stem().string();
 
-    static constexpr std::array<std::string_view, 13> top_keys{"title",      "kernel",  "pagemap",   "pages",
-                                                               "actors",     "patch",   "patches",   "expect",
-                                                               "properties", "threads", "functions", "failures",
-                                                               "witness"};
+    static constexpr std::array<std::string_view, 14> top_keys{"title",      "kernel",  "pagemap",   "pages",
+                                                               "align",      "actors",  "patch",     "patches",
+                                                               "expect",     "properties", "threads", "functions",
+                                                               "failures",   "witness"};
     for (auto const& [key, node] : root)
       if (std::find(top_keys.begin(), top_keys.end(), key.str()) == top_keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "': expected " + one_of(top_keys));
@@ -150,6 +160,14 @@ class parser {
     if (auto const* n = root.get("pages"))
       s.sc.pages = static_cast<int>(integer_at(*n, "pages", 1, models::max_pages));
 
+    if (auto const* n = root.get("align")) {
+      std::string const a = string_at(*n, "align");
+      if (a != "pte" && a != "pmd") fail(*n, "unknown align '" + a + "': expected \"pte\" or \"pmd\"");
+      if (a == "pmd" && s.sc.type != models::pagemap::generic)
+        fail(*n, "align = \"pmd\" is a device-dax region's alignment: it needs pagemap = \"generic\"");
+      if (a == "pmd" && !align_pmd_modelled(s.sc.kernel)) fail(*n, align_pmd_refusal);
+      s.sc.align_pmd = a == "pmd";
+    }
     if (auto const* n = root.get("failures")) s.failures = static_cast<int>(integer_at(*n, "failures", 0, 4));
     parse_code(root, s, text);
     parse_actors(root, s);
@@ -668,6 +686,7 @@ spec with_kernel(spec s, models::era e) {
   for (int a = 0; a < s.sc.actor_count; ++a)
     if (s.sc.actors[static_cast<std::size_t>(a)] == models::actor_kind::p2p_mmap && e < models::era::v6_15)
       throw spec_error(s.path, 1, 1, "actor kind 'p2p_mmap' needs kernel 'v6.15' or later (p2pmem_alloc_mmap came in v6.2)");
+  if (s.sc.align_pmd && !align_pmd_modelled(e)) throw spec_error(s.path, 1, 1, align_pmd_refusal);
   s.sc.kernel = e;
   s.sc.rule = models::preset(e, s.sc.type);
   s.era_patches = era_functions(e);

@@ -106,7 +106,7 @@ std::filesystem::path big_code() {
   return path;
 }
 
-// The big search with 18 functions no thread calls beside it, each of 100
+// The big search with 14 functions no thread calls beside it, each of 100
 // statements of 100 operators: loading them takes tens of MiB, then freed.
 std::filesystem::path big_search_and_code() {
   auto const path = std::filesystem::temp_directory_path() / "pgmapcheck-limits-big-search-and-code.toml";
@@ -116,7 +116,7 @@ std::filesystem::path big_search_and_code() {
   std::string statement = "x = x";
   for (int i = 0; i < 100; ++i) statement += " + x";
   statement += ";\n";
-  for (int f = 0; f < 18; ++f) {
+  for (int f = 0; f < 14; ++f) {
     out << "unused" << f << " = \"\"\"\nvoid unused" << f << "(void)\n{\nint x = 0;\n";
     for (int i = 0; i < 100; ++i) out << statement;
     out << "}\n\"\"\"\n";

@@ -184,6 +184,20 @@ TEST_CASE("spec: unreadable paths are errors too", "[spec]") {
   CHECK_THROWS_AS(load_spec("/"), spec_error);
 }
 
+TEST_CASE("spec: align = \"pmd\" is a device-dax region's, up to v6.14", "[spec]") {
+  std::string const base = "kernel = \"v5.10\"\npagemap = \"generic\"\n[actors]\nfault = 1\n";
+  CHECK(parse_spec("align = \"pmd\"\n" + base, "specs/x.toml").sc.align_pmd);
+  CHECK_FALSE(parse_spec(base, "specs/x.toml").sc.align_pmd);
+  CHECK_FALSE(parse_spec("align = \"pte\"\n" + base, "specs/x.toml").sc.align_pmd);
+  CHECK_THAT(error_of("align = \"pud\"\n" + base), Catch::Contains("x.toml:1:9: unknown align 'pud'"));
+  CHECK_THAT(error_of("align = \"pmd\"\nkernel = \"v5.10\"\npagemap = \"fs_dax\"\n[actors]\nfault = 1\n"),
+             Catch::Contains("it needs pagemap = \"generic\""));
+  CHECK_THAT(error_of("align = \"pmd\"\nkernel = \"v6.15\"\npagemap = \"generic\"\n[actors]\nfault = 1\n"),
+             Catch::Contains("modelled up to v6.14"));
+  spec s = parse_spec("align = \"pmd\"\n" + base, "specs/x.toml");
+  CHECK_THROWS_WITH(with_kernel(s, models::era::v6_15), Catch::Contains("modelled up to v6.14"));
+}
+
 TEST_CASE("spec: patches = [...] stacks patch files on the spec's kernel", "[spec]") {
   std::filesystem::path const root(PGMAPCHECK_SOURCE_DIR);
   spec s = load_spec(root / "specs/p2pdma/mmap-error-fixed-v6.15.toml");
