@@ -38,7 +38,11 @@ static_assert(std::size(event_ids) == models::event_names.size());
 class promela_writer {
  public:
   promela_writer(code_model const& m, property_set checked, std::string file)
-      : m_(m), checked_(checked), file_(std::move(file)), pages_(m.setup_.facts.pages), threads_(static_cast<int>(m.threads_.size())) {}
+      : m_(m), checked_(checked), file_(std::move(file)), pages_(m.setup_.facts.pages), threads_(static_cast<int>(m.threads_.size())) {
+    for (auto const& t : m_.threads_)
+      for (auto const& in : t.code)
+        if (in.k == instr::kind::action && static_cast<prim>(in.prim) == prim::prepare_to_wait_exclusive) exclusive_waits_ = true;
+  }
 
   std::string write(std::string const& title) {
     for (auto const& r : m_.setup_.required)
@@ -180,6 +184,9 @@ class promela_writer {
     o += "inline life_put(t, p) {\n  if :: held[t * P + p] > 0 -> life_put_page(p) :: else -> life_put_base(p) fi\n}\n";
     o += "inline wake_all(target) {\n  hi = 0;\n  do\n  :: hi < T -> if :: twait[hi] == target -> twait[hi] = 0; "
          "tflags[hi] = tflags[hi] | 1 :: else fi; hi++\n  :: else -> break\n  od\n}\n";
+    o += "inline wake_shared(target) {\n  hi = 0;\n  do\n  :: hi < T -> if :: twait[hi] == target && (tflags[hi] & " +
+         std::to_string(int{tf_exclusive}) + ") == 0 -> twait[hi] = 0; tflags[hi] = tflags[hi] | 1 :: else fi; hi++\n" +
+         "  :: else -> break\n  od\n}\n";
     o += "inline complete_one() {\n  if :: completion_done < 255 -> completion_done++ :: else -> " +
          or_skip(check(property::model_range, "true")) + "  fi\n}\n";
     o += "inline ref_put(n) {\n  touch_counters();\n  pgmap_ref = pgmap_ref - n;\n  " +
@@ -306,6 +313,8 @@ class promela_writer {
       case prim::static_key_enabled: return fmt::format("(g{} > 0)", a0);
       case prim::page_waitqueue:
         return fmt::format("(({0}) >= 1 && ({0}) <= P -> {1} + ({0}) - 1 : 0)", a0, object_count + max_pages);
+      case prim::dax_entry_waitqueue:
+        return fmt::format("(({0}) >= 1 && ({0}) <= P -> {1} + ({0}) - 1 : 0)", a0, object_count + 2 * max_pages);
       case prim::pfn_to_page: return fmt::format("(({0}) >= 0 && ({0}) < P -> ({0}) + 1 : 0)", a0);
       case prim::page_ref_count: return page_read("refcount" + p, true);
       case prim::percpu_ref_is_zero: return "(pgmap_ref == 0)";
@@ -331,6 +340,7 @@ class promela_writer {
       case prim::page_shared: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_shared}), false);
       case prim::page_associated: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_associated}), false);
       case prim::PageLocked: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_locked}), true);
+      case prim::dax_is_locked: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_dax_locked}), false);
       case prim::is_migration_entry: return page_read(fmt::format("((pflags{} & {}) != 0)", p, int{pf_migration}), false);
       case prim::page_mapcount: return page_read("mapcount" + p, true);
       case prim::mapping_mapped: return fmt::format("((wflags & {}) != 0)", int{wf_file_mapped});
@@ -541,8 +551,12 @@ class promela_writer {
       case prim::complete: return emit_complete(s);
       case prim::wait_for_completion: return emit_wait_for_completion(s);
       case prim::wake_up_var:
-      case prim::wake_up: return emit_wake_up(s);
-      case prim::prepare_to_wait_event: return emit_prepare_to_wait(s);
+      case prim::wake_up:
+      case prim::__wake_up: return emit_wake_up(id, s);
+      case prim::prepare_to_wait_event:
+      case prim::prepare_to_wait_exclusive: return emit_prepare_to_wait(id, s);
+      case prim::dax_lock_entry:
+      case prim::xas_store_unlocked: return emit_dax_entry_lock(id, s);
       case prim::schedule: return emit_schedule(s);
       case prim::finish_wait: return emit_finish_wait(s);
       case prim::spin_lock:
@@ -675,31 +689,68 @@ class promela_writer {
   void emit_complete(step_args const& s) {
     auto const& [w, c, in, o, out, next, first, t] = s;
     auto v = s.a(0);
-    out += "complete_one();\n_w = " + v + ";\nwake_all(hw);\n";
+    out += "complete_one();\nhw = " + v + ";\nwake_all(hw);\n";
     next(out);
   }
 
   void emit_wait_for_completion(step_args const& s) {
     auto const& [w, c, in, o, out, next, first, t] = s;
     auto v = s.a(0);
-    std::string go = fmt::format("completion_done--;\ntwait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
+    int const clear = tf_woken | tf_exclusive;
+    std::string go = fmt::format("completion_done--;\ntwait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, clear);
     next(go);
     out += "if\n:: completion_done > 0 ->\n" + go +
-           fmt::format(":: else ->\ntwait[{0}] = {2};\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken}, v) +
+           fmt::format(":: else ->\ntwait[{0}] = {2};\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, clear, v) +
            "fi;\n";
     if (!first) fail(c.prog.name + ": wait_for_completion in a step's invisible code");
     return;
   }
 
-  void emit_wake_up(step_args const& s) {
+  // wake_up, wake_up_var, __wake_up (the executor's wake_up_step): the
+  // waiters that are not exclusive, then the exclusive ones: all when
+  // nr_exclusive is 0, else the one outcome o names (a thread; -1 none). A
+  // model with no exclusive wait has no exclusive waiter: all are woken.
+  void emit_wake_up(prim id, step_args const& s) {
     auto const& [w, c, in, o, out, next, first, t] = s;
-    out += "hw = " + s.a(0) + ";\nwake_all(hw);\n";
+    std::string const nr = id == prim::__wake_up ? s.a(1) : "1";
+    out += "hw = " + s.a(0) + ";\nhc = " + nr + ";\n";
+    if (id == prim::__wake_up) out += check(property::model_range, "hc != 0 && hc != 1");
+    if (!exclusive_waits_) {
+      out += "wake_all(hw);\n";
+    } else {
+      out += "wake_shared(hw);\nif :: hc == 0 -> wake_all(hw) :: else fi;\n";
+      if (o >= 0) out += fmt::format("twait[{0}] = 0;\ntflags[{0}] = tflags[{0}] | {1};\n", o, int{tf_woken});
+    }
     next(out);
   }
 
-  void emit_prepare_to_wait(step_args const& s) {
+  // The guard under which outcome u of a wake-up for one wakes exclusive
+  // waiter u (thread u), as the executor's exclusive_waiters counts them.
+  std::string exclusive_candidate(ctx const& c, instr const& in, int u) const {
+    std::string const nr = static_cast<prim>(in.prim) == prim::__wake_up ? pure(c, in.args[1]) : "1";
+    return fmt::format("(twait[{0}] == ({1}) && (tflags[{0}] & {2}) != 0 && ({3}) == 1)", u, pure(c, in.args[0]),
+                       int{tf_exclusive}, nr);
+  }
+
+  void emit_prepare_to_wait(prim id, step_args const& s) {
     auto const& [w, c, in, o, out, next, first, t] = s;
-    out += fmt::format("twait[{0}] = {2};\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken}, s.a(0));
+    out += fmt::format("twait[{0}] = {2};\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, tf_woken | tf_exclusive, s.a(0));
+    if (id == prim::prepare_to_wait_exclusive) out += fmt::format("tflags[{0}] = tflags[{0}] | {1};\n", t, int{tf_exclusive});
+    next(out);
+  }
+
+  // dax_lock_entry, xas_store_unlocked: DAX_LOCKED of the page's entry (no
+  // struct page is touched).
+  void emit_dax_entry_lock(prim id, step_args const& s) {
+    auto const& [w, c, in, o, out, next, first, t] = s;
+    std::string b;
+    if (id == prim::dax_lock_entry) {
+      b = fmt::format("pflags[hp] = pflags[hp] | {};\n", int{pf_dax_locked});
+    } else {
+      result(in, fmt::format("((pflags[hp] & {}) != 0)", int{pf_dax_locked}), b);
+      b += fmt::format("pflags[hp] = pflags[hp] & ~{};\n", int{pf_dax_locked});
+    }
+    with_page(s.a(0), out, b);
     next(out);
   }
 
@@ -711,7 +762,7 @@ class promela_writer {
 
   void emit_finish_wait(step_args const& s) {
     auto const& [w, c, in, o, out, next, first, t] = s;
-    out += fmt::format("twait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, int{tf_woken});
+    out += fmt::format("twait[{0}] = 0;\ntflags[{0}] = tflags[{0}] & ~{1};\n", t, tf_woken | tf_exclusive);
     next(out);
   }
 
@@ -1054,6 +1105,18 @@ class promela_writer {
         option(guard + " && " + (none.empty() ? "true" : none), -1);
         continue;
       }
+      auto const id = static_cast<prim>(in.prim);
+      if (in.k == instr::kind::action && exclusive_waits_ &&
+          (id == prim::wake_up || id == prim::wake_up_var || id == prim::__wake_up)) {
+        std::string none;
+        for (int u = 0; u < threads_; ++u) {
+          std::string const cand = exclusive_candidate(c, in, u);
+          option(guard + " && " + cand, u);
+          none += (none.empty() ? "" : " && ") + std::string("!") + cand;
+        }
+        option(guard + " && " + none, -1);
+        continue;
+      }
       option(guard, 0);
       if (in.k == instr::kind::action) {
         if (has(static_cast<prim>(in.prim), prim_trait::fails)) option(guard + " && failures > 0", 1);
@@ -1104,6 +1167,7 @@ class promela_writer {
   std::string file_;  // the scenario file, for errors
   int pages_;
   int threads_;
+  bool exclusive_waits_ = false;  // some thread waits exclusively: a wake-up for one picks its waiter
   long emitted_ = 0;
   long step_id_ = 0;                     // the step being written: its labels' prefix
   std::set<std::uint16_t> joins_;        // its invisible instructions more than one path reaches

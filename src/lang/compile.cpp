@@ -166,6 +166,8 @@ std::optional<int> constant_named(std::string const& n) {
       {"MIGRATE_PFN_MIGRATE", 2},
       {"MIGRATE_PFN_LOCKED", 4},  // until ab09243aa95a (v5.16)
       {"MIGRATE_PFN_WRITE", 8},
+      {"WAKE_ALL", 0},  // fs/dax.c: enum dax_wake_mode (698ab77aebff, v5.13)
+      {"WAKE_NEXT", 1},
   };
   auto it = table.find(n);
   if (it == table.end()) return std::nullopt;

@@ -164,6 +164,7 @@ class executor {
     switch (id) {
       case prim::page_var: return a0 >= 1 ? page_var(a0 - 1) : 0;
       case prim::page_waitqueue: return a0 >= 1 && a0 <= m_.setup_.facts.pages ? page_lock_var(a0 - 1) : 0;
+      case prim::dax_entry_waitqueue: return a0 >= 1 && a0 <= m_.setup_.facts.pages ? dax_entry_var(a0 - 1) : 0;
       case prim::global_read: return static_cast<std::int8_t>(global(a0));
       case prim::static_branch_unlikely:
       case prim::static_branch_likely:
@@ -200,10 +201,12 @@ class executor {
       case prim::page_associated:
       case prim::is_migration_entry:
       case prim::PageLocked:
+      case prim::dax_is_locked:
       case prim::page_mapcount: {
         int p = page_arg(a0);
         if (p < 0) return 0;
         if (id == prim::page_allocated) return page(p)[p_state] != ps_free;
+        if (id == prim::dax_is_locked) return (page(p)[p_flags] & pf_dax_locked) != 0;
         if (id == prim::PageLocked || id == prim::page_mapcount) {
           touch_page(p);
           if (id == prim::page_mapcount) return static_cast<std::int8_t>(page(p)[p_mapcount]);
@@ -366,6 +369,7 @@ class executor {
     if (in.k != instr::kind::action) return 1;
     prim const id = static_cast<prim>(in.prim);
     if (has(id, prim_trait::fails)) return b()[w_failures] > 0 ? 2 : 1;
+    if (id == prim::wake_up || id == prim::wake_up_var || id == prim::__wake_up) return std::max(exclusive_waiters(in), 1);
     if (id == prim::choose_page) {
       int n = 0;
       for (int p = 0; p < m_.setup_.facts.pages; ++p) n += choose_matches(in, p);
@@ -443,8 +447,10 @@ class executor {
       case prim::complete: return complete_step(in);
       case prim::wait_for_completion: return wait_for_completion_step(in);
       case prim::wake_up_var:
-      case prim::wake_up: return wake_up_step(in);
-      case prim::prepare_to_wait_event: return prepare_to_wait(in);
+      case prim::wake_up:
+      case prim::__wake_up: return wake_up_step(id, in, o);
+      case prim::prepare_to_wait_event:
+      case prim::prepare_to_wait_exclusive: return prepare_to_wait(id, in);
       case prim::schedule: return schedule_step();
       case prim::finish_wait: return finish_wait_step();
       case prim::spin_lock:
@@ -462,6 +468,8 @@ class executor {
       case prim::lock_page:
       case prim::trylock_page:
       case prim::unlock_page: return page_lock(id, in);
+      case prim::dax_lock_entry:
+      case prim::xas_store_unlocked: return dax_entry_lock(id, in);
       case prim::global_write:
       case prim::static_branch_inc:
       case prim::static_branch_dec: return global_step(id, in);
@@ -636,24 +644,53 @@ class executor {
     if (b()[w_done] > 0) {
       b()[w_done] = static_cast<std::uint8_t>(b()[w_done] - 1);
       twait() = 0;
-      tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+      tflags() = static_cast<std::uint8_t>(tflags() & ~(tf_woken | tf_exclusive));
       return true;
     }
     twait() = static_cast<std::uint8_t>(arg(in, 0));
-    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    tflags() = static_cast<std::uint8_t>(tflags() & ~(tf_woken | tf_exclusive));
     return false;  // asleep until complete()
   }
 
-  // wake_up_var, wake_up.
-  bool wake_up_step(instr const& in) {
-    wake_all(static_cast<std::uint8_t>(arg(in, 0)));
+  // wake_up_var, wake_up, __wake_up: every waiter queued on the target that
+  // is not exclusive, and nr_exclusive exclusive ones (wake_up and
+  // wake_up_var: 1; 0 is all). With one to wake, outcome o wakes the o-th
+  // exclusive waiter: the kernel wakes the first queued, the model any one.
+  bool wake_up_step(prim id, instr const& in, int o) {
+    auto const target = static_cast<std::uint8_t>(arg(in, 0));
+    int const nr = id == prim::__wake_up ? arg(in, 1) : 1;
+    if (nr != 0 && nr != 1) {
+      violate(property::model_range, reason::out_of_range);  // wake_up_nr past one: not modelled
+      return true;
+    }
+    int k = 0;
+    for (std::size_t u = 0; u < m_.threads_.size(); ++u) {
+      auto const& l = m_.layout_[u];
+      if (b()[l.base + t_wait] != target) continue;
+      if ((b()[l.base + t_flags] & tf_exclusive) && nr == 1 && k++ != o) continue;
+      b()[l.base + t_wait] = 0;
+      b()[l.base + t_flags] = static_cast<std::uint8_t>(b()[l.base + t_flags] | tf_woken);
+    }
     return true;
   }
 
-  // prepare_to_wait_event.
-  bool prepare_to_wait(instr const& in) {
+  // The exclusive waiters a wake-up for one could wake: its outcomes.
+  int exclusive_waiters(instr const& in) {
+    auto const target = static_cast<std::uint8_t>(arg(in, 0));
+    if (static_cast<prim>(in.prim) == prim::__wake_up && arg(in, 1) != 1) return 0;
+    int n = 0;
+    for (std::size_t u = 0; u < m_.threads_.size(); ++u) {
+      auto const& l = m_.layout_[u];
+      n += b()[l.base + t_wait] == target && (b()[l.base + t_flags] & tf_exclusive);
+    }
+    return n;
+  }
+
+  // prepare_to_wait_event, prepare_to_wait_exclusive.
+  bool prepare_to_wait(prim id, instr const& in) {
     twait() = static_cast<std::uint8_t>(arg(in, 0));
-    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    tflags() = static_cast<std::uint8_t>((tflags() & ~(tf_woken | tf_exclusive)) |
+                                         (id == prim::prepare_to_wait_exclusive ? tf_exclusive : 0));
     return true;
   }
 
@@ -666,7 +703,7 @@ class executor {
   // finish_wait.
   bool finish_wait_step() {
     twait() = 0;
-    tflags() = static_cast<std::uint8_t>(tflags() & ~tf_woken);
+    tflags() = static_cast<std::uint8_t>(tflags() & ~(tf_woken | tf_exclusive));
     return true;
   }
 
@@ -723,6 +760,24 @@ class executor {
     bool const taken = !(f & pf_locked);
     f = static_cast<std::uint8_t>(f | pf_locked);
     result(in, taken);
+    return true;
+  }
+
+  // dax_lock_entry, xas_store_unlocked: DAX_LOCKED, the lock bit of the DAX
+  // entry at the page's index (the entry lives in the file's i_pages, not in
+  // the struct page: no use-after-free check). Callers hold the i_pages lock;
+  // waiters queue on dax_entry_waitqueue(page), dax_wake_entry wakes them.
+  bool dax_entry_lock(prim id, instr const& in) {
+    int p = page_arg(arg(in, 0));
+    if (p < 0) return true;  // the oops ends the run
+    std::uint8_t& f = page(p)[p_flags];
+    bool const was = (f & pf_dax_locked) != 0;
+    if (id == prim::dax_lock_entry) {
+      f = static_cast<std::uint8_t>(f | pf_dax_locked);
+    } else {
+      f = static_cast<std::uint8_t>(f & ~pf_dax_locked);
+      result(in, was);
+    }
     return true;
   }
 

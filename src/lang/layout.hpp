@@ -39,8 +39,9 @@ enum world_flag2 : std::uint8_t {
   wf2_driver_stopped = 2, // the device driver stopped allocating (its teardown began)
   wf2_file_removed = 4,   // the p2pmem allocate file was removed
 };
-constexpr std::array<object, 5> lock_objects{object::mmap_lock, object::page_table_lock, object::invalidate_lock,
-                                             object::lock_a, object::lock_b};
+constexpr std::array<object, 6> lock_objects{object::mmap_lock, object::page_table_lock, object::invalidate_lock,
+                                             object::lock_a,    object::lock_b,          object::i_pages};
+static_assert(w_locks + lock_objects.size() <= w_flags2, "a byte a lock, before w_flags2");
 inline int lock_index(int obj) {
   for (std::size_t i = 0; i < lock_objects.size(); ++i)
     if (static_cast<int>(lock_objects[i]) == obj) return static_cast<int>(i);
@@ -51,8 +52,9 @@ inline int lock_index(int obj) {
 // holds is a bit in its own record).
 // life: the page's state in its type's lifecycle monitor (models::page_state).
 enum : std::size_t { p_refcount = 0, p_mapcount = 1, p_state = 2, p_flags = 3, p_pins = 4, p_io = 5, p_life = 6, p_size = 7 };
-enum page_flag : std::uint8_t { pf_mapped = 1, pf_associated = 2, pf_shared = 4, pf_pte_ref = 8, pf_locked = 16, pf_migration = 32 };
-// pf_locked: PG_locked; pf_migration: the page's PTE holds a migration entry for it.
+enum page_flag : std::uint8_t { pf_mapped = 1, pf_associated = 2, pf_shared = 4, pf_pte_ref = 8, pf_locked = 16, pf_migration = 32, pf_dax_locked = 64 };
+// pf_locked: PG_locked; pf_migration: the page's PTE holds a migration entry for it;
+// pf_dax_locked: DAX_LOCKED, the lock bit of the DAX entry at the page's index.
 // A page out of its allocator: a driver's page (allocated: in use until the
 // driver frees it), or a claimed extent (claimed: a p2pdma pool chunk, whose
 // address the pool handed out with no struct page touched; a filesystem
@@ -63,7 +65,8 @@ enum page_state : std::uint8_t { ps_free = 0, ps_allocated = 1, ps_claimed = 2 }
 // Thread record bytes.
 // held: two bits a page, the references this thread holds on it (0 to 3).
 enum : std::size_t { t_pc = 0, t_wait = 2, t_flags = 3, t_rcu = 4, t_held = 5, t_fixed = 9 };
-enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, tf_gp_srcu = 8 };
+enum thread_flag : std::uint8_t { tf_woken = 1, tf_done = 2, tf_gp_started = 4, tf_gp_srcu = 8, tf_exclusive = 16 };
+// tf_exclusive: the thread's wait is exclusive (prepare_to_wait_exclusive): a wake-up for one wakes one such waiter.
 
 // The pc of the thread whose record starts at `record` (little-endian, two bytes).
 inline std::uint16_t record_pc(std::uint8_t const* record) {

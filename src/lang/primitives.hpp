@@ -120,6 +120,12 @@ constexpr std::uint32_t locs(L... l) {
   X(unlock_page, action, void_, (page), wakes, (flag_pages_freed), (pages, wait), "unlock_page(page)", "mm/filemap.c:unlock_page (folio_unlock: clears PG_locked and wakes the waiters on page_waitqueue(page); VM_BUG_ON_FOLIO if it was clear)") \
   X(page_waitqueue, constant, object, (page), none, (), (), "page_waitqueue(page)", "mm/filemap.c:page_waitqueue (6.x folio_waitqueue): the wait queue a PG_locked waiter sleeps on, a wait key") \
   X(PageLocked, read, boolean, (page), none, (pages, flag_pages_freed), (), "PageLocked(page)", "include/linux/page-flags.h:PageLocked") \
+  X(dax_is_locked, read, boolean, (page), none, (pages), (), "dax_is_locked(entry)", "fs/dax.c:dax_is_locked (the DAX entry at the page's index has DAX_LOCKED; the caller holds the i_pages lock)") \
+  X(dax_lock_entry, action, void_, (page), none, (), (pages), "dax_lock_entry(_, entry)", "fs/dax.c:dax_lock_entry (xas_store of the entry with DAX_LOCKED, under the i_pages lock)") \
+  X(xas_store_unlocked, action, boolean, (page), none, (), (pages), "xas_store(_, entry)", "fs/dax.c:dax_unlock_entry's xas_store of the entry without DAX_LOCKED; true iff the old entry had it") \
+  X(dax_entry_waitqueue, constant, object, (page), none, (), (), "dax_entry_waitqueue(_, entry, _)", "fs/dax.c:dax_entry_waitqueue: the wait queue of the DAX entry at the page's index, a wait key") \
+  X(prepare_to_wait_exclusive, action, void_, (object), none, (), (wait), "prepare_to_wait_exclusive(wq_head, _, _)", "kernel/sched/wait.c:prepare_to_wait_exclusive (an exclusive waiter: a wake-up for one wakes one of them)") \
+  X(__wake_up, action, void_, (object, integer), wakes, (), (wait), "__wake_up(wq_head, _, nr_exclusive, _)", "kernel/sched/wait.c:__wake_up (every waiter that is not exclusive, and nr_exclusive exclusive ones: 0 is all; the kernel wakes the first queued, the model any one)") \
   /* RCU (include/linux/rcupdate.h, kernel/rcu/tree.c). */ \
   X(rcu_read_lock, action, void_, (), none, (rcu), (), "rcu_read_lock()", "include/linux/rcupdate.h:rcu_read_lock") \
   X(rcu_read_unlock, action, void_, (), none, (rcu), (), "rcu_read_unlock()", "include/linux/rcupdate.h:rcu_read_unlock") \

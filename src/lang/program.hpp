@@ -27,6 +27,7 @@ enum class object : std::uint8_t {
   page_table_lock,  // &mm->page_table_lock (the PTL)
   mapping,          // struct address_space *: the file (FS_DAX) or device inode
   invalidate_lock,  // &mapping->invalidate_lock (rwsem; ext4/xfs MMAPLOCK)
+  i_pages,          // &mapping->i_pages: the xa_lock of the file's page cache (spinlock)
   pdev,             // struct pci_dev *
   p2pdma,           // struct pci_p2pdma *: pdev->p2pdma while published
   pool,             // the p2pdma gen_pool
@@ -41,7 +42,7 @@ inline constexpr std::size_t object_count = static_cast<std::size_t>(object::cou
 
 inline constexpr std::array<std::string_view, object_count> object_names{
     "NULL",     "pgmap",           "&pgmap->ref", "&pgmap->done", "&pgmap_array", "mm",  "&mm->mmap_lock",
-    "&mm->page_table_lock", "mapping", "&mapping->invalidate_lock", "pdev", "pdev->p2pdma", "pool",
+    "&mm->page_table_lock", "mapping", "&mapping->invalidate_lock", "&mapping->i_pages", "pdev", "pdev->p2pdma", "pool",
     "p2p_pgmap", "&lock_a", "&lock_b", "&var_a", "&var_b",
 };
 
@@ -52,6 +53,10 @@ constexpr std::uint8_t page_var(int page) { return static_cast<std::uint8_t>(obj
 // hashes the folio and the bit): a key after the pages' refcount keys.
 inline constexpr int max_pages = 16;
 constexpr std::uint8_t page_lock_var(int page) { return static_cast<std::uint8_t>(object_count + max_pages + page); }
+// The wait queue of the DAX entry at page `page`'s index (fs/dax.c:
+// dax_entry_waitqueue hashes the mapping and the index; the model's are
+// one a page): a key after the PG_locked ones.
+constexpr std::uint8_t dax_entry_var(int page) { return static_cast<std::uint8_t>(object_count + 2 * max_pages + page); }
 
 // Fields of the singleton objects and of pages that model code may name.
 // A constant field (page->pgmap, p2pdma->pool) is a fixed object; a mutable
@@ -65,12 +70,13 @@ struct field_rule {
   bool addr_only;  // named only as &obj->field (a lock, a completion)
   bool mutable_ptr;
 };
-inline constexpr std::array<field_rule, 9> field_rules{{
+inline constexpr std::array<field_rule, 10> field_rules{{
     {object::pgmap, "ref", object::pgmap_ref, false, true},
     {object::pgmap, "done", object::pgmap_done, true, false},
     {object::mm, "mmap_lock", object::mmap_lock, true, false},
     {object::mm, "page_table_lock", object::page_table_lock, true, false},
     {object::mapping, "invalidate_lock", object::invalidate_lock, true, false},
+    {object::mapping, "i_pages", object::i_pages, true, false},
     {object::p2pdma, "pool", object::pool, false, false},
     {object::p2p_pgmap, "pgmap", object::pgmap, true, false},
     {object::pdev, "p2pdma", object::p2pdma, false, true},

@@ -53,7 +53,8 @@ std::string state_view::blocked_on(int thread) const {
   std::string on = w == 0                           ? ""
                    : w < object_count                 ? std::string(object_names[w])
                    : w < object_count + max_pages     ? "&page" + std::to_string(w - object_count) + "->_refcount"
-                                                      : "page" + std::to_string(w - object_count - max_pages) + "'s PG_locked";
+                   : w < object_count + 2 * max_pages ? "page" + std::to_string(w - object_count - max_pages) + "'s PG_locked"
+                                                      : "page" + std::to_string(w - object_count - 2 * max_pages) + "'s DAX entry";
   if (has(id, prim_trait::on_queue)) return "asleep in " + name + " on " + on;
   if (has(id, prim_trait::grace_period)) return "in " + name + ", waiting for readers";
   return "blocked in " + name;

@@ -358,6 +358,70 @@ void show_ab(void)
   CHECK(shared({"inc", "keys"}) == none + 4);
 }
 
+TEST_CASE("lang: a wake-up for one wakes every shared waiter and one exclusive waiter; for 0, all", "[lang]") {
+  // Each waiter queues, then says so; the waker wakes once both queued.
+  std::string const code = R"(
+static void counted(void)
+{
+	schedule();
+	finish_wait(&var_a);
+	page_ref_inc(pfn_to_page(0));
+}
+void exclusive(void)
+{
+	prepare_to_wait_exclusive(&var_a);
+	complete(&pgmap->done);
+	counted();
+}
+void shared(void)
+{
+	prepare_to_wait_event(&var_a);
+	complete(&pgmap->done);
+	counted();
+}
+static void both_queued(void)
+{
+	wait_for_completion(&pgmap->done);
+	wait_for_completion(&pgmap->done);
+}
+void wake_one(void)
+{
+	both_queued();
+	__wake_up(&var_a, 1);
+}
+void wake_all(void)
+{
+	both_queued();
+	__wake_up(&var_a, 0);
+}
+void plain_wake_up(void)
+{
+	both_queued();
+	wake_up(&var_a);
+}
+void wake_two(void)
+{
+	both_queued();
+	__wake_up(&var_a, 2);
+}
+)";
+  // Two exclusive waiters, one woken: the other sleeps for ever (either one).
+  for (auto waker : {"wake_one", "plain_wake_up"}) {
+    INFO(waker);
+    auto r = search(load(code, {"exclusive", "exclusive", waker}));
+    REQUIRE(r.result == verdict::violation);
+    CHECK(r.violated == property::deadlock);
+  }
+  // Woken all, or one exclusive beside a shared waiter: both run.
+  CHECK(final_counts(load(code, {"exclusive", "exclusive", "wake_all"})) == std::set<int>{3});
+  CHECK(final_counts(load(code, {"exclusive", "shared", "wake_one"})) == std::set<int>{3});
+  CHECK(final_counts(load(code, {"shared", "shared", "plain_wake_up"})) == std::set<int>{3});
+  // Waking two at once is past the model: said, not guessed.
+  auto two = search(load(code, {"exclusive", "exclusive", "wake_two"}));
+  REQUIRE(two.result == verdict::violation);
+  CHECK(two.violated == property::model_range);
+}
+
 TEST_CASE("lang: a file-scope variable is an int or a bool with a constant value, defined once", "[lang]") {
   auto refused = [](std::string const& code, std::string const& why) {
     try {

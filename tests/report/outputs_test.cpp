@@ -43,7 +43,7 @@ TEST_CASE("outputs: the V1 trace reads like a kernel race diagram", "[outputs]")
   CHECK(text.find("\n     stray_put#0:\n") != std::string::npos);
   CHECK(text.find("\n     memunmap_pages()\n       dev_pagemap_kill()\n") != std::string::npos);
   CHECK(text.find(">  9     put_page_testzero(page0)") != std::string::npos);
-  CHECK(text.find("^ refcount-underflow: page0 refcount -1 (models/kernel/include/linux/mm.kc:35") != std::string::npos);
+  CHECK(text.find("^ refcount-underflow: page0 refcount -1 (models/kernel/include/linux/mm.kc:37") != std::string::npos);
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) CHECK(line.size() <= 80);
   REQUIRE(r.trace.size() == 9);
