@@ -18,9 +18,10 @@ trap 'rm -rf "$work"' EXIT
 
 field() { grep -o "\"$1\": [0-9a-z\"]*" "$2" | head -n 1 | sed 's/.*: //; s/"//g'; }
 
-# spin_run PML: prints "holds STATES" or "violation STATES" (SPIN stops at its first).
+# spin_run PML [DIR]: prints "holds STATES" or "violation STATES" (SPIN stops
+# at its first); pan is built in DIR (default $work/pan).
 spin_run() {
-  local d=$work/pan
+  local d=${2:-$work/pan}
   rm -rf "$d" && mkdir -p "$d"
   (cd "$d" && spin -a "$1" >/dev/null 2>spin.err && gcc -O0 -DSAFETY -DNOREDUCE -DVECTORSZ=4096 -o pan pan.c 2>gcc.err &&
     ./pan -m1000000 -w22 >pan.out 2>&1) || { echo "error"; return; }
@@ -30,31 +31,52 @@ spin_run() {
   [ "$errors" = 0 ] && echo "holds $states" || echo "violation $states"
 }
 
-checked=0 refused=0 bad=0
-for spec in $(find "$src/specs" -name '*.toml' ! -path '*/patches/*' | sort) $(find "$src/tests/export/fixtures" -name '*.toml' | sort); do
+# cross_one SPEC N: one scenario, in its own folder $work/jN; its result
+# line goes to $work/res/N ("ok ...", "FAIL ..." or "refused").
+cross_one() {
+  local spec=$1 w=$work/j$2 name sv ss pv ps rc
+  mkdir -p "$w"
   name=${spec#"$src/"}; name=${name#specs/}
-  "$bin" promela "$spec" --out "$work/m.pml" 2>"$work/err"
+  "$bin" promela "$spec" --out "$w/m.pml" 2>"$w/err"
   rc=$?
   if [ $rc != 0 ]; then  # refused: exit 2 and a message saying what the export lacks
-    { [ $rc = 2 ] && grep -q 'does not cover' "$work/err"; } ||
-      { echo "FAIL $name: export failed ($rc): $(cat "$work/err")"; bad=$((bad + 1)); }
-    refused=$((refused + 1))
-    continue
+    if [ $rc = 2 ] && grep -q 'does not cover' "$w/err"; then echo "refused" >"$work/res/$2"
+    else echo "FAIL $name: export failed ($rc): $(cat "$w/err")" >"$work/res/$2"; fi
+    return
   fi
-  read -r sv ss <<<"$(spin_run "$work/m.pml")"
-  rm -rf "$work/out"
-  "$bin" check --no-reduction --threads 1 --quiet --out "$work/out" "$spec" >/dev/null 2>&1
-  pv=$(field verdict "$work/out/report.json"); ps=$(field states "$work/out/report.json")
+  read -r sv ss <<<"$(spin_run "$w/m.pml" "$w/pan")"
+  rm -rf "$w/out"
+  "$bin" check --no-reduction --threads 1 --quiet --out "$w/out" "$spec" >/dev/null 2>&1
+  pv=$(field verdict "$w/out/report.json"); ps=$(field states "$w/out/report.json")
   # A livelock is decided once every state is stored and every other
   # property holds on them; SPIN's safety search does not look for it.
-  [ "$pv" = violation ] && [ "$(field property "$work/out/report.json")" = livelock ] && pv=holds
+  [ "$pv" = violation ] && [ "$(field property "$w/out/report.json")" = livelock ] && pv=holds
   if [ "$sv" != "$pv" ] || { [ "$pv" = holds ] && [ "$ss" != "$ps" ]; }; then
-    echo "FAIL $name: spin $sv $ss states, pgmapcheck $pv $ps states"
-    bad=$((bad + 1))
+    echo "FAIL $name: spin $sv $ss states, pgmapcheck $pv $ps states" >"$work/res/$2"
   else
-    echo "ok   $name: $pv, $ps states (spin: $ss)"
+    echo "ok   $name: $pv, $ps states (spin: $ss)" >"$work/res/$2"
   fi
-  checked=$((checked + 1))
+}
+
+# Two scenarios at a time (ctest gives this test both cores), results in
+# the catalog's order.
+mkdir -p "$work/res"
+n=0
+for spec in $(find "$src/specs" -name '*.toml' ! -path '*/patches/*' | sort) $(find "$src/tests/export/fixtures" -name '*.toml' | sort); do
+  cross_one "$spec" $n &
+  n=$((n + 1))
+  while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
+done
+wait
+checked=0 refused=0 bad=0
+for ((i = 0; i < n; i++)); do
+  line=$(cat "$work/res/$i" 2>/dev/null || echo "FAIL scenario $i: no result")
+  case $line in
+    refused) refused=$((refused + 1)) ;;
+    FAIL*export\ failed*) echo "$line"; bad=$((bad + 1)); refused=$((refused + 1)) ;;
+    FAIL*) echo "$line"; bad=$((bad + 1)); checked=$((checked + 1)) ;;
+    *) echo "$line"; checked=$((checked + 1)) ;;
+  esac
 done
 echo "$checked scenarios cross-checked, $refused not covered by the export, $bad differ"
 [ "$checked" -ge 40 ] || { echo "FAIL: fewer than 40 scenarios cross-checked"; bad=$((bad + 1)); }
