@@ -22,6 +22,7 @@ enum class type_kind : std::uint8_t { void_, integer, boolean, page, object };
 struct type_ref {
   type_kind kind = type_kind::integer;
   std::string spelling;  // as written: "struct page *", "int", "vm_fault_t"
+  bool out = false;      // a parameter "struct X **p": the caller's local, read and set as *p
 };
 
 struct expr {

@@ -272,7 +272,9 @@ class lowerer {
     fr.fn = &f;
     frames_.push_back(std::move(fr));
     scopes_.emplace_back();
-    for (auto const& prm : f.params) declare(prm.name, value_type_of(prm.type), prm.pos);
+    for (auto const& prm : f.params)
+      if (prm.type.out) scopes_.back()["*" + prm.name] = new_slot(prm.name, value_type_of(prm.type));
+      else declare(prm.name, value_type_of(prm.type), prm.pos);
     lower_body(f);
     scopes_.pop_back();
     frames_.pop_back();
@@ -529,7 +531,8 @@ class lowerer {
   // -x, !x, ~x; pgmap->type; &page->_refcount; an object's field or its
   // address; &local (an out-parameter).
   std::uint16_t unary_or_member(expr const& e) {
-    if (e.k == expr::kind::unary && e.text != "&" && e.text != "*") {
+    if (e.k == expr::kind::unary && e.text == "*") return local(out_slot(e.kids[0]));
+    if (e.k == expr::kind::unary && e.text != "&") {
       cexpr u;
       u.k = cexpr::kind::unary;
       u.op = static_cast<std::uint8_t>(e.text[0]);
@@ -754,9 +757,10 @@ class lowerer {
     }
     if (lhs.k == expr::kind::name && !lookup(lhs.text))
       if (auto g = used_global(lhs.text)) return assign_global(e, *g);
-    if (lhs.k != expr::kind::name || !lookup(lhs.text))
+    bool const through_out = lhs.k == expr::kind::unary && lhs.text == "*";
+    if (!through_out && (lhs.k != expr::kind::name || !lookup(lhs.text)))
       fail(lhs.pos, "expected a local variable to assign to (shared state changes through primitives)");
-    int slot = *lookup(lhs.text);
+    int slot = through_out ? out_slot(lhs.kids[0]) : *lookup(lhs.text);
     std::uint16_t rhs = value(e.kids[1]);
     if (e.text != "=") {
       cexpr b;
@@ -770,10 +774,32 @@ class lowerer {
     }
     value_type const want = p_.slot_types[static_cast<std::size_t>(slot)];
     if (!fits(want, p_.exprs[rhs].type) && p_.exprs[rhs].type != value_type::any)
-      fail(e.kids[1].pos, "expected " + type_name(want) + " for '" + lhs.text + "', got " +
+      fail(e.kids[1].pos, "expected " + type_name(want) + " for '" + (through_out ? "*" + lhs.kids[0].text : lhs.text) + "', got " +
                               type_name(p_.exprs[rhs].type));
     emit_assign(slot, rhs, e.pos);
     return local(slot);
+  }
+
+  // The local an out-parameter p stands for, as *p names it.
+  int out_slot(expr const& p) {
+    if (p.k == expr::kind::name)
+      if (auto slot = lookup("*" + p.text)) return *slot;
+    fail(p.pos, "'*' applies only to an out-parameter (struct X **p) here: pointers to scalars are not modelled");
+  }
+
+  // The argument of an out-parameter: &local of the parameter's type, or an
+  // out-parameter of the caller's, passed on.
+  int out_argument(expr const& a, type_ref const& t, std::string const& fn, std::size_t i) {
+    std::optional<int> slot;
+    if (a.k == expr::kind::unary && a.text == "&" && a.kids[0].k == expr::kind::name) slot = lookup(a.kids[0].text);
+    else if (a.k == expr::kind::name) slot = lookup("*" + a.text);
+    if (!slot)
+      fail(a.pos, "argument " + std::to_string(i + 1) + " of '" + fn + "' is an out-parameter (" + t.spelling +
+                      "): expected &local");
+    value_type const want = value_type_of(t);
+    if (p_.slot_types[static_cast<std::size_t>(*slot)] != want)
+      fail(a.pos, "argument " + std::to_string(i + 1) + " of '" + fn + "': expected the address of a " + t.spelling.substr(0, t.spelling.size() - 1) + "local");
+    return *slot;
   }
 
   // A call: a primitive, a check macro, or a model function (inlined).
@@ -794,12 +820,18 @@ class lowerer {
       if (e.kids.size() != f->params.size())
         fail(e.pos, "'" + n + "' takes " + std::to_string(f->params.size()) + " argument" +
                         (f->params.size() == 1 ? "" : "s") + ", not " + std::to_string(e.kids.size()));
+      std::vector<int> outs(e.kids.size(), -1);
       for (std::size_t i = 0; i < e.kids.size(); ++i) {
+        if (f->params[i].type.out) {
+          outs[i] = out_argument(e.kids[i], f->params[i].type, n, i);
+          args.push_back(0);
+          continue;
+        }
         args.push_back(value(e.kids[i]));
         check_arg(e.kids[i], args.back(), value_type_of(f->params[i].type), n, i);
       }
       if (want_value && f->result.kind == type_kind::void_) fail(e.pos, "'" + n + "' returns no value");
-      int result = inline_call(*f, args, e.pos);
+      int result = inline_call(*f, args, e.pos, outs);
       return result < 0 ? constant(0) : local(result);
     }
     int pid = find_primitive(n);
@@ -913,7 +945,8 @@ class lowerer {
   // --- functions ----------------------------------------------------------
 
   // Inlines f with the given argument values; returns the result slot or -1.
-  int inline_call(function const& f, std::vector<std::uint16_t> const& args, source_pos const& at) {
+  int inline_call(function const& f, std::vector<std::uint16_t> const& args, source_pos const& at,
+                  std::vector<int> const& outs = {}) {
     for (auto const& fr : frames_)
       if (fr.fn == &f) fail(at, "recursion: '" + f.name + "' calls itself (model code is inlined)");
     if (frames_.size() > 32) fail(at, "calls nested deeper than 32");
@@ -930,6 +963,10 @@ class lowerer {
     scopes_.push_back({{"\x01frame", -1}});
     int const first_slot = static_cast<int>(p_.slot_names.size());
     for (std::size_t i = 0; i < f.params.size(); ++i) {
+      if (f.params[i].type.out) {  // *p is the caller's local itself
+        scopes_.back()["*" + f.params[i].name] = outs[i];
+        continue;
+      }
       int s = declare(f.params[i].name, value_type_of(f.params[i].type), f.params[i].pos);
       emit_assign(s, args[i], f.params[i].pos);
     }

@@ -664,13 +664,11 @@ class executor {
       return true;
     }
     int k = 0;
-    for (std::size_t u = 0; u < m_.threads_.size(); ++u) {
-      auto const& l = m_.layout_[u];
-      if (b()[l.base + t_wait] != target) continue;
-      if ((b()[l.base + t_flags] & tf_exclusive) && nr == 1 && k++ != o) continue;
-      b()[l.base + t_wait] = 0;
-      b()[l.base + t_flags] = static_cast<std::uint8_t>(b()[l.base + t_flags] | tf_woken);
-    }
+    for_each_waiter(target, [&](std::uint8_t& wait, std::uint8_t& flags) {
+      if ((flags & tf_exclusive) && nr == 1 && k++ != o) return;
+      wait = 0;
+      flags = static_cast<std::uint8_t>(flags | tf_woken);
+    });
     return true;
   }
 
@@ -679,11 +677,17 @@ class executor {
     auto const target = static_cast<std::uint8_t>(arg(in, 0));
     if (static_cast<prim>(in.prim) == prim::__wake_up && arg(in, 1) != 1) return 0;
     int n = 0;
+    for_each_waiter(target, [&](std::uint8_t&, std::uint8_t& flags) { n += (flags & tf_exclusive) != 0; });
+    return n;
+  }
+
+  // fn(wait, flags) for each thread asleep on (or preparing to wait on)
+  // target, in thread order.
+  template <class Fn> void for_each_waiter(std::uint8_t target, Fn fn) {
     for (std::size_t u = 0; u < m_.threads_.size(); ++u) {
       auto const& l = m_.layout_[u];
-      n += b()[l.base + t_wait] == target && (b()[l.base + t_flags] & tf_exclusive);
+      if (b()[l.base + t_wait] == target) fn(b()[l.base + t_wait], b()[l.base + t_flags]);
     }
-    return n;
   }
 
   // prepare_to_wait_event, prepare_to_wait_exclusive.

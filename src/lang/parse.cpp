@@ -362,7 +362,7 @@ class converter {
   }
 
   // The type named by a type node and the stars of a declarator.
-  type_ref type_of(node const& t, node const* decl) const {
+  type_ref type_of(node const& t, node const* decl, bool param = false) const {
     type_ref r;
     int stars = 0;
     if (decl)
@@ -371,8 +371,10 @@ class converter {
     auto const& base = *t.children.front();
     if (base.is_type<struct_type>()) {
       std::string s = base.children.front()->string();
-      r.spelling = "struct " + s + " *";
-      if (stars != 1) fail(t, "expected a pointer to struct " + s + " (struct values are not modelled)");
+      r.spelling = "struct " + s + (stars == 2 ? " **" : " *");
+      r.out = param && stars == 2;
+      if (stars != 1 && !r.out)
+        fail(t, "expected a pointer to struct " + s + (param && stars > 2 ? " (or, for an out-parameter, struct " + s + " **)" : " (struct values are not modelled)"));
       r.kind = s == "page" || s == "folio" ? type_kind::page : type_kind::object;
       return r;
     }
@@ -405,7 +407,7 @@ class converter {
     for (auto const& p : params.children) {
       if (p->is_type<void_params>()) continue;
       param q;
-      q.type = type_of(*p->children[0], p->children[1].get());
+      q.type = type_of(*p->children[0], p->children[1].get(), true);
       q.name = name_of_declarator(*p->children[1]);
       q.pos = pos(*p);
       if (q.type.kind == type_kind::void_) fail(*p, "expected a parameter type other than void");

@@ -1034,3 +1034,39 @@ TEST_CASE("primitives: a row's columns agree with each other", "[lang]") {
     CHECK(kept == p.arity);
   }
 }
+
+TEST_CASE("lang: an out-parameter (struct X **p) is the caller's local, read and set as *p, and passed on", "[lang]") {
+  std::string const code = R"(
+static void pick(struct page **p, int i)
+{
+	if (!*p)
+		*p = pfn_to_page(i);
+}
+static void pass_on(struct page **p)
+{
+	pick(p, 1);
+}
+void main(void)
+{
+	struct page *page = NULL;
+	struct page *other = NULL;
+
+	pick(&page, 0);
+	pick(&page, 1);
+	pass_on(&other);
+	set_page_count(page, 5);
+	set_page_count(other, page == pfn_to_page(0) ? 7 : 9);
+}
+)";
+  // pick sets page once, to page 0; pass_on sets other to page 1, so page 0
+  // ends at 5 (had *p been a copy, page would stay NULL and oops).
+  CHECK(final_counts(load(code, {"main"}, 2)) == std::set<int>{5});
+  CHECK(load_error("static void f(struct page **p)\n{\n}\nvoid main(void)\n{\n\tint x = 0;\n\tf(&x);\n}\n")
+            .find("expected the address of a struct page *") != std::string::npos);
+  CHECK(load_error("static void f(struct page **p)\n{\n}\nvoid main(void)\n{\n\tstruct page *x = NULL;\n\tf(x);\n}\n")
+            .find("is an out-parameter (struct page **): expected &local") != std::string::npos);
+  CHECK(load_error("void main(void)\n{\n\tstruct page *x = NULL;\n\t*x = NULL;\n}\n")
+            .find("'*' applies only to an out-parameter") != std::string::npos);
+  CHECK(load_error("void main(void)\n{\n\tstruct page **x = NULL;\n}\n").find("struct values are not modelled") !=
+        std::string::npos);
+}
