@@ -23,6 +23,8 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace pgmapcheck::lang {
 
@@ -212,6 +214,26 @@ class promela_writer {
   };
 
   static std::string slot_name(int i) { return fmt::format("l{}", i); }
+
+  // The slots the clear `outer` (a call's exit) must write: its range less
+  // the ranges of the calls nested in that one, whose own exits cleared them
+  // already. A frame's locals are 0 whenever the frame is not running, so
+  // the states are the executor's (whose memset writes them all); a long
+  // inlined call would write one line a local on every path through it, and
+  // SPIN's parser slows past a few hundred thousand lines.
+  std::vector<int> const& own_slots(program const& prog, instr const& outer) const {
+    auto [it, fresh] = own_slots_.try_emplace(&outer);
+    if (!fresh) return it->second;
+    std::vector<bool> nested(static_cast<std::size_t>(outer.value), false);
+    for (auto const& in : prog.code)
+      if (in.k == instr::kind::clear && in.value < outer.value && in.dest >= outer.dest &&
+          in.dest + in.value <= outer.dest + outer.value)
+        for (int i = in.dest; i < in.dest + in.value; ++i) nested[static_cast<std::size_t>(i - outer.dest)] = true;
+    for (int i = 0; i < outer.value; ++i)
+      if (!nested[static_cast<std::size_t>(i)]) it->second.push_back(outer.dest + i);
+    return it->second;
+  }
+  mutable std::unordered_map<instr const*, std::vector<int>> own_slots_;
   std::string page_ok(std::string const& v) const { return fmt::format("({0}) >= 1 && ({0}) <= P", v); }
   static bool is_number(std::string const& s) {
     return !s.empty() && std::all_of(s.begin() + (s[0] == '-' ? 1 : 0), s.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
@@ -484,7 +506,7 @@ class promela_writer {
       }
       case instr::kind::jump: run_from(c, in.target, out, path); return;
       case instr::kind::clear:
-        for (int i = 0; i < in.value; ++i) out += slot_name(in.dest + i) + " = 0;\n";
+        for (int i : own_slots(c.prog, in)) out += slot_name(i) + " = 0;\n";
         next(out);
         return;
       case instr::kind::finish:
