@@ -576,6 +576,7 @@ class promela_writer {
       case prim::wake_up:
       case prim::__wake_up: return emit_wake_up(id, s);
       case prim::prepare_to_wait_event:
+      case prim::prepare_to_wait:
       case prim::prepare_to_wait_exclusive: return emit_prepare_to_wait(id, s);
       case prim::dax_lock_entry:
       case prim::xas_store_unlocked: return emit_dax_entry_lock(id, s);

@@ -29,12 +29,14 @@ enum class actor_kind : std::uint8_t {
   p2p_mmap,
   gup_fast_only,
   invalidate,
+  madvise_hwpoison,
 };
-inline constexpr std::array<std::string_view, 14> actor_names{
-    "memunmap", "p2p_alloc", "stray_put", "stray_get_put", "fault",    "gup",        "truncate",
+inline constexpr std::array<std::string_view, 15> actor_names{
+    "memunmap", "p2p_alloc", "stray_put", "stray_get_put", "fault",    "gup",           "truncate",
     "user",     "driver",    "cpu_fault", "pgmap_lookup",  "p2p_mmap", "gup_fast_only", "invalidate",
+    "madvise_hwpoison",
 };
-inline constexpr std::array<std::string_view, 14> actor_meanings{
+inline constexpr std::array<std::string_view, 15> actor_meanings{
     "memunmap_pages: kill, drop page refs, wait for pgmap->ref == 0, exit and unpublish",
     "pci_alloc_p2pmem ... pci_free_p2pmem: a P2PDMA allocation and its release",
     "a consumer's unbalanced put_page on a page it got from sg_page()",
@@ -49,6 +51,7 @@ inline constexpr std::array<std::string_view, 14> actor_meanings{
     "p2pmem_alloc_mmap (v6.2+): a P2PDMA page mapped into a process, one pgmap ref per page",
     "get_user_pages_fast_only over the mapping (the lockless walk, no lock held), then put_page each",
     "invalidate_inode_pages2 on an FS_DAX file: each entry's __dax_invalidate_entry, then unmap (FUSE/virtiofs)",
+    "madvise(MADV_HWPOISON) on the mapping's first page: get_user_pages_fast, then memory_failure",
 };
 constexpr std::string_view name_of(actor_kind k) { return actor_names[static_cast<std::size_t>(k)]; }
 
@@ -69,7 +72,8 @@ constexpr bool applies(actor_kind k, pagemap t) {
     case actor_kind::stray_get_put: return t == p2pdma || t == generic;
     case actor_kind::fault: return t == fs_dax || t == generic;
     case actor_kind::gup:
-    case actor_kind::gup_fast_only: return t == fs_dax || t == generic || t == p2pdma;
+    case actor_kind::gup_fast_only:
+    case actor_kind::madvise_hwpoison: return t == fs_dax || t == generic || t == p2pdma;
     case actor_kind::truncate:
     case actor_kind::invalidate: return t == fs_dax;
   }

@@ -168,6 +168,7 @@ std::optional<int> constant_named(std::string const& n) {
       {"MIGRATE_PFN_WRITE", 8},
       {"WAKE_ALL", 0},  // fs/dax.c: enum dax_wake_mode (698ab77aebff, v5.13)
       {"WAKE_NEXT", 1},
+      {"MF_COUNT_INCREASED", 1},  // include/linux/mm.h: enum mf_flags
   };
   auto it = table.find(n);
   if (it == table.end()) return std::nullopt;

@@ -450,6 +450,7 @@ class executor {
       case prim::wake_up:
       case prim::__wake_up: return wake_up_step(id, in, o);
       case prim::prepare_to_wait_event:
+      case prim::prepare_to_wait:
       case prim::prepare_to_wait_exclusive: return prepare_to_wait(id, in);
       case prim::schedule: return schedule_step();
       case prim::finish_wait: return finish_wait_step();
@@ -690,7 +691,7 @@ class executor {
     }
   }
 
-  // prepare_to_wait_event, prepare_to_wait_exclusive.
+  // prepare_to_wait_event, prepare_to_wait, prepare_to_wait_exclusive.
   bool prepare_to_wait(prim id, instr const& in) {
     twait() = static_cast<std::uint8_t>(arg(in, 0));
     tflags() = static_cast<std::uint8_t>((tflags() & ~(tf_woken | tf_exclusive)) |

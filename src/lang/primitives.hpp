@@ -125,6 +125,7 @@ constexpr std::uint32_t locs(L... l) {
   X(xas_store_unlocked, action, boolean, (page), none, (), (pages), "xas_store(_, entry)", "fs/dax.c:dax_unlock_entry's xas_store of the entry without DAX_LOCKED; true iff the old entry had it") \
   X(dax_entry_waitqueue, constant, object, (page), none, (), (), "dax_entry_waitqueue(_, entry, _)", "fs/dax.c:dax_entry_waitqueue: the wait queue of the DAX entry at the page's index, a wait key") \
   X(prepare_to_wait_exclusive, action, void_, (object), none, (), (wait), "prepare_to_wait_exclusive(wq_head, _, _)", "kernel/sched/wait.c:prepare_to_wait_exclusive (an exclusive waiter: a wake-up for one wakes one of them)") \
+  X(prepare_to_wait, action, void_, (object), none, (), (wait), "prepare_to_wait(wq_head, _, _)", "kernel/sched/wait.c:prepare_to_wait (a waiter that is not exclusive: every wake-up wakes it)") \
   X(__wake_up, action, void_, (object, integer), wakes, (), (wait), "__wake_up(wq_head, _, nr_exclusive, _)", "kernel/sched/wait.c:__wake_up (every waiter that is not exclusive, and nr_exclusive exclusive ones: 0 is all; the kernel wakes the first queued, the model any one)") \
   /* RCU (include/linux/rcupdate.h, kernel/rcu/tree.c). */ \
   X(rcu_read_lock, action, void_, (), none, (rcu), (), "rcu_read_lock()", "include/linux/rcupdate.h:rcu_read_lock") \

@@ -60,7 +60,7 @@ TEST_CASE("limits: --max-memory bounds the process within 10%", "[limits]") {
   auto out = std::filesystem::temp_directory_path() / "pgmapcheck-limits-memory";
   auto idle = run({"check", "--quiet", "--out", out.string(), (source / "specs/p2pdma/memunmap-alone-v5.10.toml").string()});
   REQUIRE(idle.exit_code == 0);
-  for (long mib : {16L, 64L}) {
+  for (long mib : {32L, 64L}) {
     INFO(mib << " MiB");
     auto o = run({"check", "--quiet", "--no-reduction", "--max-memory", std::to_string(mib), "--out", out.string(), big()});
     CHECK(o.exit_code == 3);
@@ -132,7 +132,7 @@ TEST_CASE("limits: loading model code stays inside --max-memory", "[limits]") {
   REQUIRE(idle.exit_code == 0);
   auto const code = big_code().string();
   auto const both = big_search_and_code().string();
-  for (long mib : {16L, 64L}) {
+  for (long mib : {32L, 64L}) {
     INFO(mib << " MiB");
     // Parsing alone passes the limit: incomplete, at the place it was parsing.
     auto o = run({"check", "--quiet", "--max-memory", std::to_string(mib), "--out", out.string(), code});
