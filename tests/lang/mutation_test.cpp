@@ -32,6 +32,7 @@ mutant const mutants[] = {
   {"take a lock late",                "truncate",             "down_write(&mapping->invalidate_lock);\n\text4_break_layouts(mapping);", "ext4_break_layouts(mapping);\n\tdown_write(&mapping->invalidate_lock);"},
   {"skip an error-path put",          "pci_alloc_p2pmem",     "gen_pool_free(p2pdma->pool, ret, size);\n", ""},  // from v5.15 (V12 masks v5.10's)
   {"poll where the kernel sleeps",    "memunmap_pages",       "wait_for_completion(&pgmap->done);",   "while (!percpu_ref_is_zero(&pgmap->ref))\n\t\t;"},  // a deadlock becomes a livelock
+  {"keep memory failure's pgmap reference", "memory_failure_dev_pagemap", "put_dev_pagemap(pgmap);\n\treturn rc;", "return rc;"},
   {"give a page back before mapping it", "p2pmem_alloc_mmap",   "ret = vm_insert_page(page);",          "gen_pool_free(p2pdma->pool, page, PAGE_SIZE);\n\tret = vm_insert_page(page);"},
 };
 // clang-format on
