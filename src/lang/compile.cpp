@@ -262,9 +262,57 @@ class lowerer {
     if (!f.params.empty())
       fail(f.pos, "a thread runs a function with no parameters; '" + f.name + "' takes " +
                       std::to_string(f.params.size()));
+    prune_ = true;
     inline_call(f, {}, f.pos);
     emit_finish(f.pos);
     mark_visibility();
+  }
+
+  // The value of expression e if the scenario fixes it: constants under
+  // !, comparisons, && and || (no arithmetic: its checks run when it does).
+  std::optional<int> fold(std::uint16_t e) const {
+    auto const& x = p_.exprs[e];
+    using K = cexpr::kind;
+    switch (x.k) {
+      case K::constant: return x.op == 1 ? std::nullopt : std::optional<int>(x.value);
+      case K::unary:
+        if (x.op != '!') return std::nullopt;
+        if (auto v = fold(x.args[0])) return !*v;
+        return std::nullopt;
+      case K::logical_and:
+      case K::logical_or: {
+        auto a = fold(x.args[0]);
+        if (!a) return std::nullopt;
+        if (x.k == K::logical_and && !*a) return 0;
+        if (x.k == K::logical_or && *a) return 1;
+        auto b = fold(x.args[1]);
+        if (!b) return std::nullopt;
+        return *b != 0;
+      }
+      case K::binary: {
+        auto a = fold(x.args[0]);
+        auto b = a ? fold(x.args[1]) : std::nullopt;
+        if (!b) return std::nullopt;
+        switch (static_cast<binop>(x.op)) {
+          case binop::eq: return *a == *b;
+          case binop::ne: return *a != *b;
+          case binop::lt: return *a < *b;
+          case binop::le: return *a <= *b;
+          case binop::gt: return *a > *b;
+          case binop::ge: return *a >= *b;
+          default: return std::nullopt;
+        }
+      }
+      default: return std::nullopt;
+    }
+  }
+
+  // True iff statement s holds a label (a goto may jump into it).
+  static bool has_label(stmt const& s) {
+    if (s.k == stmt::kind::label) return true;
+    for (auto const& b : s.body)
+      if (has_label(b)) return true;
+    return false;
   }
 
   // Checks a function alone: its parameters become slots.
@@ -1078,6 +1126,17 @@ class lowerer {
       }
       case K::if_: {
         std::uint16_t c = value(s.exprs[0]);
+        if (auto known = prune_ ? fold(c) : std::nullopt) {
+          // A condition fixed for this scenario (the pagemap's type, the
+          // release): only the branch taken is code; the other takes no
+          // locals. A branch holding a label stays, for the gotos to it.
+          std::size_t const dead = *known ? 1 : 0;
+          if (dead >= s.body.size() || !has_label(s.body[dead])) {
+            if (*known) stmt_(s.body[0]);
+            else if (s.body.size() > 1) stmt_(s.body[1]);
+            return;
+          }
+        }
         std::uint16_t to_else = emit_branch(c, s.pos);
         stmt_(s.body[0]);
         if (s.body.size() > 1) {
@@ -1222,6 +1281,7 @@ class lowerer {
 
  private:
   source_set const& src_;
+  bool prune_ = false;  // compiling a thread: a branch the scenario rules out is left out
   scenario_facts const& facts_;
   program& p_;
   std::deque<frame> frames_;  // a deque: a reference into it stays valid while a call inlines (pushes)

@@ -1070,3 +1070,52 @@ void main(void)
   CHECK(load_error("void main(void)\n{\n\tstruct page **x = NULL;\n}\n").find("struct values are not modelled") !=
         std::string::npos);
 }
+
+TEST_CASE("lang: a branch the scenario rules out (type, release) is left out of the thread, locals and all", "[lang]") {
+  std::string const code = R"(
+static int heavy(void)
+{
+	int a = 1, b = 2, c = 3, d = 4;
+
+	return a + b + c + d;
+}
+void plain(void)
+{
+	set_page_count(pfn_to_page(0), 3);
+}
+void dead(void)
+{
+	if (KERNEL < V5_0 || pgmap->type == 99) {
+		set_page_count(pfn_to_page(0), heavy());
+		return;
+	}
+	set_page_count(pfn_to_page(0), 3);
+}
+void taken(void)
+{
+	if (KERNEL >= V5_0 && !(pgmap->type == 99))
+		set_page_count(pfn_to_page(0), heavy() - 7);
+	else
+		set_page_count(pfn_to_page(0), 1);
+}
+void label_kept(void)
+{
+	int n = 0;
+
+	if (KERNEL < V5_0) {
+again:
+		n++;
+	}
+	if (n < 2)
+		goto again;
+	set_page_count(pfn_to_page(0), n);
+}
+)";
+  auto bytes = [&](char const* root) { return load(code, {root}).state_bytes(); };
+  CHECK(bytes("dead") == bytes("plain"));  // heavy's five locals are not there
+  CHECK(bytes("taken") > bytes("plain"));
+  CHECK(final_counts(load(code, {"dead"})) == std::set<int>{3});
+  CHECK(final_counts(load(code, {"taken"})) == std::set<int>{3});
+  // A branch with a label stays code: the goto reaches it.
+  CHECK(final_counts(load(code, {"label_kept"})) == std::set<int>{2});
+}
