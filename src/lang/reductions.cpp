@@ -119,28 +119,46 @@ void reduced_model::find_dead() {
         for (std::size_t i = 0; i < x.nargs; ++i) roots.push_back(x.args[i]);
       }
     };
-    std::vector<std::vector<bool>> live(n, std::vector<bool>(slots, false));
+    // Backward liveness over bit sets: live[i] = uses(i) | (out(i) & ~defs(i)),
+    // out(i) the union of i's successors' live sets (a use wins over a def
+    // of the same slot: x = x + 1). uses and defs are
+    // computed once an instruction; the fixed point then runs on words.
+    std::size_t const words = (slots + 63) / 64;
+    auto bit = [](std::vector<std::uint64_t>& v, std::size_t k) { v[k / 64] |= std::uint64_t{1} << (k % 64); };
+    std::vector<std::vector<std::uint64_t>> gen(n, std::vector<std::uint64_t>(words, 0));
+    std::vector<std::vector<std::uint64_t>> keep(n, std::vector<std::uint64_t>(words, ~std::uint64_t{0}));
+    std::vector<bool> scratch(slots, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto const& in = prog.code[i];
+      std::fill(scratch.begin(), scratch.end(), false);
+      uses(in, scratch);
+      for (std::size_t k = 0; k < slots; ++k)
+        if (scratch[k]) bit(gen[i], k);
+      auto kill = [&](std::size_t k) { keep[i][k / 64] &= ~(std::uint64_t{1} << (k % 64)); };
+      if ((in.k == instr::kind::assign || in.k == instr::kind::action) && in.dest >= 0 &&
+          static_cast<std::size_t>(in.dest) < slots)
+        kill(static_cast<std::size_t>(in.dest));
+      if (in.k == instr::kind::clear)
+        for (int k = 0; k < in.value; ++k)
+          if (static_cast<std::size_t>(in.dest + k) < slots) kill(static_cast<std::size_t>(in.dest + k));
+    }
+    std::vector<std::vector<std::uint64_t>> live(n, std::vector<std::uint64_t>(words, 0));
+    std::vector<std::uint64_t> out(words);
     for (bool changed = true; changed;) {
       changed = false;
       for (std::size_t i = n; i-- > 0;) {
         auto const& in = prog.code[i];
-        std::vector<bool> out(slots, false);
+        std::fill(out.begin(), out.end(), 0);
         auto join = [&](std::size_t to) {
           if (to < n)
-            for (std::size_t k = 0; k < slots; ++k) out[k] = out[k] || live[to][k];
+            for (std::size_t w = 0; w < words; ++w) out[w] |= live[to][w];
         };
         if (in.k == instr::kind::jump) join(in.target);
         else if (in.k != instr::kind::finish) join(i + 1);
         if (in.k == instr::kind::branch) join(in.target);
-        if ((in.k == instr::kind::assign || in.k == instr::kind::action) && in.dest >= 0 &&
-            static_cast<std::size_t>(in.dest) < slots)
-          out[static_cast<std::size_t>(in.dest)] = false;
-        if (in.k == instr::kind::clear)
-          for (int k = 0; k < in.value; ++k)
-            if (static_cast<std::size_t>(in.dest + k) < slots) out[static_cast<std::size_t>(in.dest + k)] = false;
-        uses(in, out);
+        for (std::size_t w = 0; w < words; ++w) out[w] = (out[w] & keep[i][w]) | gen[i][w];
         if (out != live[i]) {
-          live[i] = std::move(out);
+          live[i] = out;
           changed = true;
         }
       }
@@ -149,7 +167,7 @@ void reduced_model::find_dead() {
     for (std::size_t i = 0; i < n; ++i)
       if (prog.code[i].visible || prog.code[i].k == instr::kind::finish)
         for (std::size_t k = 0; k < slots; ++k)
-          if (!live[i][k]) dead[i].push_back(static_cast<std::uint16_t>(k));
+          if (!(live[i][k / 64] >> (k % 64) & 1)) dead[i].push_back(static_cast<std::uint16_t>(k));
   }
 }
 
