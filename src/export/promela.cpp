@@ -472,8 +472,10 @@ class promela_writer {
       out += fmt::format("at = {};\n", pc);
       return;
     }
-    if (!path.insert(pc).second)
-      fail(fmt::format("{}: model code loops without a step (instruction {})", c.prog.name, pc));
+    if (!path.insert(pc).second) {
+      fail(fmt::format("{}: model code loops without a step (instruction {}, {} line {}: {})", c.prog.name, pc,
+                       c.prog.sites[in.site].function, c.prog.sites[in.site].pos.line, c.prog.sites[in.site].text));
+    }
     if (joins_.count(pc)) {
       std::string const label = fmt::format("s{}_{}", step_id_, pc);
       if (!written_.insert(pc).second) {
