@@ -25,7 +25,7 @@ for v in 6.1 6.12; do
     tar -xJf /usr/src/linux-source-$v.tar.xz -C "$trees/$v" --strip-components=1 \
       --wildcards 'linux-source-*/mm/*' 'linux-source-*/include/linux/*' 'linux-source-*/fs/dax.c' \
       'linux-source-*/fs/ext4/inode.c' 'linux-source-*/lib/test_hmm.c' 'linux-source-*/drivers/pci/p2pdma.c' \
-      'linux-source-*/drivers/dax/*'
+      'linux-source-*/drivers/dax/*' 'linux-source-*/drivers/nvdimm/pmem.c'
   fi
 done
 known=scripts/verify-sources.known

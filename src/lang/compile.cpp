@@ -161,6 +161,7 @@ std::optional<int> constant_named(std::string const& n) {
       {"VM_FAULT_NOPAGE", 64},
       {"FOLL_GET", 1},
       {"FOLL_PIN", 2},
+      {"FOLL_PCI_P2PDMA", 4},  // 4003f107fa2e (v6.2)
       {"MIGRATEPAGE_SUCCESS", 0},
       {"MIGRATE_PFN_VALID", 1},  // include/linux/migrate.h: bits of a src/dst entry (the pfn apart)
       {"MIGRATE_PFN_MIGRATE", 2},
