@@ -28,7 +28,7 @@ mutant const mutants[] = {
   {"drop a wake-up",                  "put_devmap_managed_page", "wake_up_var(&page->_refcount);",    ";"},
   {"drop a wake-up (v5.10)",          "free_devmap_managed_page", "wake_up_var(&page->_refcount);",   ";"},
   {"swap two teardown lines",         "p2pdma_devm_release",  "kfree(p2p_pgmap);\n\tpci_p2pdma_release(pdev);", "pci_p2pdma_release(pdev);\n\tkfree(p2p_pgmap);"},
-  {"skip the put on gup's way out",   "get_user_page",        "if (found)\n\t\tput_dev_pagemap(found);", ";"},
+  {"skip the put on gup's way out",   "get_user_page",        "if (ctx_pgmap)\n\t\tput_dev_pagemap(ctx_pgmap);", ";"},
   {"take a lock late",                "truncate",             "down_write(&mapping->invalidate_lock);\n\text4_break_layouts(mapping);", "ext4_break_layouts(mapping);\n\tdown_write(&mapping->invalidate_lock);"},
   {"skip an error-path put",          "pci_alloc_p2pmem",     "gen_pool_free(p2pdma->pool, ret, size);\n", ""},  // from v5.15 (V12 masks v5.10's)
   {"poll where the kernel sleeps",    "memunmap_pages",       "wait_for_completion(&pgmap->done);",   "while (!percpu_ref_is_zero(&pgmap->ref))\n\t\t;"},  // a deadlock becomes a livelock
