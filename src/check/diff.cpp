@@ -31,21 +31,21 @@ change compare(check_result const& a, check_result const& b) {
 
 std::string semantics::name(bool short_for_one) const {
   if (short_for_one && patches.size() == 1) return patches.front().name;
-  std::string n(models::name_of(era));
+  std::string n = models::name_of(kernel);
   for (auto const& p : patches) n += " + " + p.name;
   return n;
 }
 
-semantics on_era(models::era e) { return {e, {}}; }
+semantics on_kernel(models::kernel_version k) { return {k, {}}; }
 semantics on_patch(patch_file p) {
-  if (p.kernel) return on_era(*p.kernel);  // a kernel's code, restated as the change from its base
+  if (p.kernel) return on_kernel(*p.kernel);  // a kernel's code, restated as the change from its base
   auto const base = p.base;
   return {base, {std::move(p)}};
 }
 
 diff_report run_diff(std::vector<spec> const& specs, semantics const& base, semantics const& patched, limits const& lim) {
   diff_report d;
-  // A lone patch goes by its name on the patched side; a base always names its era.
+  // A lone patch goes by its name on the patched side; a base always names its kernel.
   d.base_name = base.name(false);
   d.patch_name = patched.name(base.patches.empty());
   for (auto const& s : specs) {

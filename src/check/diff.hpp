@@ -40,18 +40,18 @@ struct diff_report {
   std::vector<diff_row> rows;
 };
 
-// One side of a diff: an era, and the patches stacked on it in order.
+// One side of a diff: a kernel, and the patches stacked on it in order.
 struct semantics {
-  models::era era = models::era::v5_10;
+  models::kernel_version kernel = models::kernels::v5_10;
   std::vector<patch_file> patches;
 
   // "v5.10", "v5.10 + a + b"; one patch alone is "a" when short_for_one.
   std::string name(bool short_for_one = true) const;
-  spec apply(spec const& s) const { return with_patches(s, era, patches); }
+  spec apply(spec const& s) const { return with_patches(s, kernel, patches); }
 };
 
-// An era alone, or one patch on its base (a patch that names a kernel: that era).
-semantics on_era(models::era e);
+// A kernel alone, or one patch on its base (a patch that names a kernel: that kernel).
+semantics on_kernel(models::kernel_version k);
 semantics on_patch(patch_file p);
 
 // What a change of semantics did to one check: fixed, introduced, unchanged,

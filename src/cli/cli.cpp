@@ -3,6 +3,7 @@
 #include "lang/budget.hpp"
 #include "check/check.hpp"
 #include "lang/program.hpp"
+#include "lang/releases.hpp"
 #include "export/promela.hpp"
 #include "lang/scenario.hpp"
 
@@ -115,7 +116,7 @@ std::string change_between(check_result const& a, check_result const& b) {
   return a.violated == b.violated ? "same" : "other violation";
 }
 
-std::string verdict_table(std::vector<std::vector<check_result>> const& results, std::vector<models::era> const& eras) {
+std::string verdict_table(std::vector<std::vector<check_result>> const& results, std::vector<models::kernel_version> const& eras) {
   std::vector<std::string> labels;
   std::size_t w = 8;
   for (auto const& row : results) {
@@ -127,7 +128,7 @@ std::string verdict_table(std::vector<std::vector<check_result>> const& results,
     for (std::size_t i = 0; i < row.size(); ++i) cw[i] = std::max(cw[i], cell(row[i]).size());
   std::string out = fmt::format("{:<{}}", "scenario", w + 2);
   for (std::size_t i = 0; i < cw.size(); ++i)
-    out += fmt::format("{:<{}}", eras.empty() ? std::string("verdict") : std::string(models::name_of(eras[i])), cw[i] + 2);
+    out += fmt::format("{:<{}}", eras.empty() ? std::string("verdict") : models::name_of(eras[i]), cw[i] + 2);
   if (eras.size() >= 2) out += "change";
   out += "\n";
   for (std::size_t r = 0; r < results.size(); ++r) {
@@ -179,6 +180,18 @@ struct check_options {
   unsigned threads = all_cores();
 };
 
+// A release older than any tree the library was read in runs v5.10's code
+// wherever no boundary says otherwise: say so, once.
+void note_unread(models::kernel_version k) {
+  static bool said = false;
+  if (said || k.release >= models::oldest_read_release) return;
+  said = true;
+  std::cerr << fmt::format(
+      "note: {}: no tree before 5.10.7 was read; functions with no boundary before v5.10 run their v5.10 code "
+      "[inf] (pgmapcheck list --kernels)\n",
+      models::name_of(k));
+}
+
 int run_check_command(check_options const& o) {
   std::vector<spec> specs;
   {
@@ -186,11 +199,11 @@ int run_check_command(check_options const& o) {
     lang::load_scope const scope(budget);
     if (!load_all(expand(o.specs), specs)) return bad_input;
   }
-  std::vector<models::era> eras;
+  std::vector<models::kernel_version> eras;
   for (auto const& k : o.kernels) {
-    auto e = models::parse_era(k);
+    auto e = models::parse_kernel(k);
     if (!e) {
-      std::cerr << fmt::format("error: unknown kernel '{}': expected {}\n", k, one_of(models::era_names));
+      std::cerr << fmt::format("error: unknown kernel '{}': expected {}\n", k, models::kernel_expected);
       return bad_input;
     }
     eras.push_back(*e);
@@ -216,6 +229,7 @@ int run_check_command(check_options const& o) {
       std::cerr << "error: " << e.what() << "\n";
       return bad_input;
     }
+    for (auto const& r : row) note_unread(r.sc.kernel);
     runs.push_back(std::move(row));
   }
 
@@ -262,7 +276,7 @@ int run_check_command(check_options const& o) {
       if (one && !o.out.empty())
         dir = base;
       else if (!eras.empty())
-        dir = base / scenario_label(s) / std::string(models::name_of(s.sc.kernel));
+        dir = base / scenario_label(s) / models::name_of(s.sc.kernel);
       write_outputs(r, dir, o.render, o.html);
       if (o.state_graph) {
         try {
@@ -312,7 +326,7 @@ bool test_patch(std::filesystem::path const& file, limits const& lim) {
     if (!line.empty() && line[0] != '#') want.insert(line);
     at = eol + 1;
   }
-  auto const d = run_diff(scenarios, on_era(patch.base), on_patch(patch), lim);
+  auto const d = run_diff(scenarios, on_kernel(patch.base), on_patch(patch), lim);
   for (auto const& row : d.rows)
     if (row.what != change::unchanged) got.insert(fmt::format("{} {} {}", row.scenario, name_of(row.prop), name_of(row.what)));
   std::cout << fmt::format("{} {}: {} changes ({} expected)\n", got == want ? "ok  " : "FAIL", file.string(), got.size(),
@@ -387,11 +401,67 @@ nlohmann::ordered_json named_list(std::array<std::string_view, N> const& names,
   return j;
 }
 
-int run_list_command(bool json) {
+// The releases the library resolves and its boundaries, each with its
+// commit, how it was read, and the functions that change there.
+nlohmann::ordered_json releases_json() {
+  using nlohmann::ordered_json;
+  ordered_json r;
+  r["oldest"] = models::name_of(models::kernel_version{static_cast<std::uint16_t>(models::oldest_release), 0});
+  r["newest"] = models::name_of(models::kernel_version{static_cast<std::uint16_t>(models::newest_release), 0});
+  r["oldest_read"] = models::name_of(models::kernel_version{static_cast<std::uint16_t>(models::oldest_read_release), 0});
+  auto b = ordered_json::array();
+  for (auto const& u : lang::boundary_uses())
+    b.push_back({{"release", models::name_of(models::kernel_version{static_cast<std::uint16_t>(u.where.release), 0})},
+                 {"commit", u.where.commit},
+                 {"read", lang::name_of(u.where.read)},
+                 {"file", u.where.file},
+                 {"line", u.where.line},
+                 {"functions", u.functions}});
+  r["boundaries"] = b;
+  return r;
+}
+
+// list --kernels: the named kernels, then each release where the library's
+// model code changes.
+void print_releases(nlohmann::ordered_json const& j) {
+  auto const& r = j["releases"];
+  std::cout << fmt::format("kernels: any release from {} to {} (kernel = \"v5.15\"), and these names:\n",
+                           r["oldest"].get<std::string>(), r["newest"].get<std::string>());
+  for (auto const& e : j["kernels"])
+    std::cout << fmt::format("  {:<8} {}\n", e["name"].get<std::string>(), e["meaning"].get<std::string>());
+  std::cout << fmt::format(
+      "releases where the model code changes ([src] read in a kernel tree, [commit] read in the commit, [inf] "
+      "inferred):\n  {:<8} the {} code: no older tree was read, so a release before {} runs it [inf]\n",
+      r["oldest"].get<std::string>(), r["oldest_read"].get<std::string>(), r["oldest_read"].get<std::string>());
+  std::string last;
+  for (auto const& b : r["boundaries"]) {
+    std::string const rel = b["release"].get<std::string>();
+    auto const& fns = b["functions"];
+    std::string names;
+    for (auto const& f : fns) names += (names.empty() ? "" : ", ") + f.get<std::string>();
+    std::cout << fmt::format("  {:<8} {} [{}] {}:{}: {}\n", rel == last ? "" : rel, b["commit"].get<std::string>(),
+                             b["read"].get<std::string>(), b["file"].get<std::string>().substr(7), b["line"].get<int>(),
+                             names.empty() ? "(no function changes here)" : names);
+    last = rel;
+  }
+}
+
+int run_list_command(bool json, bool kernels_only) {
   using nlohmann::ordered_json;
   ordered_json j;
   j["pagemaps"] = named_list(models::pagemap_names, models::pagemap_meanings);
-  j["kernels"] = named_list(models::era_names, models::era_meanings);
+  auto kernels = ordered_json::array();
+  for (auto const& n : models::named_kernels) kernels.push_back({{"name", n.name}, {"meaning", n.meaning}});
+  j["kernels"] = kernels;
+  j["releases"] = releases_json();
+  if (kernels_only) {
+    if (json) {
+      std::cout << ordered_json{{"kernels", j["kernels"]}, {"releases", j["releases"]}}.dump(2) << "\n";
+    } else {
+      print_releases(j);
+    }
+    return ok;
+  }
   j["actors"] = named_list(models::actor_names, models::actor_meanings);
   j["properties"] = named_list(property_names, property_meanings);
   auto knobs = ordered_json::array();
@@ -415,9 +485,9 @@ int run_list_command(bool json) {
     prims.push_back({{"name", p.name}, {"kind", kind}, {"kernel_call", p.call}, {"models", p.models}});
   }
   j["primitives"] = prims;
-  // The functions a thread can run (no parameters), from the newest era's library.
+  // The functions a thread can run (no parameters), from the newest kernel's library.
   lang::scenario_facts facts;
-  facts.kernel = lang::release_of(models::newest_era);
+  facts.kernel = lang::release_of(models::newest_kernel);
   auto const lib = lang::load_library(facts);
   auto roots = ordered_json::array();
   for (auto const& [name, f] : lib.functions())
@@ -429,6 +499,10 @@ int run_list_command(bool json) {
     return ok;
   }
   for (auto const& section : {"pagemaps", "kernels", "actors", "properties"}) {
+    if (section == std::string_view("kernels")) {
+      print_releases(j);
+      continue;
+    }
     std::cout << section << ":\n";
     for (auto const& e : j[section])
       std::cout << fmt::format("  {:<20} {}\n", e["name"].get<std::string>(), e["meaning"].get<std::string>());
@@ -469,8 +543,8 @@ int run_promela_command(std::string const& path, std::string const& out) {
   return ok;
 }
 
-// The kernel library of era e, with its patch stack.
-lang::source_set era_library(models::era e) {
+// The kernel library of kernel e, with its patch stack.
+lang::source_set era_library(models::kernel_version e) {
   lang::scenario_facts facts;
   facts.kernel = lang::release_of(e);
   auto lib = lang::load_library(facts);
@@ -482,15 +556,57 @@ lang::source_set era_library(models::era e) {
   return lib;
 }
 
-int run_show_command(std::string const& name, std::string const& kernel) {
-  auto e = models::parse_era(kernel);
-  if (!e) throw usage_error("unknown kernel '" + kernel + "': expected " + one_of(models::era_names));
+// "v5.18 to v6.9", "v7.0 on": the releases from change i of h to the next.
+std::string release_span(lang::function_history const& h, std::size_t i) {
+  auto const name = [](int r) { return models::name_of(models::kernel_version{static_cast<std::uint16_t>(r), 0}); };
+  if (i + 1 == h.changes.size()) return name(h.changes[i].release) + " on";
+  int last = h.changes[i + 1].release - 1;  // the release before the next boundary
+  if (last % 100 > 19) last = (last / 100) * 100 + 19;
+  if (last % 100 == 99) last = (last / 100 - 1) * 100 + 19;
+  return name(h.changes[i].release) + (last == h.changes[i].release ? "" : " to " + name(last));
+}
+
+// show F --history: each release where F's model changed, with the commit.
+int run_history_command(std::string const& name) {
+  auto const h = lang::history_of(name);
+  if (h.changes.empty())
+    throw usage_error("no function '" + name + "' in the kernel library for any kernel" +
+                      " (pgmapcheck list shows the thread functions)");
+  std::cout << fmt::format("{} ({}): each release where its model changes\n", name, h.file.substr(7));
+  for (std::size_t i = 0; i < h.changes.size(); ++i) {
+    auto const& c = h.changes[i];
+    std::string const what = c.what == lang::change_point::added     ? "modelled"
+                             : c.what == lang::change_point::removed ? "not in the kernel"
+                                                                     : "changed";
+    std::string why;
+    for (auto const& b : c.because)
+      why += fmt::format("{}{} [{}] {}:{}", why.empty() ? "" : ", ", b.commit, lang::name_of(b.read), b.file.substr(7), b.line);
+    if (c.release == models::oldest_release && c.because.empty())
+      why = fmt::format("as read in 5.10.7; before v5.10 not read [inf]");
+    std::cout << fmt::format("  {:<16} {:<18} {}\n", release_span(h, i), what, why);
+  }
+  return ok;
+}
+
+int run_show_command(std::string const& name, std::string const& kernel, bool history) {
+  if (history) return run_history_command(name);
+  auto e = models::parse_kernel(kernel);
+  if (!e) throw usage_error("unknown kernel '" + kernel + "': expected " + std::string(models::kernel_expected));
   auto lib = era_library(*e);
   auto const* f = lib.find(name);
-  if (!f) {  // another era's function says so; a name no era has is a mistake
-    std::vector<std::string_view> has;
-    for (std::size_t i = 0; i < models::era_names.size(); ++i)
-      if (era_library(static_cast<models::era>(i)).find(name)) has.push_back(models::era_names[i]);
+  if (!f) {  // another release's function says so; a name no release has is a mistake
+    auto const h = lang::history_of(name);
+    // The spans where it exists: from each "modelled" to the next "not in the kernel".
+    std::vector<std::string> has;
+    for (std::size_t i = 0; i < h.changes.size(); ++i) {
+      if (h.changes[i].what != lang::change_point::added) continue;
+      std::size_t j = i;
+      while (j + 1 < h.changes.size() && h.changes[j + 1].what != lang::change_point::removed) ++j;
+      std::string span = release_span(h, j);
+      auto const to = span.find(" to ");
+      std::string const first = release_span(h, i).substr(0, release_span(h, i).find(' '));
+      has.push_back(span.ends_with(" on") ? first + " on" : first + (to == std::string::npos ? "" : span.substr(to)));
+    }
     if (has.empty())
       throw usage_error("no function '" + name + "' in the kernel library for any kernel" +
                         " (pgmapcheck list shows the thread functions)");
@@ -526,21 +642,22 @@ struct diff_options {
 
 
 int run_diff_command(diff_options const& o) {
-  auto base_era = models::parse_era(o.base.front());
+  auto base_era = models::parse_kernel(o.base.front());
   if (!base_era) {
     std::cerr << fmt::format("error: --base '{}': expected a kernel first ({}), then any patches stacked on it\n",
-                             o.base.front(), one_of(models::era_names));
+                             o.base.front(), models::kernel_expected);
     return bad_input;
   }
-  semantics base = on_era(*base_era);
+  semantics base = on_kernel(*base_era);
+  note_unread(*base_era);
   semantics patched;
   std::vector<patch_file> named;  // the --patch files, in order
   std::vector<spec> specs;
   try {
     for (std::size_t i = 1; i < o.base.size(); ++i) base.patches.push_back(load_patch(o.base[i]));
-    if (auto e = models::parse_era(o.patch.front())) {
+    if (auto e = models::parse_kernel(o.patch.front())) {
       if (o.patch.size() > 1) throw usage_error("--patch " + o.patch.front() + " is a kernel: it stands alone, with no patches after it");
-      patched = on_era(*e);
+      patched = on_kernel(*e);
     } else {
       for (auto const& name : o.patch) named.push_back(load_patch(name));
       patched = base;
@@ -632,9 +749,9 @@ struct draw_options {
 
 // One side of a drawing: an era and the patches on it.
 semantics draw_side(std::string const& kernel, std::vector<std::string> const& patches) {
-  auto era = models::parse_era(kernel);
-  if (!era) throw usage_error("unknown kernel '" + kernel + "': expected " + one_of(models::era_names));
-  semantics sem = on_era(*era);
+  auto era = models::parse_kernel(kernel);
+  if (!era) throw usage_error("unknown kernel '" + kernel + "': expected " + std::string(models::kernel_expected));
+  semantics sem = on_kernel(*era);
   for (auto const& p : patches) sem.patches.push_back(load_patch(p));
   return sem;
 }
@@ -645,7 +762,7 @@ lifecycle_use exercised(models::pagemap type, semantics const& sem, std::vector<
   lifecycle_use use;
   use.label = sem.name(false);
   for (auto const& s : specs) {
-    if (s.sc.type != type || !models::exists_in(type, sem.era)) continue;
+    if (s.sc.type != type || !models::exists_in(type, sem.kernel)) continue;
     std::optional<lang::code_model> built;
     try {
       built.emplace(lang::build_code_model(sem.apply(s)));
@@ -673,7 +790,7 @@ std::pair<lang::program, std::vector<std::string>> thread_running(models::pagema
                                                                   std::string const& function) {
   for (std::size_t k = 0; k < models::actor_names.size(); ++k) {
     std::string const text = fmt::format("kernel = \"{}\"\npagemap = \"{}\"\npages = 1\n[actors]\n{} = 1\n",
-                                         models::name_of(sem.era), models::name_of(type), models::actor_names[k]);
+                                         models::name_of(sem.kernel), models::name_of(type), models::actor_names[k]);
     try {
       auto const m = lang::build_code_model(sem.apply(parse_spec(text, "<draw>")));
       for (auto const& t : m.threads())
@@ -696,7 +813,7 @@ int run_draw_command(draw_options const& o) {
   std::string dot, name = o.type;
   try {
     if (!o.function.empty()) {
-      semantics const sem = draw_side(o.kernel.empty() ? std::string(models::name_of(models::newest_era)) : o.kernel, o.patches);
+      semantics const sem = draw_side(o.kernel.empty() ? models::name_of(models::newest_kernel) : o.kernel, o.patches);
       auto const [thread, files] = thread_running(*type, sem, o.function);
       dot = render_function(thread, files, o.function,
                             fmt::format("{}() under {}, {} (as thread {} runs it)", o.function, sem.name(false), o.type,
@@ -738,7 +855,7 @@ CLI::App* add_check_command(CLI::App& app, check_options& co) {
   auto* check = app.add_subcommand("check", "explore every interleaving of each scenario and check its properties");
   check->add_option("spec", co.specs, "scenario files or folders of them")->required();
   check->add_option("--out", co.out, "output folder (default out/<spec name>/)");
-  check->add_option("--kernel", co.kernels, "run under this kernel era instead of the spec's (repeatable: a table)")
+  check->add_option("--kernel", co.kernels, "run under this kernel (any release, such as v5.15) instead of the spec's (repeatable: a table)")
       ->allow_extra_args(false);
   check->add_flag("--json", co.json, "print report.json instead of the text trace");
   check->add_flag("--quiet", co.quiet, "print only the table (or nothing) and no progress");
@@ -779,13 +896,13 @@ CLI::App* add_diff_command(CLI::App& app, diff_options& dopt) {
   auto* diff = app.add_subcommand("diff", "check scenarios under a base kernel and a patch: what it fixes, what it breaks");
   diff->add_option("spec", dopt.specs, "scenario files or folders (default: the patch file's scenarios)");
   diff->add_option("--base", dopt.base,
-                   "the base kernel era; repeat it to stack patches on the base (--base v5.10 --base a.toml)")
+                   "the base kernel (any release, or rfc-v3); repeat it to stack patches on the base (--base v5.10 --base a.toml)")
       ->required()
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   diff->add_option("--patch", dopt.patch,
-                   "a kernel era, or a PATCH.toml stacked on the base; repeat it "
+                   "a kernel, or a PATCH.toml stacked on the base; repeat it "
                    "to stack several, in order")
       ->required()
       ->expected(1)
@@ -806,9 +923,9 @@ CLI::App* add_draw_command(CLI::App& app, draw_options& dro) {
   auto* draw = app.add_subcommand("draw", "a pagemap type's page lifecycle machine (or a model function) as DOT and SVG");
   draw->add_option("pagemap", dro.type, "device_private, device_coherent, fs_dax, generic or p2pdma")->required();
   draw->add_option("--out", dro.out, "output folder (default out/draw)");
-  draw->add_option("--kernel", dro.kernel, "mark the rows this era's model code takes (over the type's scenarios)");
+  draw->add_option("--kernel", dro.kernel, "mark the rows this kernel's model code takes (over the type's scenarios)");
   draw->add_option("--patch", dro.patches, "a PATCH.toml stacked on --kernel (repeatable)");
-  draw->add_option("--diff-kernel", dro.diff_kernel, "a second era: the rows only one side takes are coloured");
+  draw->add_option("--diff-kernel", dro.diff_kernel, "a second kernel: the rows only one side takes are coloured");
   draw->add_option("--function", dro.function, "draw this model function's control-flow graph instead");
   draw->add_option("--specs", dro.specs, "the scenarios --kernel runs (default specs/<pagemap>)");
   return draw;
@@ -860,14 +977,18 @@ int run_cli(int argc, char** argv) {
 
   check_options co;
   auto* check = add_check_command(app, co);
-  bool list_json = false;
+  bool list_json = false, list_kernels = false;
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties, knobs, primitives and thread functions");
   list->add_flag("--json", list_json, "as JSON");
+  list->add_flag("--kernels", list_kernels, "only the kernels, and each release where the model code changes");
 
-  std::string show_name, show_kernel(models::name_of(models::newest_era));
-  auto* show = app.add_subcommand("show", "a kernel library function's model code for an era");
+  std::string show_name, show_kernel(models::name_of(models::newest_kernel));
+  bool show_history = false;
+  auto* show = app.add_subcommand("show", "a kernel library function's model code at a release, or its history");
   show->add_option("function", show_name, "the function")->required();
-  show->add_option("--kernel", show_kernel, "the era (default: the newest)");
+  auto* show_k = show->add_option("--kernel", show_kernel, "the release (default: the newest)");
+  show->add_flag("--history", show_history, "each release where the function's model changes, with the commit")
+      ->excludes(show_k);
 
   std::string promela_spec, promela_out;
   auto* promela = app.add_subcommand("promela", "a scenario's model code as a Promela model for SPIN (the unreduced state graph)");
@@ -895,8 +1016,8 @@ int run_cli(int argc, char** argv) {
   }
   return exit_code_of([&]() -> int {
     if (*check) return run_check_command(co);
-    if (*list) return run_list_command(list_json);
-    if (*show) return run_show_command(show_name, show_kernel);
+    if (*list) return run_list_command(list_json, list_kernels);
+    if (*show) return run_show_command(show_name, show_kernel, show_history);
     if (*promela) return run_promela_command(promela_spec, promela_out);
     if (*draw) return run_draw_command(dro);
     if (*diff) return run_diff_command(dopt);

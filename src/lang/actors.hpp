@@ -89,7 +89,7 @@ constexpr bool maps_file(actor_kind k) {
 // A scenario, resolved: what the model runs.
 struct scenario {
   pagemap type = pagemap::p2pdma;
-  era kernel = era::v5_10;
+  kernel_version kernel = kernels::v5_10;
   rules rule{};  // the era's values (and a patch's): free page counts, ref-leak baselines
   int pages = 1;
   bool align_pmd = false;  // align = "pmd": device-dax faults map PMDs, each the pgmap's whole range

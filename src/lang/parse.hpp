@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lang/ast.hpp"
+#include "lang/kernels.hpp"
 
 #include <string>
 #include <string_view>
@@ -9,7 +10,7 @@
 namespace pgmapcheck::lang {
 
 // A kernel release as the preprocessor compares it: V6_1 is 601, V5_10 is 510.
-constexpr int release(int major, int minor) { return major * 100 + minor; }
+constexpr int release(int major, int minor) { return models::kernel_release(major, minor); }
 
 // Keeps the lines that `#if KERNEL >= V6_1` and friends select for the
 // release `kernel`, and blanks the rest (directives included), so line and

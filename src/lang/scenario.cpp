@@ -14,17 +14,7 @@
 
 namespace pgmapcheck::lang {
 
-int release_of(models::era e) {
-  switch (e) {
-    case models::era::v5_10:
-    case models::era::rfc_v3: return release(5, 10);
-    case models::era::v5_18: return release(5, 18);
-    case models::era::v6_1: return release(6, 1);
-    case models::era::v6_15: return release(6, 15);
-    case models::era::v7_0: return release(7, 0);
-  }
-  return release(5, 10);
-}
+int release_of(models::kernel_version k) { return k.release; }
 
 namespace {
 

@@ -9,8 +9,8 @@ namespace pgmapcheck::lang {
 
 class witness;
 
-// The release an era's model code is preprocessed for (rfc-v3: v5.10's code).
-int release_of(models::era e);
+// The release a kernel's model code is preprocessed for (rfc-v3: v5.10's code).
+int release_of(models::kernel_version k);
 
 // Every library file, parsed and checked for the spec's era and type.
 source_set load_library(scenario_facts const& facts);

@@ -26,10 +26,25 @@ std::optional<property> parse_property(std::string_view name) {
 }
 
 namespace models {
-std::optional<era> parse_era(std::string_view name) {
-  for (std::size_t i = 0; i < era_names.size(); ++i)
-    if (era_names[i] == name) return static_cast<era>(i);
-  return std::nullopt;
+std::optional<kernel_version> parse_kernel(std::string_view name) {
+  for (auto const& n : named_kernels)
+    if (n.name == name) return n.kernel;
+  // "v5.15": digits, a dot, digits, and nothing else.
+  if (name.size() < 4 || name.front() != 'v') return std::nullopt;
+  auto const dot = name.find('.');
+  auto digits = [](std::string_view d) {
+    return !d.empty() && d.size() <= 2 && (d.size() == 1 || d[0] != '0') && std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (dot == std::string_view::npos || !digits(name.substr(1, dot - 1)) || !digits(name.substr(dot + 1)))
+    return std::nullopt;
+  int const r = kernel_release(std::stoi(std::string(name.substr(1, dot - 1))), std::stoi(std::string(name.substr(dot + 1))));
+  if (r < oldest_release || r > newest_release || !is_release(r)) return std::nullopt;
+  return kernel_version{static_cast<std::uint16_t>(r), 0};
+}
+std::string name_of(kernel_version k) {
+  for (auto const& n : named_kernels)
+    if (n.kernel == k) return std::string(n.name);
+  return "v" + std::to_string(k.release / 100) + "." + std::to_string(k.release % 100);
 }
 std::optional<pagemap> parse_pagemap(std::string_view name) {
   for (std::size_t i = 0; i < pagemap_names.size(); ++i)
@@ -44,7 +59,11 @@ namespace {
 
 // A device-dax PMD (align = "pmd") maps devmap pages up to v6.14; from v6.15
 // it maps a folio (aed877c2b425), which the model does not have.
-bool align_pmd_modelled(models::era e) { return e < models::era::v6_15; }
+bool align_pmd_modelled(models::kernel_version k) { return k.before(models::kernel_release(6, 15)); }
+// p2pmem_alloc_mmap came in v6.2 (7e9c7ef83d78).
+bool p2p_mmap_modelled(models::kernel_version k) { return !k.before(models::kernel_release(6, 2)); }
+constexpr char const* p2p_mmap_refusal =
+    "actor kind 'p2p_mmap' needs the P2PDMA mmap path (p2pmem_alloc_mmap, 7e9c7ef83d78): expected kernel 'v6.2' or later";
 constexpr char const* align_pmd_refusal =
     "align = \"pmd\" is modelled up to v6.14: from v6.15 a device-dax PMD maps a folio, which the model does not have";
 
@@ -54,9 +73,9 @@ namespace {
 
 using models::actor_kind;
 
-std::vector<function_patch> era_functions(models::era e) {
+std::vector<function_patch> era_functions(models::kernel_version k) {
   std::vector<function_patch> out;
-  for (auto const& p : era_patch_stack(e)) out.insert(out.end(), p.functions.begin(), p.functions.end());
+  for (auto const& p : era_patch_stack(k)) out.insert(out.end(), p.functions.begin(), p.functions.end());
   return out;
 }
 
@@ -139,18 +158,18 @@ class parser {
     if (auto const* n = root.get("title")) s.title = string_at(*n, "title");
 
     auto const* kernel = root.get("kernel");
-    if (!kernel) fail_top("missing key 'kernel': expected one of " + one_of(models::era_names));
-    auto era = models::parse_era(string_at(*kernel, "kernel"));
-    if (!era) fail(*kernel, "unknown kernel '" + string_at(*kernel, "kernel") + "': expected " + one_of(models::era_names));
+    if (!kernel) fail_top("missing key 'kernel': expected " + std::string(models::kernel_expected));
+    auto era = models::parse_kernel(string_at(*kernel, "kernel"));
+    if (!era)
+      fail(*kernel, "unknown kernel '" + string_at(*kernel, "kernel") + "': expected " + std::string(models::kernel_expected));
 
     auto const* type = root.get("pagemap");
     if (!type) fail_top("missing key 'pagemap': expected one of " + one_of(models::pagemap_names));
     auto pm = models::parse_pagemap(string_at(*type, "pagemap"));
     if (!pm)
       fail(*type, "unknown pagemap '" + string_at(*type, "pagemap") + "': expected " + one_of(models::pagemap_names));
-    if (!models::exists_in(*pm, *era))
-      fail(*type, "pagemap '" + std::string(name_of(*pm)) + "' did not exist in " + std::string(name_of(*era)) +
-                      ": MEMORY_DEVICE_COHERENT came in v6.1");
+    if (auto why = models::type_refusal(*pm, *era); !why.empty())
+      fail(*type, "pagemap '" + std::string(name_of(*pm)) + "' at " + name_of(*era) + ": " + std::string(why));
     s.sc.type = *pm;
     s.sc.kernel = *era;
     s.declared_kernel = *era;
@@ -243,8 +262,7 @@ class parser {
       if (!models::applies(*kind, s.sc.type))
         fail(n, "actor kind '" + std::string(key.str()) + "' does not run against pagemap '" +
                     std::string(name_of(s.sc.type)) + "' (docs/kernel-model.md, Actors)");
-      if (*kind == actor_kind::p2p_mmap && s.sc.kernel < models::era::v6_15)
-        fail(n, "actor kind 'p2p_mmap' needs the P2PDMA mmap path (p2pmem_alloc_mmap, v6.2): expected kernel 'v6.15' or later");
+      if (*kind == actor_kind::p2p_mmap && !p2p_mmap_modelled(s.sc.kernel)) fail(n, p2p_mmap_refusal);
       int count = static_cast<int>(integer_at(n, "actor count '" + std::string(key.str()) + "'", 0, models::max_actors));
       if (*kind == actor_kind::memunmap && count > 1) fail(n, "memunmap runs at most once per pgmap: expected 0 or 1");
       total += count;
@@ -329,14 +347,15 @@ class parser {
     if (auto const* n = root.get("title")) p.title = string_at(*n, "title");
     if (auto const* n = root.get("link")) p.link = string_at(*n, "link");
     auto const* base = root.get("base");
-    if (!base) fail_top("missing key 'base': the kernel the patch applies to, one of " + one_of(models::era_names));
-    auto era = models::parse_era(string_at(*base, "base"));
-    if (!era) fail(*base, "unknown kernel '" + string_at(*base, "base") + "': expected " + one_of(models::era_names));
+    if (!base) fail_top("missing key 'base': the kernel the patch applies to, " + std::string(models::kernel_expected));
+    auto era = models::parse_kernel(string_at(*base, "base"));
+    if (!era)
+      fail(*base, "unknown kernel '" + string_at(*base, "base") + "': expected " + std::string(models::kernel_expected));
     p.base = *era;
     if (auto const* n = root.get("kernel")) {
       // The change from base to another kernel: that kernel's code, and nothing else.
-      auto k = models::parse_era(string_at(*n, "kernel"));
-      if (!k) fail(*n, "unknown kernel '" + string_at(*n, "kernel") + "': expected " + one_of(models::era_names));
+      auto k = models::parse_kernel(string_at(*n, "kernel"));
+      if (!k) fail(*n, "unknown kernel '" + string_at(*n, "kernel") + "': expected " + std::string(models::kernel_expected));
       if (*k == p.base) fail(*n, "kernel is the base: the patch would change nothing");
       for (auto key : {"knobs", "functions"})
         if (auto const* other = root.get(key))
@@ -624,29 +643,33 @@ patch_file load_patch(std::filesystem::path const& path) { return parse_patch_fi
 
 std::string read_input(std::filesystem::path const& path) { return read_file(path); }
 
-std::vector<patch_file> const& era_patch_stack(models::era e) {
-  static std::array<std::vector<patch_file>, models::era_names.size()> const stacks = [] {
-    std::array<std::vector<patch_file>, models::era_names.size()> out;
+std::vector<patch_file> const& era_patch_stack(models::kernel_version k) {
+  static std::array<std::vector<patch_file>, models::named_kernels.size()> const stacks = [] {
+    std::array<std::vector<patch_file>, models::named_kernels.size()> out;
     for (std::size_t i = 0; i < out.size(); ++i) {
-      std::string const dir = "models/patches/" + std::string(models::era_names[i]) + "/";
+      if (models::named_kernels[i].kernel.stack == 0) continue;
+      std::string const dir = "models/patches/" + std::string(models::named_kernels[i].name) + "/";
       for (auto const& f : lang::library_files())  // sorted by path: the stack's order
         if (f.path.starts_with(dir)) out[i].push_back(parse_patch_file(f.text, std::string(f.path)));
     }
     return out;
   }();
-  return stacks[static_cast<std::size_t>(e)];
+  for (std::size_t i = 0; i < stacks.size(); ++i)
+    if (k.stack != 0 && models::named_kernels[i].kernel == k) return stacks[i];
+  static std::vector<patch_file> const none;
+  return none;
 }
 
-spec with_patches(spec s, models::era base, std::vector<patch_file> const& patches) {
+spec with_patches(spec s, models::kernel_version base, std::vector<patch_file> const& patches) {
   for (auto const& p : patches) {
     if (p.kernel)
       throw spec_error(p.path, 1, 1,
-                       "the patch is kernel " + std::string(models::name_of(*p.kernel)) +
+                       "the patch is kernel " + models::name_of(*p.kernel) +
                            "'s code: it does not stack; diff against it alone");
     if (p.base != base)
       throw spec_error(p.path, 1, 1,
-                       "the patch is written for " + std::string(models::name_of(p.base)) + ", and the stack it joins is on " +
-                           std::string(models::name_of(base)));
+                       "the patch is written for " + models::name_of(p.base) + ", and the stack it joins is on " +
+                           models::name_of(base));
   }
   s = with_kernel(std::move(s), base);
   for (auto const& p : patches) stack(s, p, false);
@@ -679,13 +702,12 @@ spec load_spec(std::filesystem::path const& path) {
   return parse_spec(read_file(path), path.string());
 }
 
-spec with_kernel(spec s, models::era e) {
-  if (!models::exists_in(s.sc.type, e))
-    throw spec_error(s.path, 1, 1,
-                     "pagemap '" + std::string(name_of(s.sc.type)) + "' did not exist in " + std::string(name_of(e)));
+spec with_kernel(spec s, models::kernel_version e) {
+  if (auto why = models::type_refusal(s.sc.type, e); !why.empty())
+    throw spec_error(s.path, 1, 1, "pagemap '" + std::string(name_of(s.sc.type)) + "' at " + name_of(e) + ": " + std::string(why));
   for (int a = 0; a < s.sc.actor_count; ++a)
-    if (s.sc.actors[static_cast<std::size_t>(a)] == models::actor_kind::p2p_mmap && e < models::era::v6_15)
-      throw spec_error(s.path, 1, 1, "actor kind 'p2p_mmap' needs kernel 'v6.15' or later (p2pmem_alloc_mmap came in v6.2)");
+    if (s.sc.actors[static_cast<std::size_t>(a)] == models::actor_kind::p2p_mmap && !p2p_mmap_modelled(e))
+      throw spec_error(s.path, 1, 1, p2p_mmap_refusal);
   if (s.sc.align_pmd && !align_pmd_modelled(e)) throw spec_error(s.path, 1, 1, align_pmd_refusal);
   s.sc.kernel = e;
   s.sc.rule = models::preset(e, s.sc.type);

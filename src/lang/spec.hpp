@@ -81,7 +81,7 @@ struct spec {
   std::string name;  // the file's stem
   std::string title;
   models::scenario sc;
-  models::era declared_kernel = models::era::v5_10;  // as the file says; sc.kernel may be overridden
+  models::kernel_version declared_kernel = models::kernels::v5_10;  // as the file says; sc.kernel may be overridden
   property_set checked = property_set::all();
   bool properties_listed = false;  // the file restricts the check with properties = [...]
   std::vector<patch_entry> patch;
@@ -108,7 +108,7 @@ spec parse_spec(std::string_view text, std::string const& path);
 spec load_spec(std::filesystem::path const& path);
 
 // The spec under another kernel era (the patch is re-applied over its preset).
-spec with_kernel(spec s, models::era e);
+spec with_kernel(spec s, models::kernel_version e);
 
 // A proposed patch as knob overrides over a base era (specs/patches/*.toml).
 struct patch_file {
@@ -116,8 +116,8 @@ struct patch_file {
   std::string name;  // the file's stem
   std::string title;
   std::string link;  // a lore message id or a commit
-  models::era base = models::era::v5_10;
-  std::optional<models::era> kernel;                            // kernel = "v6.1": the change is that era's code
+  models::kernel_version base = models::kernels::v5_10;
+  std::optional<models::kernel_version> kernel;                           // kernel = "v6.1": the change is that era's code
   std::vector<patch_entry> common;                              // [knobs]: every type they concern
   std::array<std::vector<patch_entry>, 5> per_type;             // [knobs.TYPE]
   std::vector<std::filesystem::path> scenarios;                 // default scenarios, resolved
@@ -127,7 +127,7 @@ struct patch_file {
 // The kernel library's patch stack that makes era e from its release
 // (models/patches/ERA/*.toml, in file order): rfc-v3 is two patches on
 // v5.10; a release has none.
-std::vector<patch_file> const& era_patch_stack(models::era e);
+std::vector<patch_file> const& era_patch_stack(models::kernel_version k);
 
 // Parses and validates a patch file; throws spec_error on bad input.
 patch_file parse_patch_file(std::string_view text, std::string const& path);
@@ -140,7 +140,7 @@ std::string read_input(std::filesystem::path const& path);
 // re-applied), then each patch in order, its knobs that concern the spec's
 // type and its functions. Throws spec_error for a patch written for another
 // base.
-spec with_patches(spec s, models::era base, std::vector<patch_file> const& patches);
+spec with_patches(spec s, models::kernel_version base, std::vector<patch_file> const& patches);
 
 // The spec under one patch, on the patch's base.
 spec with_patch(spec s, patch_file const& p);

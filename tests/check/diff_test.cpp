@@ -27,7 +27,7 @@ std::vector<spec> scenarios_of(patch_file const& p) {
 }
 
 diff_report diff_of(patch_file const& p) {
-  return run_diff(scenarios_of(p), on_era(p.base), on_patch(p), {});
+  return run_diff(scenarios_of(p), on_kernel(p.base), on_patch(p), {});
 }
 
 std::string patch_error(std::string const& text) {
@@ -44,7 +44,7 @@ std::string patch_error(std::string const& text) {
 TEST_CASE("diff: a fixed counterexample replays to the step the fix changes", "[diff]") {
   patch_file p = load_patch(patches / "fault-page-ref-on-v5.18.toml");
   spec v4 = load_spec(root / "specs/device_private/two-faults-v6.1.toml");
-  semantics base = on_era(models::era::v5_18), patched = on_patch(p);
+  semantics base = on_kernel(models::kernels::v5_18), patched = on_patch(p);
   auto d = run_diff({v4}, base, patched, {});
   auto it = std::find_if(d.rows.begin(), d.rows.end(), [](diff_row const& r) { return r.prop == property::use_after_free; });
   REQUIRE(it != d.rows.end());
@@ -60,7 +60,7 @@ TEST_CASE("diff: a fixed counterexample replays to the step the fix changes", "[
 
   patch_file rfc = load_patch(patches / "rfc-v3-on-v5.10.toml");
   spec v9 = load_spec(root / "specs/device_private/v9-page-free-under-mapping-v5.10.toml");
-  semantics v510 = on_era(models::era::v5_10), rfc_side = on_patch(rfc);
+  semantics v510 = on_kernel(models::kernels::v5_10), rfc_side = on_patch(rfc);
   auto e = run_diff({v9}, v510, rfc_side, {});
   auto fw = std::find_if(e.rows.begin(), e.rows.end(), [](diff_row const& r) { return r.prop == property::free_while_used; });
   REQUIRE(fw != e.rows.end());
@@ -74,7 +74,7 @@ TEST_CASE("diff: on model code, a fixed counterexample replays by step labels", 
   // 6220694c52a5: the error path of vm_insert_page now puts the pgmap reference.
   patch_file const fix = load_patch(patches / "p2pdma-mmap-put-on-error-on-v6.15.toml");
   spec const leak = load_spec(root / "specs/p2pdma/mmap-error-leak-v6.15.toml");
-  auto d = run_diff({leak}, on_era(models::era::v6_15), on_patch(fix), {});
+  auto d = run_diff({leak}, on_kernel(models::kernels::v6_15), on_patch(fix), {});
   auto it = std::find_if(d.rows.begin(), d.rows.end(), [](diff_row const& r) { return r.prop == property::deadlock; });
   REQUIRE(it != d.rows.end());
   REQUIRE(it->what == change::fixed);
@@ -107,11 +107,11 @@ TEST_CASE("diff: on model code, a fixed counterexample replays by step labels", 
 
   // The RFC on v5.10: memunmap's put_page loop is gone, put_many instead.
   auto const rfc = root / "models/patches/rfc-v3";
-  semantics both = on_era(models::era::v5_10);
+  semantics both = on_kernel(models::kernels::v5_10);
   both.patches = {load_patch(rfc / "0001-ext4-xfs-add-page-refcount-helper.toml"),
                   load_patch(rfc / "0002-mm-remove-extra-ZONE_DEVICE-struct-page-refcount.toml")};
   spec const v1 = load_spec(root / "specs/p2pdma/v1-balanced-get-put-v5.10.toml");
-  auto r = run_diff({v1}, on_era(models::era::v5_10), both, {});
+  auto r = run_diff({v1}, on_kernel(models::kernels::v5_10), both, {});
   auto under = std::find_if(r.rows.begin(), r.rows.end(), [](diff_row const& x) { return x.prop == property::refcount_underflow; });
   REQUIRE(under != r.rows.end());
   REQUIRE(under->what == change::fixed);
@@ -183,21 +183,21 @@ TEST_CASE("diff: patches stack, on either side, in order", "[diff]") {
   patch_file const remove = load_patch(rfc / "0002-mm-remove-extra-ZONE_DEVICE-struct-page-refcount.toml");
   spec const gup = load_spec(root / "specs/fs_dax/gup-vs-truncate-v5.10.toml");
   // v5.10 + both patches is the rfc-v3 era, on model code.
-  semantics both = on_era(models::era::v5_10);
+  semantics both = on_kernel(models::kernels::v5_10);
   both.patches = {helper, remove};
   CHECK(both.name() == "v5.10 + 0001-ext4-xfs-add-page-refcount-helper + 0002-mm-remove-extra-ZONE_DEVICE-struct-page-refcount");
   spec const stacked = both.apply(gup);
   CHECK(stacked.function_patches.size() == helper.functions.size() + remove.functions.size());
-  spec era = with_kernel(gup, models::era::rfc_v3);
+  spec era = with_kernel(gup, models::kernels::rfc_v3);
   auto const a = run_check(stacked, {}), b = run_check(era, {});
   CHECK(a.result == verdict::violation);
   CHECK(a.result == b.result);
   CHECK(a.violated == b.violated);
   CHECK(a.states == b.states);
   // The helper alone changes nothing on v5.10; the base may carry it.
-  semantics with_helper = on_era(models::era::v5_10);
+  semantics with_helper = on_kernel(models::kernels::v5_10);
   with_helper.patches = {helper};
-  auto const d = run_diff({gup}, on_era(models::era::v5_10), with_helper, {});
+  auto const d = run_diff({gup}, on_kernel(models::kernels::v5_10), with_helper, {});
   CHECK(std::all_of(d.rows.begin(), d.rows.end(), [](diff_row const& r) { return r.what == change::unchanged; }));
   auto const e = run_diff({gup}, with_helper, both, {});
   CHECK(e.base_name == "v5.10 + 0001-ext4-xfs-add-page-refcount-helper");  // never the patch's name alone
@@ -205,7 +205,7 @@ TEST_CASE("diff: patches stack, on either side, in order", "[diff]") {
   REQUIRE(warn != e.rows.end());
   CHECK(warn->what == change::introduced);  // try_grab_page WARNs on a page mapped at 0
   // A patch written for another base does not join the stack.
-  semantics wrong = on_era(models::era::v5_18);
+  semantics wrong = on_kernel(models::kernels::v5_18);
   wrong.patches = {remove};
   CHECK_THROWS_WITH(wrong.apply(gup), Catch::Contains("is written for v5.10, and the stack it joins is on v5.18"));
 }
@@ -227,7 +227,7 @@ TEST_CASE("diff: no property's row holds on a scenario past the model's range", 
   // model-range-v5.10 wraps pgmap->ref at its second step: every row, the
   // refcount-underflow row among them, stops there on both sides.
   spec const wrap = load_spec(root / "specs/p2pdma/model-range-v5.10.toml");
-  auto const d = run_diff({wrap}, on_era(models::era::v5_10), on_era(models::era::v5_10), {});
+  auto const d = run_diff({wrap}, on_kernel(models::kernels::v5_10), on_kernel(models::kernels::v5_10), {});
   REQUIRE(d.rows.size() > 1);
   for (auto const& row : d.rows) {
     INFO(name_of(row.prop));

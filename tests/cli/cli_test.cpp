@@ -94,7 +94,7 @@ TEST_CASE("cli: every malformed spec exits 2 and names the problem", "[cli]") {
       {"kernel = [\"v5.10\"]\n", "kernel must be a string"},
       {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\nactors = 3\n", "'actors' must be a table"},
       {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\ndriver = 1\n", "does not run against pagemap 'p2pdma'"},
-      {"kernel = \"v5.10\"\npagemap = \"device_coherent\"\n[actors]\nmemunmap = 1\n", "did not exist in v5.10"},
+      {"kernel = \"v5.10\"\npagemap = \"device_coherent\"\n[actors]\nmemunmap = 1\n", "at v5.10: MEMORY_DEVICE_COHERENT came in v6.0"},
       {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[patch]\nfree_refcount = 7\n", "is 7"},
       {"kernel = \"v5.10\"\npagemap = \"p2pdma\"\n[actors]\nmemunmap = 1\n[expect]\nverdict = \"holds\"\nmood = 1\n",
        "unknown key 'mood' in [expect]"},
@@ -183,6 +183,41 @@ TEST_CASE("cli: show prints a library function's model code for an era", "[cli][
   CHECK(v61.find("for_each_device_pfn") == std::string::npos);
   CHECK(cli({"show", "no_such_function"}) == 2);
   CHECK(cli({"show", "put_page", "--kernel", "v9.9"}) == 2);
+}
+
+TEST_CASE("cli: any release resolves; show --history and list --kernels print the boundaries", "[cli][lang]") {
+  int rc = 0;
+  // v5.15 is v5.10's memunmap_pages; v5.17 embeds the ref (b80892ca022e).
+  auto v515 = cli_output({"show", "memunmap_pages", "--kernel", "v5.15"}, rc);
+  CHECK(rc == 0);
+  CHECK(v515.find("for_each_device_pfn(page, pgmap)") != std::string::npos);
+  auto v517 = cli_output({"show", "memunmap_pages", "--kernel", "v5.17"}, rc);
+  CHECK(v517.find("percpu_ref_kill(&pgmap->ref);") != std::string::npos);
+  CHECK(v517.find("for_each_device_pfn(page, pgmap)") != std::string::npos);
+  auto absent = cli_output({"show", "p2pmem_alloc_mmap", "--kernel", "v6.1"}, rc);
+  CHECK(absent == "p2pmem_alloc_mmap: not in v6.1; the library has it for v6.2 on\n");
+  auto h = cli_output({"show", "memunmap_pages", "--history"}, rc);
+  CHECK(rc == 0);
+  auto const at = [&](char const* s) { return h.find(s); };
+  CHECK(at("v5.0 to v5.16") < at("v5.17 ") );
+  CHECK(at("b80892ca022e [src]") < at("27674ef6c73f [commit]"));
+  CHECK(at("1e57ffb6e3fd [src]") < at("0dc45ca1ce18 [src]"));
+  CHECK(at("0dc45ca1ce18 [src]") != std::string::npos);
+  CHECK(cli({"show", "memunmap_pages", "--history", "--kernel", "v6.1"}) == 2);
+  CHECK(cli({"show", "no_such_function", "--history"}) == 2);
+  auto k = cli_output({"list", "--kernels"}, rc);
+  CHECK(rc == 0);
+  CHECK(k.find("any release from v5.0 to v7.0") != std::string::npos);
+  CHECK(k.find("v5.14    ae21f835a5bd [src] kernel/drivers/pci/p2pdma.kc") != std::string::npos);
+  auto j = nlohmann::json::parse(cli_output({"list", "--kernels", "--json"}, rc));
+  CHECK(j["releases"]["boundaries"].size() >= 80);
+  for (auto const& b : j["releases"]["boundaries"]) {
+    auto const read = b["read"].get<std::string>();
+    CHECK((read == "src" || read == "commit" || read == "inf"));
+    CHECK(b["commit"].get<std::string>().size() >= 12);
+  }
+  CHECK(cli({"check", "--quiet", "--kernel", "v5.20", spec("p2pdma/memunmap-alone-v5.10.toml")}) == 2);
+  CHECK(cli({"check", "--quiet", "--kernel", "v5.13", spec("p2pdma/memunmap-alone-v5.10.toml")}) == 0);
 }
 
 TEST_CASE("cli: list names the primitives and the functions a thread can run", "[cli][lang]") {

@@ -2,6 +2,7 @@
 // knob's source points at the doc's section for it.
 #include "lang/kernels.hpp"
 #include "lang/actors.hpp"
+#include "lang/releases.hpp"
 #include "search/model.hpp"
 
 #include <catch2/catch.hpp>
@@ -43,7 +44,7 @@ TEST_CASE("kernel-model.md: a section for every actor, property and knob", "[doc
 TEST_CASE("kernel-model.md: every pagemap type and era is described", "[docs]") {
   auto const doc = read_doc();
   for (auto name : pgmapcheck::models::pagemap_names) CHECK(doc.find("`" + std::string(name) + "`") != std::string::npos);
-  for (auto name : pgmapcheck::models::era_names) CHECK(doc.find("### " + std::string(name)) != std::string::npos);
+  for (auto const& n : pgmapcheck::models::named_kernels) CHECK(doc.find("### " + std::string(n.name)) != std::string::npos);
 }
 
 TEST_CASE("knob sources cite the kernel and the doc's section", "[docs]") {
@@ -55,4 +56,37 @@ TEST_CASE("knob sources cite the kernel and the doc's section", "[docs]") {
     // A kernel file:function, as "dir/file.c:function" or "dir/file.h:function".
     CHECK((k.source.find(".c:") != std::string_view::npos || k.source.find(".h:") != std::string_view::npos));
   }
+}
+
+TEST_CASE("kernel-model.md: the boundary table is the library's", "[docs]") {
+  // Rows "| v5.18 | 27674ef6c73f | [src] | ... |" under "### Every boundary".
+  auto const doc = read_doc();
+  auto const at = doc.find("### Every boundary");
+  REQUIRE(at != std::string::npos);
+  std::set<std::string> in_doc, in_library;
+  std::istringstream in(doc.substr(at));
+  std::string line;
+  std::getline(in, line);
+  for (; std::getline(in, line);) {
+    if (line.rfind("### ", 0) == 0 || line.rfind("## ", 0) == 0) break;
+    if (line.rfind("| v", 0) != 0) continue;
+    std::istringstream cells(line);
+    std::string release, commit, read, cell;
+    std::getline(cells, cell, '|');
+    std::getline(cells, release, '|');
+    std::getline(cells, commit, '|');
+    std::getline(cells, read, '|');
+    auto trim = [](std::string x) {
+      x.erase(0, x.find_first_not_of(' '));
+      x.erase(x.find_last_not_of(' ') + 1);
+      return x;
+    };
+    in_doc.insert(trim(release) + " " + trim(commit) + " " + trim(read));
+  }
+  for (auto const& u : pgmapcheck::lang::boundary_uses()) {
+    int const r = u.where.release;
+    in_library.insert("v" + std::to_string(r / 100) + "." + std::to_string(r % 100) + " " + u.where.commit + " [" +
+                      std::string(pgmapcheck::lang::name_of(u.where.read)) + "]");
+  }
+  CHECK(in_doc == in_library);
 }

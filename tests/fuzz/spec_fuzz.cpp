@@ -33,9 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     (void)pgmapcheck::run_check(only, lim);
   }
   lim.max_states = 2000;
-  for (std::size_t e = 0; e < pgmapcheck::models::era_names.size(); ++e) {
+  for (auto const& named : pgmapcheck::models::named_kernels) {
     try {
-      auto other = pgmapcheck::with_kernel(s, static_cast<pgmapcheck::models::era>(e));
+      auto other = pgmapcheck::with_kernel(s, named.kernel);
       (void)pgmapcheck::run_check(other, lim);
     } catch (pgmapcheck::spec_error const&) {
     }

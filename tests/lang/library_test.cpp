@@ -14,7 +14,7 @@
 using namespace pgmapcheck;
 
 TEST_CASE("library: every model file loads and checks for every era and type", "[library]") {
-  for (auto e : {models::era::v5_10, models::era::v5_18, models::era::v6_1, models::era::v6_15, models::era::v7_0})
+  for (auto e : {models::kernels::v5_10, models::kernels::v5_18, models::kernels::v6_1, models::kernels::v6_15, models::kernels::v7_0})
     for (int type = 1; type <= 5; ++type) {
       lang::scenario_facts facts;
       facts.kernel = lang::release_of(e);
@@ -34,7 +34,7 @@ TEST_CASE("library: V5 in v5.10 is get_dev_pagemap dereferencing the NULL pgmap-
   CHECK(*r.violated == property::kernel_bug);
   CHECK(r.message == "NULL pointer dereference: if (pgmap && !percpu_ref_tryget_live(pgmap->ref))");
   // From b80892ca022e (v5.17) the ref is embedded: the same race is safe.
-  auto v518 = run_check(with_kernel(s, models::era::v5_18), {});
+  auto v518 = run_check(with_kernel(s, models::kernels::v5_18), {});
   CHECK(v518.result == verdict::holds);
 }
 
@@ -57,28 +57,28 @@ TEST_CASE("library: a holds says which model lines, failure branches and wake-up
 }
 
 TEST_CASE("library: rfc-v3 is the RFC's two patches on v5.10, as function patches", "[library]") {
-  auto const& stack = era_patch_stack(models::era::rfc_v3);
+  auto const& stack = era_patch_stack(models::kernels::rfc_v3);
   REQUIRE(stack.size() == 2);
   CHECK(stack[0].link == "20201001181715.17416-2-rcampbell@nvidia.com");
   CHECK(stack[1].link == "20201001181715.17416-3-rcampbell@nvidia.com");
   for (auto const& p : stack) {
-    CHECK(p.base == models::era::v5_10);
+    CHECK(p.base == models::kernels::v5_10);
     CHECK_FALSE(p.functions.empty());
   }
-  CHECK(era_patch_stack(models::era::v5_10).empty());
+  CHECK(era_patch_stack(models::kernels::v5_10).empty());
   for (auto t : models::all_types) {
-    if (!models::exists_in(t, models::era::rfc_v3)) continue;
+    if (!models::exists_in(t, models::kernels::rfc_v3)) continue;
     // The stack's values over v5.10 are the rfc-v3 preset's.
     spec s;
     s.sc.type = t;
     for (auto const& p : stack) s = with_patch(s, p);
-    CHECK(s.sc.rule == models::preset(models::era::rfc_v3, t));
+    CHECK(s.sc.rule == models::preset(models::kernels::rfc_v3, t));
     // Every function it replaces still reads as the patch found it.
     s = spec{};
     s.sc.type = t;
-    s = with_kernel(s, models::era::rfc_v3);
+    s = with_kernel(s, models::kernels::rfc_v3);
     lang::scenario_facts facts;
-    facts.kernel = lang::release_of(models::era::rfc_v3);
+    facts.kernel = lang::release_of(models::kernels::rfc_v3);
     facts.pagemap_type = static_cast<int>(t) + 1;
     auto src = lang::load_library(facts);
     INFO(name_of(t));
