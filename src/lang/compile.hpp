@@ -19,6 +19,12 @@ struct scenario_facts {
   int pages = 1;
   bool has_page_free = false;  // the pgmap has ops->page_free in this era
   bool align_pmd = false;      // align = "pmd": the device-dax region's faults map PMDs
+
+  // Every field, as load_library's cache key.
+  std::string key() const {
+    return std::to_string(kernel) + ' ' + std::to_string(pagemap_type) + ' ' + std::to_string(pages) + ' ' +
+           std::to_string(has_page_free) + ' ' + std::to_string(align_pmd);
+  }
 };
 
 // Every function model code can call, by name, with the file it came from.

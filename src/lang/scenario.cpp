@@ -33,10 +33,23 @@ int type_code(models::pagemap t) {
 }  // namespace
 
 source_set load_library(scenario_facts const& facts) {
+  // Parsing and checking the library is most of a small scenario's load:
+  // kept per facts, for the scenarios of a run that share them. A handful
+  // of kernels and types a run: past 64, the cache starts again.
+  static std::mutex lock;
+  static std::map<std::string, source_set> cache;
+  std::string const key = facts.key();
+  {
+    std::lock_guard<std::mutex> g(lock);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
   source_set src;
   for (auto const& f : library_files())
     if (f.path.ends_with(".kc")) src.add(std::string(f.path), std::string(f.text), facts);
   check_all(src, facts);
+  std::lock_guard<std::mutex> g(lock);
+  if (cache.size() >= 64) cache.clear();
+  cache.emplace(key, src);
   return src;
 }
 

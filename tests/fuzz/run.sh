@@ -12,6 +12,9 @@
 #   patch: patch files stacked on a P2PDMA v6.15 scenario, seeded with the
 #         repository's patches; regressions in tests/fuzz/patch-regressions/.
 # The sources both targets share are compiled once, two at a time.
+# An input may run 30 s before it counts as a hang: the first input of each
+# pagemap type loads the library for six kernels under ASan (about 5 s on
+# one core), and four targets share two cores.
 # Usage: run.sh SOURCE_DIR BUILD_DIR [SECONDS [TARGET...]]  (default: 60, spec code witness patch)
 set -euo pipefail
 src=$1
@@ -88,7 +91,7 @@ done
 pids=()
 for target in "${targets[@]}"; do
   out=$build/fuzz/$target
-  "$out/${target}_fuzz" -max_total_time="$seconds" -seed=1 -timeout=10 -rss_limit_mb=2048 \
+  "$out/${target}_fuzz" -max_total_time="$seconds" -seed=1 -timeout=30 -rss_limit_mb=2048 \
     -artifact_prefix="$out/crashes/" -print_final_stats=1 "$out/corpus" > "$out/log" 2>&1 &
   pids+=($!)
 done
