@@ -211,7 +211,7 @@ TEST_CASE("diff: patches stack, on either side, in order", "[diff]") {
 }
 
 TEST_CASE("diff: the JSON report is valid and stable", "[diff]") {
-  patch_file p = load_patch(patches / "page-cache-ref-on-v5.10.toml");
+  patch_file p = load_patch(patches / "dax-wake-all-on-invalidate-on-v5.10.toml");
   std::string a = render_diff_json(diff_of(p)), b = render_diff_json(diff_of(p));
   CHECK(a == b);
   auto j = nlohmann::json::parse(a);
