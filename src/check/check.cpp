@@ -64,7 +64,8 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
       return fmt::format("pgmap->ref {}", m.view(after).pgmap_ref());
     case reason::get_from_zero: return fmt::format("get_page on {} at refcount 0 (VM_BUG_ON_PAGE)", page);
     case reason::struct_pages_freed: return fmt::format("touches struct {} after pageunmap_range freed it", page);
-    case reason::counters_freed: return "touches pgmap->ref's per-CPU counters after percpu_ref_exit";
+    case reason::ref_data_null:
+      return "a get or put on pgmap->ref after percpu_ref_exit: ref->data is NULL (NULL dereference)";
     case reason::pgmap_freed: return "reads &p2p_pgmap->ref after kfree(p2p_pgmap)";
     case reason::pool_gone: return "uses the pool pci_p2pdma_release destroyed";
     case reason::warn_fired: return fmt::format("WARN fires: {}", fired_at(m, st).text);

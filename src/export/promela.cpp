@@ -179,7 +179,9 @@ class promela_writer {
       o += "  fi\n}\n";
     }
     o += "inline touch_page(p) {\n  " + mark_page() + or_skip(check(property::use_after_free, "wflags & 2")) + "}\n";
-    o += "inline touch_counters() {\n  " + or_skip(check(property::use_after_free, "wflags & 12")) + "}\n";
+    // A freed pgmap struct is a use-after-free; exited counters, a NULL ref->data.
+    o += "inline touch_counters() {\n  " +
+         or_skip(check(property::use_after_free, "wflags & 4") + check(property::kernel_bug, "(wflags & 12) == 8")) + "}\n";
     o += "inline hold(t, p) {\n  if :: held[t * P + p] < 3 -> held[t * P + p]++; pins[p]++ :: else -> " +
          or_skip(check(property::model_range, "true")) + "  fi\n}\n";
     o += "inline unhold(t, p) {\n  if :: held[t * P + p] > 0 -> held[t * P + p]--; pins[p]-- :: else fi\n}\n";

@@ -149,12 +149,15 @@ class executor {
     st_.page = static_cast<std::int8_t>(p);
     if (wflags() & wf_pages_freed) violate(property::use_after_free, reason::struct_pages_freed);
   }
-  // A step reads or writes pgmap->ref's counters.
+  // A step reads or writes pgmap->ref's counters. After percpu_ref_exit a
+  // get or put finds the ref in atomic mode (__PERCPU_REF_ATOMIC_DEAD) and
+  // goes to ref->data->count, and exit has set ref->data to NULL and freed
+  // it (2b0d3d3e4fcf, v5.10; lib/percpu-refcount.c): a NULL dereference.
   void touch_counters() {
     if (wflags() & wf_struct_freed)
       violate(property::use_after_free, reason::pgmap_freed);
     else if (wflags() & wf_counters_freed)
-      violate(property::use_after_free, reason::counters_freed);
+      violate(property::kernel_bug, reason::ref_data_null);
   }
 
   // The value of read or constant primitive e.prim.

@@ -34,7 +34,7 @@ enum class reason : std::uint8_t {
   underflow,
   get_from_zero,
   struct_pages_freed,
-  counters_freed,
+  ref_data_null,
   pgmap_freed,
   pool_gone,
   warn_fired,
