@@ -67,6 +67,7 @@ std::string explain(property p, lang::reason why, code_step const& st, code_mode
     case reason::ref_data_null:
       return "a get or put on pgmap->ref after percpu_ref_exit: ref->data is NULL (NULL dereference)";
     case reason::pgmap_freed: return "reads &p2p_pgmap->ref after kfree(p2p_pgmap)";
+    case reason::queue_freed: return "reads pgmap->ref, the block queue's q_usage_counter, after the queue was freed";
     case reason::pool_gone: return "uses the pool pci_p2pdma_release destroyed";
     case reason::warn_fired: return fmt::format("WARN fires: {}", fired_at(m, st).text);
     case reason::bug_fired: return fmt::format("BUG fires: {}", fired_at(m, st).text);

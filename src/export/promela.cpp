@@ -912,8 +912,8 @@ class promela_writer {
 
   void emit_kfree(step_args const& s) {
     auto const& [w, c, in, o, out, next, first, t] = s;
-    out += fmt::format("if :: ({}) == {} -> wflags = wflags | {} :: else fi;\n", s.a(0),
-                       static_cast<int>(object::p2p_pgmap), int{wf_struct_freed});
+    out += fmt::format("if :: ({0}) == {1} || ({0}) == {2} -> wflags = wflags | {3} :: else fi;\n", s.a(0),
+                       static_cast<int>(object::p2p_pgmap), static_cast<int>(object::queue), int{wf_struct_freed});
     next(out);
   }
 

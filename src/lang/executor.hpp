@@ -149,13 +149,19 @@ class executor {
     st_.page = static_cast<std::int8_t>(p);
     if (wflags() & wf_pages_freed) violate(property::use_after_free, reason::struct_pages_freed);
   }
+  // Which struct holding pgmap->ref was freed: v5.10 FS_DAX's ref is the
+  // block queue's q_usage_counter; otherwise p2p_pgmap embeds the pgmap.
+  reason struct_freed_reason() const {
+    return m_.setup_.facts.pagemap_type == 3 ? reason::queue_freed : reason::pgmap_freed;
+  }
+
   // A step reads or writes pgmap->ref's counters. After percpu_ref_exit a
   // get or put finds the ref in atomic mode (__PERCPU_REF_ATOMIC_DEAD) and
   // goes to ref->data->count, and exit has set ref->data to NULL and freed
   // it (2b0d3d3e4fcf, v5.10; lib/percpu-refcount.c): a NULL dereference.
   void touch_counters() {
     if (wflags() & wf_struct_freed)
-      violate(property::use_after_free, reason::pgmap_freed);
+      violate(property::use_after_free, struct_freed_reason());
     else if (wflags() & wf_counters_freed)
       violate(property::kernel_bug, reason::ref_data_null);
   }
@@ -609,7 +615,7 @@ class executor {
     // Fails without touching the counters once killed: it reads only the
     // DEAD flag (include/linux/percpu-refcount.h); a freed struct is a
     // use-after-free.
-    if (wflags() & wf_struct_freed) violate(property::use_after_free, reason::pgmap_freed);
+    if (wflags() & wf_struct_freed) violate(property::use_after_free, struct_freed_reason());
     bool ok = b()[w_mode] == 0;
     if (ok) ref() = fit(ref() + 1);
     result(in, ok);
@@ -883,7 +889,10 @@ class executor {
 
   // kfree.
   bool kfree(instr const& in) {
-    if (static_cast<object>(arg(in, 0)) == object::p2p_pgmap) wflags() = static_cast<std::uint8_t>(wflags() | wf_struct_freed);
+    // The structs the pgmap's ref lives in: p2p_pgmap embeds the pgmap; v5.10
+    // FS_DAX's ref is the block queue's q_usage_counter.
+    auto const obj = static_cast<object>(arg(in, 0));
+    if (obj == object::p2p_pgmap || obj == object::queue) wflags() = static_cast<std::uint8_t>(wflags() | wf_struct_freed);
     return true;
   }
 

@@ -36,6 +36,7 @@ enum class object : std::uint8_t {
   lock_b,
   var_a,
   var_b,
+  queue,            // struct request_queue *: pmem's block queue (v5.10 FS_DAX: pgmap->ref is &q->q_usage_counter)
   count,
 };
 inline constexpr std::size_t object_count = static_cast<std::size_t>(object::count);
@@ -43,7 +44,7 @@ inline constexpr std::size_t object_count = static_cast<std::size_t>(object::cou
 inline constexpr std::array<std::string_view, object_count> object_names{
     "NULL",     "pgmap",           "&pgmap->ref", "&pgmap->done", "&pgmap_array", "mm",  "&mm->mmap_lock",
     "&mm->page_table_lock", "mapping", "&mapping->invalidate_lock", "&mapping->i_pages", "pdev", "pdev->p2pdma", "pool",
-    "p2p_pgmap", "&lock_a", "&lock_b", "&var_a", "&var_b",
+    "p2p_pgmap", "&lock_a", "&lock_b", "&var_a", "&var_b", "q",
 };
 
 // A wait target: an object, or &page->_refcount of page i (wait_var_event).

@@ -36,6 +36,7 @@ enum class reason : std::uint8_t {
   struct_pages_freed,
   ref_data_null,
   pgmap_freed,
+  queue_freed,
   pool_gone,
   warn_fired,
   bug_fired,
