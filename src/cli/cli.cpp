@@ -4,6 +4,7 @@
 #include "check/check.hpp"
 #include "lang/program.hpp"
 #include "lang/releases.hpp"
+#include "lang/assumptions.hpp"
 #include "export/promela.hpp"
 #include "lang/scenario.hpp"
 
@@ -446,7 +447,42 @@ void print_releases(nlohmann::ordered_json const& j) {
   }
 }
 
-int run_list_command(bool json, bool kernels_only) {
+// `text` in lines of at most `width` columns, each after `indent`, broken
+// at spaces.
+std::string wrapped(std::string const& text, std::size_t width, std::string const& indent) {
+  std::string out, line;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t const sp = text.find(' ', at);
+    std::string const word = text.substr(at, sp == std::string::npos ? std::string::npos : sp - at);
+    at = sp == std::string::npos ? text.size() : sp + 1;
+    if (!line.empty() && indent.size() + line.size() + 1 + word.size() > width) {
+      out += indent + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out += indent + line;
+  return out;
+}
+
+// The model's declared assumptions, each with where it is declared.
+nlohmann::ordered_json assumptions_json() {
+  auto out = nlohmann::ordered_json::array();
+  for (auto const& a : lang::library_assumptions())
+    out.push_back({{"name", a.name}, {"file", a.file}, {"line", a.line}, {"reason", a.reason}});
+  return out;
+}
+
+void print_assumptions(nlohmann::ordered_json const& list) {
+  std::cout << "assumptions (where the model departs from the kernel, declared in model code with ASSUME(name)):\n";
+  for (auto const& a : list)
+    std::cout << fmt::format("  {:<36} {}:{}\n{}\n", a["name"].get<std::string>(),
+                             a["file"].get<std::string>().substr(7), a["line"].get<int>(),
+                             wrapped(a["reason"].get<std::string>(), 76, "    "));
+}
+
+int run_list_command(bool json, bool kernels_only, bool assumptions_only) {
   using nlohmann::ordered_json;
   ordered_json j;
   j["pagemaps"] = named_list(models::pagemap_names, models::pagemap_meanings);
@@ -454,6 +490,14 @@ int run_list_command(bool json, bool kernels_only) {
   for (auto const& n : models::named_kernels) kernels.push_back({{"name", n.name}, {"meaning", n.meaning}});
   j["kernels"] = kernels;
   j["releases"] = releases_json();
+  j["assumptions"] = assumptions_json();
+  if (assumptions_only) {
+    if (json)
+      std::cout << nlohmann::ordered_json{{"assumptions", j["assumptions"]}}.dump(2) << "\n";
+    else
+      print_assumptions(j["assumptions"]);
+    return ok;
+  }
   if (kernels_only) {
     if (json) {
       std::cout << ordered_json{{"kernels", j["kernels"]}, {"releases", j["releases"]}}.dump(2) << "\n";
@@ -519,6 +563,7 @@ int run_list_command(bool json, bool kernels_only) {
     if (auto const call = p["kernel_call"].get<std::string>(); !call.empty())
       std::cout << fmt::format("  {:<38} kernel call: {}\n", "", call);
   }
+  print_assumptions(j["assumptions"]);
   std::cout << "thread functions (the harness and any function with no parameters; pgmapcheck show NAME):\n";
   for (auto const& f : j["thread_functions"])
     std::cout << fmt::format("  {:<28} {}:{}\n", f["name"].get<std::string>(), f["file"].get<std::string>(),
@@ -977,10 +1022,11 @@ int run_cli(int argc, char** argv) {
 
   check_options co;
   auto* check = add_check_command(app, co);
-  bool list_json = false, list_kernels = false;
+  bool list_json = false, list_kernels = false, list_assumptions = false;
   auto* list = app.add_subcommand("list", "pagemap types, kernels, actors, properties, knobs, primitives and thread functions");
   list->add_flag("--json", list_json, "as JSON");
   list->add_flag("--kernels", list_kernels, "only the kernels, and each release where the model code changes");
+  list->add_flag("--assumptions", list_assumptions, "only what the model assumes where it departs from the kernel, and why");
 
   std::string show_name, show_kernel(models::name_of(models::newest_kernel));
   bool show_history = false;
@@ -1016,7 +1062,7 @@ int run_cli(int argc, char** argv) {
   }
   return exit_code_of([&]() -> int {
     if (*check) return run_check_command(co);
-    if (*list) return run_list_command(list_json, list_kernels);
+    if (*list) return run_list_command(list_json, list_kernels, list_assumptions);
     if (*show) return run_show_command(show_name, show_kernel, show_history);
     if (*promela) return run_promela_command(promela_spec, promela_out);
     if (*draw) return run_draw_command(dro);

@@ -3,6 +3,7 @@
 #include "lang/kernels.hpp"
 #include "lang/actors.hpp"
 #include "lang/releases.hpp"
+#include "lang/assumptions.hpp"
 #include "search/model.hpp"
 
 #include <catch2/catch.hpp>
@@ -11,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -27,6 +29,22 @@ std::set<std::string> headings(std::string const& doc) {
   std::istringstream in(doc);
   for (std::string line; std::getline(in, line);)
     if (line.rfind("### ", 0) == 0) out.insert(line.substr(4));
+  return out;
+}
+
+// The lines of the doc's section `heading` ("## Assumptions"), up to the
+// next heading of its level or above, that start with `prefix`.
+std::vector<std::string> section_lines(std::string const& doc, std::string const& heading, std::string const& prefix) {
+  std::vector<std::string> out;
+  auto const at = doc.find("\n" + heading + "\n");
+  if (at == std::string::npos) return out;
+  std::size_t const level = heading.find(' ');
+  std::istringstream in(doc.substr(at + heading.size() + 2));
+  for (std::string line; std::getline(in, line);) {
+    std::size_t const hashes = line.find_first_not_of('#');
+    if (hashes > 0 && hashes <= level && hashes != std::string::npos && line[hashes] == ' ') break;
+    if (line.rfind(prefix, 0) == 0) out.push_back(line);
+  }
   return out;
 }
 
@@ -60,16 +78,8 @@ TEST_CASE("knob sources cite the kernel and the doc's section", "[docs]") {
 
 TEST_CASE("kernel-model.md: the boundary table is the library's", "[docs]") {
   // Rows "| v5.18 | 27674ef6c73f | [src] | ... |" under "### Every boundary".
-  auto const doc = read_doc();
-  auto const at = doc.find("### Every boundary");
-  REQUIRE(at != std::string::npos);
   std::set<std::string> in_doc, in_library;
-  std::istringstream in(doc.substr(at));
-  std::string line;
-  std::getline(in, line);
-  for (; std::getline(in, line);) {
-    if (line.rfind("### ", 0) == 0 || line.rfind("## ", 0) == 0) break;
-    if (line.rfind("| v", 0) != 0) continue;
+  for (auto const& line : section_lines(read_doc(), "### Every boundary", "| v")) {
     std::istringstream cells(line);
     std::string release, commit, read, cell;
     std::getline(cells, cell, '|');
@@ -88,5 +98,15 @@ TEST_CASE("kernel-model.md: the boundary table is the library's", "[docs]") {
     in_library.insert("v" + std::to_string(r / 100) + "." + std::to_string(r % 100) + " " + u.where.commit + " [" +
                       std::string(pgmapcheck::lang::name_of(u.where.read)) + "]");
   }
+  CHECK(in_library.size() >= 40);
+  CHECK(in_doc == in_library);
+}
+
+TEST_CASE("kernel-model.md: the assumptions are the library's", "[docs]") {
+  // Items "- `name` (...)" under "## Assumptions".
+  std::set<std::string> in_doc, in_library;
+  for (auto const& line : section_lines(read_doc(), "## Assumptions", "- `")) in_doc.insert(line.substr(3, line.find('`', 3) - 3));
+  for (auto const& a : pgmapcheck::lang::library_assumptions()) in_library.insert(a.name);
+  CHECK(in_library.size() >= 10);
   CHECK(in_doc == in_library);
 }
