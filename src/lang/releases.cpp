@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 
 namespace pgmapcheck::lang {
@@ -63,6 +62,74 @@ int release_of_token(std::string const& t) {  // "V5_18"
   return release(std::stoi(t.substr(1, us - 1)), std::stoi(t.substr(us + 1)));
 }
 
+bool word_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+// The length of a release constant ("V5_18") at s[i], or 0.
+std::size_t release_token_at(std::string_view s, std::size_t i) {
+  if (s[i] != 'V' || (i > 0 && word_char(s[i - 1]))) return 0;
+  std::size_t j = i + 1;
+  while (j < s.size() && digit(s[j])) ++j;
+  if (j == i + 1 || j >= s.size() || s[j] != '_') return 0;
+  std::size_t const k = ++j;
+  while (j < s.size() && digit(s[j])) ++j;
+  if (j == k || (j < s.size() && word_char(s[j]))) return 0;
+  return j - i;
+}
+
+// The release constants a line's code names.
+std::vector<std::string> release_tokens(std::string_view code) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < code.size(); ++i)
+    if (std::size_t const n = release_token_at(code, i)) {
+      out.emplace_back(code.substr(i, n));
+      i += n - 1;
+    }
+  return out;
+}
+
+// One entry of a note: "[V6_1[:]] <12 to 40 hex digits> [src|commit|inf]".
+struct note_entry {
+  std::string label;  // "V6_1", or empty
+  std::string commit;
+  std::string read;   // "src", "commit" or "inf"
+};
+
+// The entries of a line's comments, read as words split at white space,
+// commas and semicolons, with each '[' starting a word of its own.
+std::vector<note_entry> note_entries(std::string_view comments) {
+  std::vector<std::string> words;
+  std::string w;
+  for (char c : comments) {
+    if (c == ' ' || c == '\t' || c == ',' || c == ';' || c == '[') {
+      if (!w.empty()) words.push_back(w);
+      w.clear();
+      if (c == '[') w = "[";
+    } else {
+      w += c;
+    }
+  }
+  if (!w.empty()) words.push_back(w);
+  auto const hex = [](std::string const& x) {
+    return x.size() >= 12 && x.size() <= 40 &&
+           std::all_of(x.begin(), x.end(), [](char c) { return digit(c) || (c >= 'a' && c <= 'f'); });
+  };
+  std::vector<note_entry> out;
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    if (!hex(words[i])) continue;
+    std::string const& tag = words[i + 1];
+    if (tag != "[src]" && tag != "[commit]" && tag != "[inf]") continue;
+    note_entry e{"", words[i], tag.substr(1, tag.size() - 2)};
+    if (i > 0) {
+      std::string label = words[i - 1];
+      if (!label.empty() && label.back() == ':') label.pop_back();
+      if (release_token_at(label, 0) == label.size() && !label.empty()) e.label = label;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 bool is_model_file(std::string_view path) {
   return path.ends_with(".kc") && (path.starts_with("models/kernel/") || path.starts_with("models/harness/"));
 }
@@ -85,8 +152,6 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 }  // namespace
 
 std::vector<boundary> boundaries_of(std::string_view text, std::string const& file) {
-  static std::regex const token(R"(\bV(\d+)_(\d+)\b)");
-  static std::regex const entry(R"((?:(V\d+_\d+):?\s+)?([0-9a-f]{12,40})\s*\[(src|commit|inf)\])");
   std::vector<boundary> out;
   bool in_comment = false;
   int line_no = 0;
@@ -94,23 +159,20 @@ std::vector<boundary> boundaries_of(std::string_view text, std::string const& fi
     ++line_no;
     auto const parts = split(line, in_comment);
     std::set<int> named;
-    for (std::sregex_iterator it(parts.code.begin(), parts.code.end(), token), end; it != end; ++it)
-      named.insert(release_of_token(it->str()));
+    for (auto const& t : release_tokens(parts.code)) named.insert(release_of_token(t));
     if (named.empty()) continue;
     auto const first = [&] {
       auto const r = *named.begin();
       return "V" + std::to_string(r / 100) + "_" + std::to_string(r % 100);
     }();
     std::set<int> noted;
-    int entries = 0;
-    for (std::sregex_iterator it(parts.comments.begin(), parts.comments.end(), entry), end; it != end; ++it) {
-      auto const& m = *it;
-      ++entries;
+    auto const entries = note_entries(parts.comments);
+    for (auto const& e : entries) {
       int r = 0;
-      if (m[1].matched) {
-        r = release_of_token(m[1].str());
+      if (!e.label.empty()) {
+        r = release_of_token(e.label);
         if (!named.contains(r))
-          throw spec_error(file, line_no, 1, "the note names " + m[1].str() + ", which this line does not compare with");
+          throw spec_error(file, line_no, 1, "the note names " + e.label + ", which this line does not compare with");
       } else if (named.size() > 1) {
         throw spec_error(file, line_no, 1,
                          "this line names several releases: each commit in its note needs its release, such as "
@@ -119,10 +181,10 @@ std::vector<boundary> boundaries_of(std::string_view text, std::string const& fi
         r = *named.begin();
       }
       noted.insert(r);
-      provenance const p = m[3] == "src" ? provenance::src : m[3] == "commit" ? provenance::commit : provenance::inf;
-      out.push_back({r, m[2].str(), p, file, line_no});
+      provenance const p = e.read == "src" ? provenance::src : e.read == "commit" ? provenance::commit : provenance::inf;
+      out.push_back({r, e.commit, p, file, line_no});
     }
-    if (entries == 0)
+    if (entries.empty())
       throw spec_error(file, line_no, 1,
                        "expected a note naming the commit that changed the kernel at " + first +
                            " and how it was read, " + note_example);
