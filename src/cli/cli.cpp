@@ -605,9 +605,9 @@ lang::source_set era_library(models::kernel_version e) {
 std::string release_span(lang::function_history const& h, std::size_t i) {
   auto const name = [](int r) { return models::name_of(models::kernel_version{static_cast<std::uint16_t>(r), 0}); };
   if (i + 1 == h.changes.size()) return name(h.changes[i].release) + " on";
-  int last = h.changes[i + 1].release - 1;  // the release before the next boundary
+  // The release before the next boundary: v6.0's is v5.19.
+  int last = h.changes[i + 1].release - 1;
   if (last % 100 > 19) last = (last / 100) * 100 + 19;
-  if (last % 100 == 99) last = (last / 100 - 1) * 100 + 19;
   return name(h.changes[i].release) + (last == h.changes[i].release ? "" : " to " + name(last));
 }
 

@@ -796,6 +796,30 @@ std::string preprocess(std::string_view text, std::string const& file, int kerne
   return out;
 }
 
+std::string code_text(std::string_view text) {
+  std::string out;
+  auto const space = [&] {
+    if (!out.empty() && out.back() != ' ') out += ' ';
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 2, "/*") == 0) {
+      auto const e = text.find("*/", i + 2);
+      i = e == std::string_view::npos ? text.size() : e + 1;
+      space();
+    } else if (text.compare(i, 2, "//") == 0) {
+      auto const e = text.find('\n', i);
+      i = e == std::string_view::npos ? text.size() : e;
+      space();
+    } else if (char const c = text[i]; c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      space();
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 unit parse_unit(std::string_view text, std::string const& file, std::uint16_t file_index) {
   // Nesting deeper than this, or more statements than a thread could inline
   // (so a parse tree larger than a few MiB), is refused before the

@@ -20,6 +20,12 @@ constexpr int release(int major, int minor) { return models::kernel_release(majo
 // ("file:line:col: what was expected") on a bad directive or an unbalanced #if.
 std::string preprocess(std::string_view text, std::string const& file, int kernel);
 
+// Model code as it is compared: comments dropped, each run of white space
+// (comments included) one space, none at either end. A patch's replaces is
+// matched on it, and a function's history tells a change of code from a
+// change of comment with it.
+std::string code_text(std::string_view text);
+
 // Parses preprocessed model code into functions. Throws spec_error on a
 // syntax error, naming the file, line, column and what was expected.
 unit parse_unit(std::string_view text, std::string const& file, std::uint16_t file_index);

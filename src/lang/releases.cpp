@@ -218,7 +218,7 @@ namespace {
 struct fn_at {
   std::string file;
   int first = 0, last = 0;
-  std::string text;  // whitespace-normalized
+  std::string text;  // code_text: comments and white space aside
 };
 
 // An #if ... #endif block of one file: its lines and its directives' lines.
@@ -226,21 +226,6 @@ struct block {
   int begin = 0, end = 0;
   std::vector<int> directives;
 };
-
-std::string normalized(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      space = !out.empty();
-    } else {
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::vector<block> blocks_of(std::string_view text) {
   std::vector<block> out, open;
@@ -290,7 +275,7 @@ std::vector<snapshot> const& snapshots() {
         auto const u = parse_unit(preprocess(f.text, path, r), path, index++);
         for (auto const& fn : u.functions) {
           int const lines = static_cast<int>(std::count(fn.text.begin(), fn.text.end(), '\n'));
-          s[fn.name] = {path, static_cast<int>(fn.pos.line), static_cast<int>(fn.pos.line) + lines, normalized(fn.text)};
+          s[fn.name] = {path, static_cast<int>(fn.pos.line), static_cast<int>(fn.pos.line) + lines, code_text(fn.text)};
         }
       }
       all.push_back(std::move(s));

@@ -62,34 +62,6 @@ std::string thread_function(std::string const& name) { return "thread_" + name; 
 // errors and traces name the file's own line numbers.
 std::string at_line(int line, std::string const& text) { return std::string(static_cast<std::size_t>(std::max(line - 1, 0)), '\n') + text; }
 
-// Text without comments, white space collapsed: what a patch's replaces is
-// compared on.
-std::string normalized(std::string const& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text.compare(i, 2, "/*") == 0) {
-      auto e = text.find("*/", i + 2);
-      i = e == std::string::npos ? text.size() : e + 1;
-      out += ' ';
-      continue;
-    }
-    if (text.compare(i, 2, "//") == 0) {
-      auto e = text.find('\n', i);
-      i = e == std::string::npos ? text.size() : e;
-      out += ' ';
-      continue;
-    }
-    char c = text[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
 }  // namespace
 
 void add_scenario_code(source_set& src, spec const& s, scenario_facts const& facts) {
@@ -106,7 +78,7 @@ void add_scenario_code(source_set& src, spec const& s, scenario_facts const& fac
         throw spec_error(fp.patch, fp.replaces->line, 1,
                          "the patch replaces '" + fp.with.name + "', which the library does not define for " +
                              std::string(models::name_of(s.sc.kernel)));
-      if (normalized(preprocess(fp.replaces->text, fp.patch, facts.kernel)) != normalized(now->text))
+      if (code_text(preprocess(fp.replaces->text, fp.patch, facts.kernel)) != code_text(now->text))
         throw spec_error(fp.patch, fp.replaces->line, 1,
                          "the function '" + fp.with.name + "' has changed since the patch was written against it; for " +
                              std::string(models::name_of(s.sc.kernel)) + " it reads:\n" + now->text);

@@ -3,6 +3,8 @@
 #include "lang/spec.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -198,11 +200,15 @@ TEST_CASE("cli: any release resolves; show --history and list --kernels print th
   CHECK(absent == "p2pmem_alloc_mmap: not in v6.1; the library has it for v6.2 on\n");
   auto h = cli_output({"show", "memunmap_pages", "--history"}, rc);
   CHECK(rc == 0);
-  auto const at = [&](char const* s) { return h.find(s); };
-  CHECK(at("v5.0 to v5.16") < at("v5.17 ") );
-  CHECK(at("b80892ca022e [src]") < at("27674ef6c73f [commit]"));
-  CHECK(at("1e57ffb6e3fd [src]") < at("0dc45ca1ce18 [src]"));
-  CHECK(at("0dc45ca1ce18 [src]") != std::string::npos);
+  // Each boundary is there, in release order.
+  std::vector<std::size_t> at;
+  for (auto const* s : {"v5.0 to v5.16", "v5.17 ", "b80892ca022e [src]", "27674ef6c73f [commit]", "1e57ffb6e3fd [src]",
+                        "0dc45ca1ce18 [src]"}) {
+    INFO(s);
+    at.push_back(h.find(s));
+    CHECK(at.back() != std::string::npos);
+  }
+  CHECK(std::is_sorted(at.begin(), at.end()));
   CHECK(cli({"show", "memunmap_pages", "--history", "--kernel", "v6.1"}) == 2);
   CHECK(cli({"show", "no_such_function", "--history"}) == 2);
   auto k = cli_output({"list", "--kernels"}, rc);

@@ -153,3 +153,12 @@ TEST_CASE("lang: parsing charges the load budget, and stops where it passes the 
     }
   }
 }
+
+TEST_CASE("parse: code_text drops comments and folds white space, comments included", "[parse]") {
+  using pgmapcheck::lang::code_text;
+  CHECK(code_text("int f(void)\n{\n\treturn 0;\n}\n") == "int f(void) { return 0; }");
+  CHECK(code_text("a/* x */ b") == code_text("a b"));
+  CHECK(code_text("a /* x */\n\t b // y\n c") == "a b c");
+  CHECK(code_text("  /* only */  ") == "");
+  CHECK(code_text("a+b") != code_text("a + b"));  // white space is kept where there is some
+}
