@@ -447,25 +447,6 @@ void print_releases(nlohmann::ordered_json const& j) {
   }
 }
 
-// `text` in lines of at most `width` columns, each after `indent`, broken
-// at spaces.
-std::string wrapped(std::string const& text, std::size_t width, std::string const& indent) {
-  std::string out, line;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    std::size_t const sp = text.find(' ', at);
-    std::string const word = text.substr(at, sp == std::string::npos ? std::string::npos : sp - at);
-    at = sp == std::string::npos ? text.size() : sp + 1;
-    if (!line.empty() && indent.size() + line.size() + 1 + word.size() > width) {
-      out += indent + line + "\n";
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + word;
-  }
-  if (!line.empty()) out += indent + line;
-  return out;
-}
-
 // The model's declared assumptions, each with where it is declared.
 nlohmann::ordered_json assumptions_json() {
   auto out = nlohmann::ordered_json::array();
@@ -476,10 +457,11 @@ nlohmann::ordered_json assumptions_json() {
 
 void print_assumptions(nlohmann::ordered_json const& list) {
   std::cout << "assumptions (where the model departs from the kernel, declared in model code with ASSUME(name)):\n";
-  for (auto const& a : list)
-    std::cout << fmt::format("  {:<36} {}:{}\n{}\n", a["name"].get<std::string>(),
-                             a["file"].get<std::string>().substr(7), a["line"].get<int>(),
-                             wrapped(a["reason"].get<std::string>(), 76, "    "));
+  for (auto const& a : list) {
+    std::cout << fmt::format("  {:<36} {}:{}\n", a["name"].get<std::string>(), a["file"].get<std::string>().substr(7),
+                             a["line"].get<int>());
+    for (auto const& l : wrap_text(a["reason"].get<std::string>(), 72)) std::cout << "    " << l << "\n";
+  }
 }
 
 int run_list_command(bool json, bool kernels_only, bool assumptions_only) {
