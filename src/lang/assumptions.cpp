@@ -60,7 +60,7 @@ std::vector<assumption> assumptions_of(std::string_view text, std::string const&
       if (close == std::string_view::npos || !well_named || comment.substr(close + 1, 1) != ":")
         throw spec_error(file, line, 1,
                          "expected ASSUME(name): reason, the name in lower case, digits and '-', such as "
-                         "ASSUME(cpu-fault-once): an access whose fault did not migrate the page is not retried");
+                         "ASSUME(gup-no-faultin): the slow walk ends at the first page it cannot follow");
       std::string reason = folded(comment.substr(close + 2));
       if (auto const next = reason.find("ASSUME("); next != std::string::npos)
         throw spec_error(file, line, 1, "one ASSUME a comment: the reason runs to the end of the comment");

@@ -3,8 +3,8 @@
 // --assumptions; docs/kernel-model.md, Assumptions):
 //
 //   /* ...
-//    * ASSUME(cpu-fault-once): an access whose fault did not migrate the
-//    * page is not retried; the kernel faults again. */
+//    * ASSUME(gup-no-faultin): the slow walk ends at the first page it
+//    * cannot follow, where the kernel faults it in. */
 //
 // The reason runs from the colon to the end of the comment.
 #pragma once

@@ -159,6 +159,7 @@ std::optional<int> constant_named(std::string const& n) {
       {"VM_FAULT_OOM", 1},
       {"VM_FAULT_SIGBUS", 2},
       {"VM_FAULT_NOPAGE", 64},
+      {"VM_FAULT_RETRY", 128},  // the handler dropped mmap_lock: the arch handler faults again
       {"FOLL_GET", 1},
       {"FOLL_PIN", 2},
       {"FOLL_PCI_P2PDMA", 4},  // 4003f107fa2e (v6.2)
