@@ -40,7 +40,9 @@ static_assert(std::size(event_ids) == models::event_names.size());
 class promela_writer {
  public:
   promela_writer(code_model const& m, property_set checked, std::string file)
-      : m_(m), checked_(checked), file_(std::move(file)), pages_(m.setup_.facts.pages), threads_(static_cast<int>(m.threads_.size())) {
+      : m_(m), checked_(checked), file_(std::move(file)), pages_(m.setup_.facts.pages),
+        // [setup]'s thread (the last) has run before the search: it has no steps, so no proctype
+        threads_(static_cast<int>(m.threads_.size()) - (m.setup_.setup_thread >= 0 ? 1 : 0)) {
     for (auto const& t : m_.threads_)
       for (auto const& in : t.code)
         if (in.k == instr::kind::action && static_cast<prim>(in.prim) == prim::prepare_to_wait_exclusive) exclusive_waits_ = true;
@@ -52,6 +54,12 @@ class promela_writer {
     gated_ = !m_.setup_.required.empty();
     auto const s0 = m_.initial();
     auto const* b = s0.bytes.data();
+    if (m_.setup_.setup_thread >= 0) {
+      auto const& l = m_.layout_[static_cast<std::size_t>(m_.setup_.setup_thread)];
+      for (std::size_t at = t_wait; at < t_fixed; ++at)
+        if (at != t_flags && b[l.base + at] != 0)
+          fail("the Promela export does not cover a [setup] that ends holding a page reference or an RCU read lock");
+    }
     std::string o;
     o += fmt::format("/* {}\n * Written by pgmapcheck promela: the scenario's model code as Promela, one d_step per\n"
                      " * pgmapcheck step. With reductions off both explore the same states. Livelock (a state\n"
@@ -76,7 +84,8 @@ class promela_writer {
     o += "\n/* The thread records (pc and locals are the proctypes' own). */\n";
     for (auto [field, at] : {std::pair{"twait", t_wait}, {"tflags", t_flags}, {"trcu", t_rcu}}) {
       int v = -1;
-      for (auto const& l : m_.layout_) {
+      for (int t = 0; t < threads_; ++t) {
+        auto const& l = m_.layout_[static_cast<std::size_t>(t)];
         if (v >= 0 && b[l.base + at] != v) fail(std::string("threads start with different ") + field);
         v = b[l.base + at];
       }
@@ -84,7 +93,7 @@ class promela_writer {
     }
     o += "byte held[T * P];  /* held[t * P + p]: the references thread t holds on page p */\n";
     bool gp = false;
-    for (auto const& l : m_.layout_) gp |= l.gp != 0;
+    for (int t = 0; t < threads_; ++t) gp |= m_.layout_[static_cast<std::size_t>(t)].gp != 0;
     if (gp) o += "int gp[T];  /* the readers a grace period waits for */\n";
     o += "\n/* The checked properties: each assert names the one it checks. */\n";
     for (std::size_t i = 0; i < property_count; ++i)
@@ -107,7 +116,9 @@ class promela_writer {
 
   int uniform(std::uint8_t const* at, std::size_t stride, std::size_t n, std::string_view what) const {
     for (std::size_t i = 1; i < n; ++i)
-      if (at[i * stride] != at[0]) fail(fmt::format("the {} start with different values", what));
+      if (at[i * stride] != at[0])  // only a [setup] leaves them so
+        fail(fmt::format("the Promela export does not cover a start where the {} differ from one another "
+                         "([setup] left them so)", what));
     return at[0];
   }
 

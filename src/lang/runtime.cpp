@@ -82,6 +82,7 @@ code_model::code_model(std::vector<program> threads, code_setup const& setup)
                          std::to_string(max_state_bytes) + " fit (fewer threads, pages or locals)");
   if (threads_.size() > 32) throw spec_error(setup_.path, 1, 1, "at most 32 threads");
   if (setup_.facts.pages > max_pages) throw spec_error(setup_.path, 1, 1, "at most 16 pages");
+  start_ = run_setup();
   find_checked_starts();
 }
 
@@ -98,8 +99,36 @@ code_state code_model::blank() const {
   return s;
 }
 
-code_state code_model::initial() const {
+code_state code_model::run_setup() const {
   code_state s = blank();
+  int const t = setup_.setup_thread;
+  if (t < 0) return s;
+  auto const& prog = threads_[static_cast<std::size_t>(t)];
+  auto refuse = [&](instr const& in, std::string const& what) {
+    auto const& where = prog.sites[in.site];
+    throw spec_error(setup_.path, setup_.setup_line, 1,
+                     "[setup] " + what + " in " + where.function + " (its line " + std::to_string(where.pos.line) +
+                         "): the setup runs alone, before the search, and must run to its end");
+  };
+  code_step first;
+  executor start(*this, s, first, t);
+  if (!start.run_invisible()) refuse(prog.code[start.pc()], "loops with no step");
+  for (int steps = 0; !view(s).finished(t); ++steps) {
+    code_step st;
+    executor ex(*this, s, st, t);
+    instr const& in = prog.code[ex.pc()];
+    if (steps == 100000) refuse(in, "takes more than 100000 steps");
+    if (!ex.enabled(in)) refuse(in, "sleeps or waits for a lock");
+    bool const went_on = ex.step(0);  // the first outcome: no failure, the lowest page
+    if (st.violated)
+      refuse(in, "breaks " + std::string(name_of(property_set::from_bits(st.violated).first())));
+    if (!went_on) refuse(in, "loops with no step");
+  }
+  return s;
+}
+
+code_state code_model::initial() const {
+  code_state s = start_;
   for (std::size_t t = 0; t < threads_.size(); ++t) {
     code_step st;
     executor ex(*this, s, st, static_cast<int>(t));
@@ -109,7 +138,7 @@ code_state code_model::initial() const {
 }
 
 void code_model::find_checked_starts() {
-  code_state const s = blank();
+  code_state const s = start_;
   for (std::size_t t = 0; t < threads_.size(); ++t) {
     auto& code = threads_[t].code;
     if (code.empty() || code[0].visible) continue;
@@ -119,7 +148,8 @@ void code_model::find_checked_starts() {
     ex.run_invisible();
     if (st.violated) code[0].visible = true;
   }
-  for (auto& marks : ran_) std::fill(marks.begin(), marks.end(), std::uint8_t{0});
+  for (std::size_t t = 0; t < ran_.size(); ++t)  // the setup's marks are its run's: they stay
+    if (static_cast<int>(t) != setup_.setup_thread) std::fill(ran_[t].begin(), ran_[t].end(), std::uint8_t{0});
 }
 
 bool code_model::thread_successors(state const& s, int t, emit_fn emit, void* ctx) const {

@@ -90,6 +90,12 @@ struct code_setup {
     int line = 0;
   };
   std::vector<requirement> required;  // at most 8
+  // The spec's [setup]: the thread whose code builds the state the search
+  // starts from (docs/user-guide.md, Setup), run alone and to its end before
+  // it, each choice taking its first outcome; -1 for none. setup_line is the
+  // spec's line of its code, where a setup that cannot run is reported.
+  int setup_thread = -1;
+  int setup_line = 0;
 };
 
 // The state's bytes (docs/language.md, the state): world, pages, threads.
@@ -163,6 +169,10 @@ class code_model {
   using emit_fn = void (*)(void*, step const&, state&);
   // The state before any thread has run: the world and the pages at rest.
   state blank() const;
+  // blank() after the setup thread, if any, ran to its end; throws
+  // spec_error when it cannot: it sleeps or blocks, breaks a property, or
+  // does not end.
+  state run_setup() const;
   // Invisible code before a thread's first visible step runs as the search
   // starts (initial()), in no step. Where it fires a check, the thread's
   // first instruction is made visible instead, so that the check fires in
@@ -190,6 +200,7 @@ class code_model {
   // Per requirement, per thread, per pc: the step that rests there meets it.
   std::vector<std::vector<std::vector<bool>>> meets_;  // per thread, per pc: bit 0 ran, bit 1 failed
   code_setup setup_;
+  state start_{};  // run_setup(): what initial() starts from
   std::vector<thread_layout> layout_;
   std::size_t pages_at_ = 0;
   std::size_t state_bytes_ = 0;

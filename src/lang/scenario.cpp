@@ -58,6 +58,9 @@ namespace {
 // The function a [threads.NAME] table's code runs as.
 std::string thread_function(std::string const& name) { return "thread_" + name; }
 
+// The function [setup]'s code runs as; its thread is named "setup".
+constexpr std::string_view setup_function = "setup";
+
 // Model code written `line` lines down a file: blank lines before it, so
 // errors and traces name the file's own line numbers.
 std::string at_line(int line, std::string const& text) { return std::string(static_cast<std::size_t>(std::max(line - 1, 0)), '\n') + text; }
@@ -101,6 +104,14 @@ void add_scenario_code(source_set& src, spec const& s, scenario_facts const& fac
       throw spec_error(s.path, t.line, 1, "two threads are named '" + t.name + "'");
     src.add(s.path, at_line(t.line - 1, "void " + thread_function(t.name) + "(void) {\n" + t.text + "\n}\n"), facts);
   }
+  if (s.setup) {
+    if (src.find(std::string(setup_function)))
+      throw spec_error(s.path, s.setup->line, 1, "the model code already has a function '" + std::string(setup_function) + "'");
+    for (auto const& t : s.threads)
+      if (t.name == "setup") throw spec_error(s.path, t.line, 1, "a thread named 'setup' beside [setup]: rename the thread");
+    src.add(s.path, at_line(s.setup->line - 1, "void " + std::string(setup_function) + "(void) {\n" + s.setup->text + "\n}\n"),
+            facts);
+  }
   check_all(src, facts);
 }
 
@@ -128,6 +139,7 @@ std::string code_key(spec const& s, scenario_facts const& facts) {
     }
   for (auto const& f : s.functions) add("function " + f.name, f.text, f.line);
   for (auto const& t : s.threads) add("thread " + t.name, t.text, t.line);
+  if (s.setup) add("setup", s.setup->text, s.setup->line);
   return k;
 }
 
@@ -156,6 +168,7 @@ std::shared_ptr<compiled_code const> compiled(spec const& s, scenario_facts cons
     out->threads.push_back(compile_thread(src, std::string(models::actor_names[k]), name, facts));
   }
   for (auto const& t : s.threads) out->threads.push_back(compile_thread(src, thread_function(t.name), t.name, facts));
+  if (s.setup) out->threads.push_back(compile_thread(src, std::string(setup_function), "setup", facts));
   out->files = src.files();
   std::lock_guard<std::mutex> g(lock);
   if (cache.size() >= 256) cache.clear();
@@ -211,6 +224,11 @@ code_model build(spec const& s, witness const* w) {
   setup.file_mapped = false;  // a VMA exists iff an actor maps the file; threads of a spec's own add none
   for (int a = 0; a < s.sc.actor_count; ++a)
     if (models::maps_file(s.sc.actors[static_cast<std::size_t>(a)])) setup.file_mapped = true;
+  if (s.setup) {  // the last thread; it runs before the search, alone
+    setup.setup_thread = static_cast<int>(code->threads.size()) - 1;
+    setup.setup_line = s.setup->line;
+    setup.file_mapped = setup.file_mapped || s.setup_mapped;
+  }
   if (!s.path.empty()) setup.path = s.path;
   code_model m(code->threads, setup);
   m.set_files(code->files);

@@ -147,10 +147,10 @@ class parser {
     s.path = path_;
     s.name = std::filesystem::path(path_).stem().string();
 
-    static constexpr std::array<std::string_view, 14> top_keys{"title",      "kernel",  "pagemap",   "pages",
+    static constexpr std::array<std::string_view, 15> top_keys{"title",      "kernel",  "pagemap",   "pages",
                                                                "align",      "actors",  "patch",     "patches",
                                                                "expect",     "properties", "threads", "functions",
-                                                               "failures",   "witness"};
+                                                               "failures",   "witness", "setup"};
     for (auto const& [key, node] : root)
       if (std::find(top_keys.begin(), top_keys.end(), key.str()) == top_keys.end())
         fail(node, "unknown key '" + std::string(key.str()) + "': expected " + one_of(top_keys));
@@ -236,6 +236,21 @@ class parser {
         s.threads.push_back({std::string(name.str()), string_at(*code, "code"), text_line(*code, text)});
       }
       if (s.threads.empty()) fail(*n, "'threads' is empty");
+    }
+    if (auto const* n = root.get("setup")) {
+      auto const* t = n->as_table();
+      if (!t) fail(*n, "'setup' must be a table with code = \"...\" (and mapped = true or false)");
+      for (auto const& [k, v] : *t)
+        if (k.str() != "code" && k.str() != "mapped")
+          fail(v, "unknown key '" + std::string(k.str()) + "' in [setup]: expected 'code' or 'mapped'");
+      auto const* code = t->get("code");
+      if (!code) fail(*n, "[setup] needs code = \"...\"");
+      s.setup = code_source{"setup", string_at(*code, "code"), text_line(*code, text)};
+      if (auto const* m = t->get("mapped")) {
+        auto const* b = m->as_boolean();
+        if (!b) fail(*m, "[setup] mapped must be true or false");
+        s.setup_mapped = b->get();
+      }
     }
     if (auto const* n = root.get("functions")) {
       auto const* t = n->as_table();

@@ -90,6 +90,8 @@ struct spec {
   std::optional<witness_entry> witness;
   std::vector<std::string> actor_labels;  // "memunmap#0", in column order
   std::vector<code_source> threads;    // [threads.NAME]: code of the spec's own, run after the actors
+  std::optional<code_source> setup;    // [setup] code: run alone before the search, to build its start
+  bool setup_mapped = false;           // [setup] mapped = true: the process maps the file or device
   std::vector<code_source> functions;  // [functions]: functions the spec defines or overrides
   std::vector<function_patch> era_patches;       // the era's patch stack on its release (rfc-v3 on v5.10)
   std::vector<function_patch> function_patches;  // from the patch files applied, in order

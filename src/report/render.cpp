@@ -16,7 +16,7 @@ std::string scenario_name(spec const& s) {
   std::string n = fmt::format("{} {}", models::name_of(s.sc.type), models::name_of(s.sc.kernel));
   if (!s.applied_patch.empty()) n += " + " + s.applied_patch;
   if (!s.patch.empty()) n += " + patch";
-  return fmt::format("{}, {} page{}", n, s.sc.pages, s.sc.pages == 1 ? "" : "s");
+  return fmt::format("{}, {} page{}{}", n, s.sc.pages, s.sc.pages == 1 ? "" : "s", s.setup ? ", from its [setup]" : "");
 }
 
 }  // namespace
