@@ -961,7 +961,9 @@ class promela_writer {
       out += check(property::use_after_free, fmt::format("wflags & {}", int{wf_pool_gone}));
     }
     bool const driver = id == prim::devmem_free_list_pop;
-    out += "lowest_free();\nif\n:: hc > 0 ->\n" + mark_page() + std::string(driver ? "touch_page(hc - 1);\n" : "") +
+    out += "lowest_free();\n";
+    if (driver) out += fmt::format("if :: (wflags2 & {}) != 0 -> hc = 0 :: else fi;\n", int{wf2_driver_stopped});
+    out += "if\n:: hc > 0 ->\n" + mark_page() + std::string(driver ? "touch_page(hc - 1);\n" : "") +
            fmt::format("pstate[hc - 1] = {};\nlife_alloc(hc - 1)\n:: else\nfi;\n", int{driver ? ps_allocated : ps_claimed});
     if (id == prim::gen_pool_alloc_owner)
       out += fmt::format("{} = (hc > 0 -> {} : 0);\n", s.dest_slot(2), static_cast<int>(object::pgmap_ref));

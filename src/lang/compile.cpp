@@ -194,7 +194,7 @@ std::optional<object> global_named(std::string const& n) {
       {"mapping", object::mapping}, {"pdev", object::pdev},               {"p2p_pgmap", object::p2p_pgmap},
       {"lock_a", object::lock_a},   {"lock_b", object::lock_b},           {"devmem_lock", object::lock_a},
       {"alloc_file_active", object::lock_b},           {"var_a", object::var_a},
-      {"var_b", object::var_b},     {"queue", object::queue},
+      {"var_b", object::var_b},     {"queue", object::queue},             {"module_refcnt", object::module_refcnt},
   };
   auto it = table.find(n);
   if (it == table.end()) return std::nullopt;

@@ -975,9 +975,9 @@ class executor {
     return true;
   }
 
-  // devmem_free_list_pop.
+  // devmem_free_list_pop: none once driver_stop took the chunk's pages off the list.
   bool free_list_pop(instr const& in) {
-    int const chosen = lowest_free_page();
+    int const chosen = (b()[w_flags2] & wf2_driver_stopped) ? 0 : lowest_free_page();
     if (chosen) {
       touch_page(chosen - 1);
       page(chosen - 1)[p_state] = ps_allocated;

@@ -20,9 +20,9 @@ enum : std::size_t {
   w_done = 3,     // pgmap->done's count
   w_failures = 4, // failure budget left
   w_locks = 5,    // one byte per lock object: 0x80 write-held, else the reader count
-  w_flags2 = 11,  // world_flag2
-  w_met = 12,     // the spec's requirements a run has met, one bit each (code_setup::required)
-  w_size = 13,
+  w_flags2 = 12,  // world_flag2
+  w_met = 13,     // the spec's requirements a run has met, one bit each (code_setup::required)
+  w_size = 14,
 };
 enum world_flag : std::uint8_t {
   wf_published = 1,       // the pgmap is in pgmap_array
@@ -39,8 +39,12 @@ enum world_flag2 : std::uint8_t {
   wf2_driver_stopped = 2, // the device driver stopped allocating (its teardown began)
   wf2_file_removed = 4,   // the p2pmem allocate file was removed
 };
-constexpr std::array<object, 6> lock_objects{object::mmap_lock, object::page_table_lock, object::invalidate_lock,
-                                             object::lock_a,    object::lock_b,          object::i_pages};
+// module_refcnt: a module's refcount kept as a lock's readers (try_module_get is a
+// read trylock, module_put its unlock, delete_module's try_stop_module a write
+// trylock that is never released): models/kernel/kernel/module.kc.
+constexpr std::array<object, 7> lock_objects{object::mmap_lock, object::page_table_lock, object::invalidate_lock,
+                                             object::lock_a,    object::lock_b,          object::i_pages,
+                                             object::module_refcnt};
 static_assert(w_locks + lock_objects.size() <= w_flags2, "a byte a lock, before w_flags2");
 inline int lock_index(int obj) {
   for (std::size_t i = 0; i < lock_objects.size(); ++i)

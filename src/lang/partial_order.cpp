@@ -38,7 +38,7 @@ enum location : unsigned {
   loc_failures,  // the failure budget
   loc_pages,     // every byte of every struct page (refcount, state, pins, ...)
   loc_globals,   // every file-scope variable and static key
-  loc_lock,      // five locks from here (layout::lock_objects)
+  loc_lock,      // the locks from here (layout::lock_objects)
   loc_flag = loc_lock + lock_objects.size(),  // w_flags' bits from here
   loc_flag2 = loc_flag + 8,                   // w_flags2's bits from here
   location_count = loc_flag2 + 3,

@@ -169,8 +169,8 @@ constexpr std::uint32_t locs(L... l) {
   X(dmirror_page_data, read, integer, (page), none, (pages, flag_pages_freed), (), "", "lib/test_hmm.c:dmirror_devmem_fault's vmf->page->zone_device_data (a use of a page its driver already freed is a use-after-free)") \
   X(kernfs_remove_alloc_file, action, void_, (), none, (), (flag_file_removed), "", "fs/kernfs/dir.c:kernfs_remove of the p2pmem allocate file (called with its active references drained)") \
   X(alloc_file_removed, read, boolean, (), none, (flag_file_removed), (), "", "the p2pmem allocate file is gone (kernfs_get_active would fail)") \
-  X(driver_stop, action, void_, (), none, (), (flag_driver_stopped), "", "harness: the driver's own 'removing' flag is set (lib/test_hmm.c: the device is going: no new allocation)") \
-  X(driver_stopped, read, boolean, (), none, (flag_driver_stopped), (), "", "harness: the driver's 'removing' flag") \
+  X(driver_stop, action, void_, (), none, (), (flag_driver_stopped), "", "the driver's chunk is going: 'devmem->remove = true' and its free pages off the free list (lib/test_hmm.c: dmirror_device_remove_chunks)") \
+  X(driver_stopped, read, boolean, (), none, (flag_driver_stopped), (), "", "the driver's chunk is going (driver_stop ran)") \
   X(percpu_ref_is_dying, read, boolean, (object), none, (ref), (), "percpu_ref_is_dying(ref)", "include/linux/percpu-refcount.h:percpu_ref_is_dying") \
   X(zap_pte, action, boolean, (page), none, (), (pages), "", "mm/memory.c:zap_pte_range (clears the PTE, a migration entry too; true iff it held a page reference: vm_normal_page)") \
   X(set_pte_migration, action, boolean, (page), none, (flag_pages_freed), (pages), "", "mm/migrate_device.c:migrate_vma_collect_pmd's (and try_to_migrate_one's) swap of the page's entry for a migration entry, with page_remove_rmap, under the caller's PTL (the entry's reference passes to the thread; true iff it held one)") \
@@ -198,7 +198,7 @@ constexpr std::uint32_t locs(L... l) {
   X(pgmapcheck_io_end, local, void_, (page), none, (), (pages), "", "harness: that I/O ends (with the step before)") \
   X(pgmapcheck_io_done, action, void_, (page), none, (), (pages), "", "harness: the I/O an allocation serves completes (waits until no consumer is in I/O or holds the page)") \
   X(devmem_free_list_add, action, void_, (page), none, (flag_pages_freed), (pages), "", "a device driver's free list: the page goes back (lib/test_hmm.c:dmirror_devmem_free)") \
-  X(devmem_free_list_pop, action, page, (), none, (flag_pages_freed), (pages), "", "a device driver's free list: the lowest free page, or NULL") \
+  X(devmem_free_list_pop, action, page, (), none, (flag_pages_freed, flag_driver_stopped), (pages), "", "a device driver's free list: the lowest free page, or NULL (none once driver_stop took them off)") \
   /* Checks and choices the compiler emits. */ \
   X(WARN_ON, local, boolean, (integer), none, (), (), "WARN_ON(condition)", "include/asm-generic/bug.h:WARN_ON") \
   X(BUG_ON, local, boolean, (integer), none, (), (), "BUG_ON(condition)", "include/asm-generic/bug.h:BUG_ON") \

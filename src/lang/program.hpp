@@ -37,6 +37,7 @@ enum class object : std::uint8_t {
   var_a,
   var_b,
   queue,            // struct request_queue *: pmem's block queue (v5.10 FS_DAX: pgmap->ref is &q->q_usage_counter)
+  module_refcnt,    // &THIS_MODULE->refcnt: the device driver module's references (kernel/module/main.c)
   count,
 };
 inline constexpr std::size_t object_count = static_cast<std::size_t>(object::count);
@@ -44,7 +45,7 @@ inline constexpr std::size_t object_count = static_cast<std::size_t>(object::cou
 inline constexpr std::array<std::string_view, object_count> object_names{
     "NULL",     "pgmap",           "&pgmap->ref", "&pgmap->done", "&pgmap_array", "mm",  "&mm->mmap_lock",
     "&mm->page_table_lock", "mapping", "&mapping->invalidate_lock", "&mapping->i_pages", "pdev", "pdev->p2pdma", "pool",
-    "p2p_pgmap", "&lock_a", "&lock_b", "&var_a", "&var_b", "q",
+    "p2p_pgmap", "&lock_a", "&lock_b", "&var_a", "&var_b", "q", "&THIS_MODULE->refcnt",
 };
 
 // A wait target: an object, or &page->_refcount of page i (wait_var_event).

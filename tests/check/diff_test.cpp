@@ -65,7 +65,7 @@ TEST_CASE("diff: a fixed counterexample replays to the step the fix changes", "[
   auto fw = std::find_if(e.rows.begin(), e.rows.end(), [](diff_row const& r) { return r.prop == property::free_while_used; });
   REQUIRE(fw != e.rows.end());
   REQUIRE(fw->evidence);
-  CHECK(fw->evidence->diverges_at == 6);  // the driver's allocation: init_page_count, not get_page
+  CHECK(fw->evidence->diverges_at == 5);  // the driver's allocation: init_page_count, not get_page
   CHECK(fw->evidence->cannot_happen);
   CHECK(fw->evidence->what.find("it can only do set_page_count in init_page_count") != std::string::npos);
 }

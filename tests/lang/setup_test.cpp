@@ -54,10 +54,15 @@ TEST_CASE("setup: the search starts where the setup ends", "[setup]") {
 }
 
 TEST_CASE("setup: a harness entry point runs in it, and finds a VMA only with mapped = true", "[setup]") {
-  auto const mapped = lang::build_code_model(parse_spec(with_setup("\tdriver();", "mapped = true\n"), "specs/x.toml"));
-  CHECK(mapped.view(mapped.initial()).page_mapped(0));
-  auto const none = lang::build_code_model(parse_spec(with_setup("\tdriver();"), "specs/x.toml"));
-  CHECK_FALSE(none.view(none.initial()).page_mapped(0));  // the driver found no VMA and returned
+  std::string const dax = "title = \"t\"\nkernel = \"v6.1\"\npagemap = \"fs_dax\"\npages = 1\n";
+  std::string const unbind = "[actors]\nmemunmap = 1\n";
+  auto code = [&](std::string const& extra) {
+    return dax + "[setup]\n" + extra + "code = \"\"\"\n\tfault();\n\"\"\"\n" + unbind;
+  };
+  auto const mapped = lang::build_code_model(parse_spec(code("mapped = true\n"), "specs/x.toml"));
+  CHECK(mapped.view(mapped.initial()).page_mapped(0));  // the fault mapped the file's page
+  auto const none = lang::build_code_model(parse_spec(code(""), "specs/x.toml"));
+  CHECK_FALSE(none.view(none.initial()).page_mapped(0));  // no VMA: the access's SIGSEGV
 }
 
 TEST_CASE("setup: a setup that cannot run to its end is refused with the spec's line", "[setup]") {
@@ -88,14 +93,14 @@ TEST_CASE("setup: bad [setup] tables name what was expected", "[setup]") {
 
 TEST_CASE("setup: the Promela export starts where the setup ends, or says what it does not cover", "[setup]") {
   // One page: every page alike, and the setup's thread is no proctype.
-  auto const one = parse_spec(
-      "title = \"t\"\nkernel = \"v6.1\"\npagemap = \"device_private\"\npages = 1\n[setup]\nmapped = true\n"
-      "code = \"\"\"\n\tdriver();\n\"\"\"\n" + teardown,
-      "specs/x.toml");
+  std::string const migrate = "\tdown_read(&mm->mmap_lock);\n\tdmirror_migrate_to_device();\n\tup_read(&mm->mmap_lock);";
+  auto const one = parse_spec("title = \"t\"\nkernel = \"v6.1\"\npagemap = \"device_private\"\npages = 1\n[setup]\n"
+                              "mapped = true\ncode = \"\"\"\n" + migrate + "\n\"\"\"\n" + teardown,
+                              "specs/x.toml");
   auto const pml = to_promela(lang::build_code_model(one), one.checked, "t", one.path);
   CHECK_THAT(pml, Catch::Contains("#define T 1") && Catch::Contains("short refcount[P] = 1;"));
   // Two pages, one mapped: the export cannot start them apart.
-  auto const two = parse_spec(with_setup("\tdriver();", "mapped = true\n"), "specs/x.toml");
+  auto const two = parse_spec(with_setup(migrate, "mapped = true\n"), "specs/x.toml");
   CHECK_THROWS_WITH(to_promela(lang::build_code_model(two), two.checked, "t", two.path),
                     Catch::Contains("the Promela export does not cover"));
 }
