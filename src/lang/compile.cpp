@@ -195,6 +195,7 @@ std::optional<object> global_named(std::string const& n) {
       {"lock_a", object::lock_a},   {"lock_b", object::lock_b},           {"devmem_lock", object::lock_a},
       {"alloc_file_active", object::lock_b},           {"var_a", object::var_a},
       {"var_b", object::var_b},     {"queue", object::queue},             {"module_refcnt", object::module_refcnt},
+      {"dmem_mutex", object::lock_a},  // nouveau's drm->dmem->mutex (no scenario has both drivers)
   };
   auto it = table.find(n);
   if (it == table.end()) return std::nullopt;
