@@ -104,25 +104,30 @@ code_state code_model::run_setup() const {
   int const t = setup_.setup_thread;
   if (t < 0) return s;
   auto const& prog = threads_[static_cast<std::size_t>(t)];
-  auto refuse = [&](instr const& in, std::string const& what) {
-    auto const& where = prog.sites[in.site];
+  // Refuses the setup at instruction pc (a check's own, where one fired).
+  auto refuse = [&](std::size_t pc, std::string const& what) {
+    auto const& where = prog.sites[prog.code[std::min(pc, prog.code.size() - 1)].site];
     throw spec_error(setup_.path, setup_.setup_line, 1,
                      "[setup] " + what + " in " + where.function + " (its line " + std::to_string(where.pos.line) +
                          "): the setup runs alone, before the search, and must run to its end");
   };
-  code_step first;
+  auto broke = [&](code_step const& st, std::size_t pc) {
+    refuse(st.fired != 0xffff ? st.fired : pc,
+           "breaks " + std::string(name_of(property_set::from_bits(st.violated).first())));
+  };
+  code_step first;  // the code before its first visible step: its checks fire too
   executor start(*this, s, first, t);
-  if (!start.run_invisible()) refuse(prog.code[start.pc()], "loops with no step");
+  if (!start.run_invisible()) refuse(start.pc(), "loops with no step");
+  if (first.violated) broke(first, start.pc());
   for (int steps = 0; !view(s).finished(t); ++steps) {
     code_step st;
     executor ex(*this, s, st, t);
-    instr const& in = prog.code[ex.pc()];
-    if (steps == 100000) refuse(in, "takes more than 100000 steps");
-    if (!ex.enabled(in)) refuse(in, "sleeps or waits for a lock");
+    std::size_t const pc = ex.pc();
+    if (steps == 100000) refuse(pc, "takes more than 100000 steps");
+    if (!ex.enabled(prog.code[pc])) refuse(pc, "sleeps or waits for a lock");
     bool const went_on = ex.step(0);  // the first outcome: no failure, the lowest page
-    if (st.violated)
-      refuse(in, "breaks " + std::string(name_of(property_set::from_bits(st.violated).first())));
-    if (!went_on) refuse(in, "loops with no step");
+    if (st.violated) broke(st, pc);
+    if (!went_on) refuse(pc, "loops with no step");
   }
   return s;
 }

@@ -195,6 +195,15 @@ expect spec/defines-primitive 2 "cannot define it" check "$(printf 'title = "t"\
 expect spec/two-threads-same 2 "cannot redefine" check "$(printf 'title = "t"\nkernel = "v6.1"\npagemap = "p2pdma"\npages = 1\n[threads.t]\ncode = "rcu_read_lock(); rcu_read_unlock();"\n[threads.t]\ncode = "rcu_read_lock(); rcu_read_unlock();"\n' >"$work/twice.toml"; echo "$work/twice.toml")"
 expect spec/huge-witness 2 "more than 1000 terms" check "$(printf 'title = "t"\nkernel = "v5.10"\npagemap = "p2pdma"\npages = 1\n[actors]\np2p_alloc = 1\n[witness]\nreach = "%s ref>0"\n' "$(repeat 100000 'ref>0 && ')" >"$work/witness.toml"; echo "$work/witness.toml")"
 
+# [setup] runs alone before the search and must run to its end: each way it
+# cannot is refused at its line, exit 2, in bounded time.
+setup_head() { printf '[setup]\ncode = """\n%s\n"""' "$1"; }
+expect spec/setup-spins 2 "[setup] takes more than 100000 steps" check "$(spec setup-spins 'rcu_read_lock(); rcu_read_unlock();' "$(setup_head 'for (;;) { spin_lock(&lock_a); spin_unlock(&lock_a); }')")"
+expect spec/setup-invisible-loop 2 "[setup] loops with no step" check "$(spec setup-invisible 'rcu_read_lock(); rcu_read_unlock();' "$(setup_head 'int i = 0; for (;;) i = 1 - i;')")"
+expect spec/setup-sleeps 2 "[setup] sleeps or waits for a lock" check "$(spec setup-sleeps 'rcu_read_lock(); rcu_read_unlock();' "$(setup_head 'mutex_lock(&lock_a); mutex_lock(&lock_a);')")"
+expect spec/setup-warns 2 "[setup] breaks kernel-warn" check "$(spec setup-warns 'rcu_read_lock(); rcu_read_unlock();' "$(setup_head 'WARN_ON(1);')")"
+expect spec/setup-not-table 2 "'setup' must be a table" check "$(sp setup-not-table 'title = "t"\nkernel = "v6.1"\npagemap = "p2pdma"\npages = 1\nsetup = 3\n[actors]\np2p_alloc = 1\n')"
+
 # --- Witness conditions on the command line.
 expect witness/long-number 2 "expected a number from" check --witness "refcount(page0) == 99999999999999999999999" "$spec"
 expect witness/long-page 2 "expected a page number" check --witness "refcount(page99999999999999999) == 1" "$spec"

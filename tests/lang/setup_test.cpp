@@ -72,6 +72,9 @@ TEST_CASE("setup: a setup that cannot run to its end is refused with the spec's 
   // It breaks a property: a put on a free page (6.1: at 0).
   CHECK_THAT(error_of(with_setup("\tput_page(pfn_to_page(0));")),
              Catch::Contains("specs/x.toml:7:1") && Catch::Contains("[setup] breaks refcount-underflow"));
+  // A check fires in code with no step at all (the setup's whole body is invisible).
+  CHECK_THAT(error_of(with_setup("\tWARN_ON(1);")),
+             Catch::Contains("specs/x.toml:7:1") && Catch::Contains("[setup] breaks kernel-warn"));
   // It does not end.
   CHECK_THAT(error_of(with_setup("\tfor (;;) {\n\t\tmutex_lock(&devmem_lock);\n\t\tmutex_unlock(&devmem_lock);\n\t}")),
              Catch::Contains("[setup] takes more than 100000 steps"));
