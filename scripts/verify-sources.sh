@@ -21,14 +21,15 @@ for v in 6.1 6.12; do
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-source-$v >/dev/null
   fi
   # A tree extracted by an older list lacks the newest file: extract again.
-  if [ ! -f "$trees/$v/drivers/gpu/drm/nouveau/nouveau_svm.c" ]; then
+  if [ ! -f "$trees/$v/drivers/gpu/drm/amd/amdkfd/kfd_svm.c" ]; then
     mkdir -p "$trees/$v"
     tar -xJf /usr/src/linux-source-$v.tar.xz -C "$trees/$v" --strip-components=1 \
       --wildcards 'linux-source-*/mm/*' 'linux-source-*/include/linux/*' 'linux-source-*/fs/dax.c' \
       'linux-source-*/fs/ext4/inode.c' 'linux-source-*/fs/ext4/file.c' 'linux-source-*/lib/test_hmm.c' \
       'linux-source-*/drivers/pci/p2pdma.c' 'linux-source-*/drivers/dax/*' 'linux-source-*/drivers/nvdimm/pmem.c' \
       'linux-source-*/kernel/module/main.c' 'linux-source-*/drivers/gpu/drm/nouveau/nouveau_dmem.c' \
-      'linux-source-*/drivers/gpu/drm/nouveau/nouveau_svm.c'
+      'linux-source-*/drivers/gpu/drm/nouveau/nouveau_svm.c' 'linux-source-*/drivers/gpu/drm/amd/amdkfd/kfd_migrate.c' \
+      'linux-source-*/drivers/gpu/drm/amd/amdkfd/kfd_svm.c'
   fi
 done
 known=scripts/verify-sources.known
