@@ -354,7 +354,6 @@ class promela_writer {
       case prim::page_ref_count: return page_read("refcount" + p, true);
       case prim::percpu_ref_is_zero: return "(pgmap_ref == 0)";
       case prim::percpu_ref_is_dying: return "(ref_mode != 0)";
-      case prim::driver_stopped: return fmt::format("((wflags2 & {}) != 0)", int{wf2_driver_stopped});
       case prim::alloc_file_removed: return fmt::format("((wflags2 & {}) != 0)", int{wf2_file_removed});
       case prim::dmirror_page_data: {
         auto v = page_read("1", true);

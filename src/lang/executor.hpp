@@ -187,7 +187,6 @@ class executor {
       }
       case prim::percpu_ref_is_zero: return ref() == 0;
       case prim::percpu_ref_is_dying: return b()[w_mode] != 0;
-      case prim::driver_stopped: return (b()[w_flags2] & wf2_driver_stopped) != 0;
       case prim::alloc_file_removed: return (b()[w_flags2] & wf2_file_removed) != 0;
       case prim::dmirror_page_data: {
         int p = page_arg(a0);

@@ -170,7 +170,6 @@ constexpr std::uint32_t locs(L... l) {
   X(kernfs_remove_alloc_file, action, void_, (), none, (), (flag_file_removed), "", "fs/kernfs/dir.c:kernfs_remove of the p2pmem allocate file (called with its active references drained)") \
   X(alloc_file_removed, read, boolean, (), none, (flag_file_removed), (), "", "the p2pmem allocate file is gone (kernfs_get_active would fail)") \
   X(driver_stop, action, void_, (), none, (), (flag_driver_stopped), "", "the driver's chunk is going: 'devmem->remove = true' and its free pages off the free list (lib/test_hmm.c: dmirror_device_remove_chunks)") \
-  X(driver_stopped, read, boolean, (), none, (flag_driver_stopped), (), "", "the driver's chunk is going (driver_stop ran)") \
   X(percpu_ref_is_dying, read, boolean, (object), none, (ref), (), "percpu_ref_is_dying(ref)", "include/linux/percpu-refcount.h:percpu_ref_is_dying") \
   X(zap_pte, action, boolean, (page), none, (), (pages), "", "mm/memory.c:zap_pte_range (clears the PTE, a migration entry too; true iff it held a page reference: vm_normal_page)") \
   X(set_pte_migration, action, boolean, (page), none, (flag_pages_freed), (pages), "", "mm/migrate_device.c:migrate_vma_collect_pmd's (and try_to_migrate_one's) swap of the page's entry for a migration entry, with page_remove_rmap, under the caller's PTL (the entry's reference passes to the thread; true iff it held one)") \
